@@ -1,0 +1,183 @@
+package org.mechinterp.core.family;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import org.mechinterp.core.model.RopeScaling;
+
+/**
+ * A parsed HF {@code config.json} with typed accessors whose errors name the file and the field.
+ * Handles the variants met in real files (transformers v5 {@code rope_parameters}, list-valued ids, nulls).
+ */
+public final class HfConfig {
+    private final Path source;
+    private final JsonObject json;
+
+    private HfConfig(Path source, JsonObject json) {
+        this.source = source;
+        this.json = json;
+    }
+
+    /** Reads {@code dir/config.json}. */
+    public static HfConfig read(Path dir) throws CheckpointException {
+        Path file = dir.resolve("config.json");
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new CheckpointException("no config.json in " + dir);
+        } catch (IOException e) {
+            throw new CheckpointException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+        return parse(file, text);
+    }
+
+    /** Parses config text; {@code source} is used in messages only. */
+    public static HfConfig parse(Path source, String text) throws CheckpointException {
+        try {
+            JsonElement root = JsonParser.parseString(text);
+            if (!root.isJsonObject()) {
+                throw new CheckpointException(source + " is not a JSON object");
+            }
+            return new HfConfig(source, root.getAsJsonObject());
+        } catch (JsonParseException e) {
+            throw new CheckpointException(source + " is not valid JSON: " + e.getMessage(), e);
+        }
+    }
+
+    public Path source() {
+        return source;
+    }
+
+    public JsonObject json() {
+        return json;
+    }
+
+    /** The {@code model_type}; required. */
+    public String modelType() throws CheckpointException {
+        return requireString("model_type");
+    }
+
+    public boolean has(String key) {
+        return json.has(key) && !json.get(key).isJsonNull();
+    }
+
+    public String requireString(String key) throws CheckpointException {
+        if (!has(key)) {
+            throw missing(key);
+        }
+        return json.get(key).getAsString();
+    }
+
+    /** A required integer field. */
+    public int requireInt(String key) throws CheckpointException {
+        if (!has(key)) {
+            throw missing(key);
+        }
+        return asInt(key, json.get(key));
+    }
+
+    /** The first of several alternative integer fields that is present (e.g. n_embd / hidden_size). */
+    public int requireInt(String key, String alternative) throws CheckpointException {
+        return has(key) ? requireInt(key) : requireInt(alternative);
+    }
+
+    public int optInt(String key, int fallback) throws CheckpointException {
+        return has(key) ? asInt(key, json.get(key)) : fallback;
+    }
+
+    public double optDouble(String key, double fallback) throws CheckpointException {
+        if (!has(key)) {
+            return fallback;
+        }
+        try {
+            return json.get(key).getAsDouble();
+        } catch (RuntimeException e) {
+            throw new CheckpointException(source + ": field '" + key + "' is not a number: " + json.get(key));
+        }
+    }
+
+    public boolean optBoolean(String key, boolean fallback) {
+        return has(key) ? json.get(key).getAsBoolean() : fallback;
+    }
+
+    public String optString(String key, String fallback) {
+        return has(key) ? json.get(key).getAsString() : fallback;
+    }
+
+    /** An id field that may be a number or a list of numbers (eos_token_id); empty when absent. */
+    public int[] optIds(String key) throws CheckpointException {
+        if (!has(key)) {
+            return new int[0];
+        }
+        JsonElement e = json.get(key);
+        if (e.isJsonArray()) {
+            int[] ids = new int[e.getAsJsonArray().size()];
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = asInt(key, e.getAsJsonArray().get(i));
+            }
+            return ids;
+        }
+        return new int[] {asInt(key, e)};
+    }
+
+    /**
+     * Rotary settings from {@code rope_theta}/{@code rope_scaling} (transformers ≤ 4) or {@code rope_parameters}
+     * (transformers 5).
+     *
+     * @throws CheckpointException for a rope type this library does not implement (named)
+     */
+    public RopeScaling rope() throws CheckpointException {
+        JsonObject params = has("rope_parameters") ? json.getAsJsonObject("rope_parameters") : null;
+        JsonObject scaling = has("rope_scaling") ? json.getAsJsonObject("rope_scaling") : params;
+        double theta = optDouble("rope_theta", params != null && params.has("rope_theta")
+                ? params.get("rope_theta").getAsDouble() : 10000.0);
+        if (scaling == null) {
+            return RopeScaling.plain(theta);
+        }
+        String type = scaling.has("rope_type") ? scaling.get("rope_type").getAsString()
+                : scaling.has("type") ? scaling.get("type").getAsString() : "default";
+        switch (type) {
+            case "default":
+                return RopeScaling.plain(theta);
+            case "linear":
+                return RopeScaling.linear(theta, number(scaling, "factor"));
+            case "llama3":
+                return RopeScaling.llama3(theta, number(scaling, "factor"), number(scaling, "low_freq_factor"),
+                        number(scaling, "high_freq_factor"),
+                        (int) number(scaling, "original_max_position_embeddings"));
+            default:
+                throw new CheckpointException(source + ": rope type '" + type + "' is not supported (supported: "
+                        + "default, linear, llama3)");
+        }
+    }
+
+    private double number(JsonObject o, String key) throws CheckpointException {
+        if (!o.has(key) || o.get(key).isJsonNull()) {
+            throw new CheckpointException(source + ": rope scaling is missing '" + key + "'");
+        }
+        return o.get(key).getAsDouble();
+    }
+
+    private int asInt(String key, JsonElement e) throws CheckpointException {
+        try {
+            double d = e.getAsDouble();
+            if (d != Math.rint(d)) {
+                throw new NumberFormatException();
+            }
+            return (int) d;
+        } catch (RuntimeException ex) {
+            throw new CheckpointException(source + ": field '" + key + "' is not an integer: " + e);
+        }
+    }
+
+    private CheckpointException missing(String key) {
+        return new CheckpointException(source + " has no '" + key + "' field");
+    }
+}

@@ -1,0 +1,17 @@
+package org.mechinterp.core.family;
+
+import java.util.Set;
+import org.mechinterp.core.model.ModelConfig;
+
+/** Qwen2 / Qwen2.5: the Llama layout with biases on the q, k and v projections (not on o). */
+public final class Qwen2Family extends LlamaFamily {
+    @Override
+    public Set<String> modelTypes() {
+        return Set.of("qwen2");
+    }
+
+    @Override
+    protected void customise(HfConfig config, ModelConfig.Builder builder) {
+        builder.optQkvBias(true).optAttnOutBias(false);
+    }
+}

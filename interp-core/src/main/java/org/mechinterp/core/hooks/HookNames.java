@@ -1,0 +1,176 @@
+package org.mechinterp.core.hooks;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * TransformerLens hook point names and the shapes of the activations they carry (batch first).
+ *
+ * <table>
+ * <caption>Hook points (L = block index)</caption>
+ * <tr><th>name</th><th>shape</th></tr>
+ * <tr><td>hook_embed</td><td>[B,T,D]</td></tr>
+ * <tr><td>hook_pos_embed (learned positions only)</td><td>[B,T,D]</td></tr>
+ * <tr><td>blocks.L.hook_resid_pre, hook_resid_mid, hook_resid_post</td><td>[B,T,D]</td></tr>
+ * <tr><td>blocks.L.ln1.hook_scale, ln2.hook_scale, ln_final.hook_scale</td><td>[B,T,1]</td></tr>
+ * <tr><td>blocks.L.ln1.hook_normalized, ln2.hook_normalized, ln_final.hook_normalized</td><td>[B,T,D]</td></tr>
+ * <tr><td>blocks.L.attn.hook_q, hook_rot_q (rotary only)</td><td>[B,T,H,Dh]</td></tr>
+ * <tr><td>blocks.L.attn.hook_k, hook_v, hook_rot_k (rotary only)</td><td>[B,T,Hkv,Dh]</td></tr>
+ * <tr><td>blocks.L.attn.hook_attn_scores, hook_pattern</td><td>[B,H,T,T]</td></tr>
+ * <tr><td>blocks.L.attn.hook_z</td><td>[B,T,H,Dh]</td></tr>
+ * <tr><td>blocks.L.hook_attn_out, hook_mlp_out</td><td>[B,T,D]</td></tr>
+ * <tr><td>blocks.L.mlp.hook_pre, hook_post (and hook_pre_linear for gated MLPs)</td><td>[B,T,Dmlp]</td></tr>
+ * <tr><td>unembed.hook_in</td><td>[B,T,D]</td></tr>
+ * <tr><td>logits</td><td>[B,T,V]</td></tr>
+ * </table>
+ *
+ * <p>Gradients at a point are cached under the point's name plus {@link #GRAD_SUFFIX}.
+ */
+public final class HookNames {
+    public static final String EMBED = "hook_embed";
+    public static final String POS_EMBED = "hook_pos_embed";
+    public static final String LN_FINAL_SCALE = "ln_final.hook_scale";
+    public static final String LN_FINAL_NORMALIZED = "ln_final.hook_normalized";
+    public static final String UNEMBED_IN = "unembed.hook_in";
+    public static final String LOGITS = "logits";
+    public static final String GRAD_SUFFIX = "_grad";
+
+    private HookNames() {}
+
+    public static String residPre(int layer) {
+        return block(layer, "hook_resid_pre");
+    }
+
+    public static String residMid(int layer) {
+        return block(layer, "hook_resid_mid");
+    }
+
+    public static String residPost(int layer) {
+        return block(layer, "hook_resid_post");
+    }
+
+    public static String attnOut(int layer) {
+        return block(layer, "hook_attn_out");
+    }
+
+    public static String mlpOut(int layer) {
+        return block(layer, "hook_mlp_out");
+    }
+
+    public static String pattern(int layer) {
+        return block(layer, "attn.hook_pattern");
+    }
+
+    public static String attnScores(int layer) {
+        return block(layer, "attn.hook_attn_scores");
+    }
+
+    /** {@code blocks.L.<suffix>}. */
+    public static String block(int layer, String suffix) {
+        return "blocks." + layer + "." + suffix;
+    }
+
+    /** The gradient name of a hook point. */
+    public static String grad(String name) {
+        return name + GRAD_SUFFIX;
+    }
+
+    /**
+     * Every hook point of a model, in forward order.
+     *
+     * @param nLayers number of blocks
+     * @param learnedPositions whether {@code hook_pos_embed} exists
+     * @param rotary whether {@code hook_rot_q}/{@code hook_rot_k} exist
+     * @param gatedMlp whether {@code mlp.hook_pre_linear} exists
+     */
+    public static Set<String> all(int nLayers, boolean learnedPositions, boolean rotary, boolean gatedMlp) {
+        Set<String> names = new LinkedHashSet<>();
+        names.add(EMBED);
+        if (learnedPositions) {
+            names.add(POS_EMBED);
+        }
+        for (int l = 0; l < nLayers; l++) {
+            names.addAll(Layer.of(l, rotary, gatedMlp).inForwardOrder());
+        }
+        names.add(LN_FINAL_SCALE);
+        names.add(LN_FINAL_NORMALIZED);
+        names.add(UNEMBED_IN);
+        names.add(LOGITS);
+        return Collections.unmodifiableSet(names);
+    }
+
+    /** The names of one block's points, built once per model so the forward pass never concatenates strings. */
+    public static final class Layer {
+        public final int index;
+        public final String residPre;
+        public final String ln1Scale;
+        public final String ln1Normalized;
+        public final String q;
+        public final String k;
+        public final String v;
+        public final String rotQ;
+        public final String rotK;
+        public final String attnScores;
+        public final String pattern;
+        public final String z;
+        public final String attnOut;
+        public final String residMid;
+        public final String ln2Scale;
+        public final String ln2Normalized;
+        public final String mlpPre;
+        public final String mlpPreLinear;
+        public final String mlpPost;
+        public final String mlpOut;
+        public final String residPost;
+        private final boolean rotary;
+        private final boolean gatedMlp;
+
+        private Layer(int l, boolean rotary, boolean gatedMlp) {
+            this.index = l;
+            this.rotary = rotary;
+            this.gatedMlp = gatedMlp;
+            residPre = residPre(l);
+            ln1Scale = block(l, "ln1.hook_scale");
+            ln1Normalized = block(l, "ln1.hook_normalized");
+            q = block(l, "attn.hook_q");
+            k = block(l, "attn.hook_k");
+            v = block(l, "attn.hook_v");
+            rotQ = block(l, "attn.hook_rot_q");
+            rotK = block(l, "attn.hook_rot_k");
+            attnScores = attnScores(l);
+            pattern = pattern(l);
+            z = block(l, "attn.hook_z");
+            attnOut = attnOut(l);
+            residMid = residMid(l);
+            ln2Scale = block(l, "ln2.hook_scale");
+            ln2Normalized = block(l, "ln2.hook_normalized");
+            mlpPre = block(l, "mlp.hook_pre");
+            mlpPreLinear = block(l, "mlp.hook_pre_linear");
+            mlpPost = block(l, "mlp.hook_post");
+            mlpOut = mlpOut(l);
+            residPost = residPost(l);
+        }
+
+        public static Layer of(int layer, boolean rotary, boolean gatedMlp) {
+            return new Layer(layer, rotary, gatedMlp);
+        }
+
+        /** This block's points in the order the forward pass reaches them. */
+        public List<String> inForwardOrder() {
+            List<String> names = new ArrayList<>();
+            Collections.addAll(names, residPre, ln1Scale, ln1Normalized, q, k, v);
+            if (rotary) {
+                Collections.addAll(names, rotQ, rotK);
+            }
+            Collections.addAll(names, attnScores, pattern, z, attnOut, residMid, ln2Scale, ln2Normalized, mlpPre);
+            if (gatedMlp) {
+                names.add(mlpPreLinear);
+            }
+            Collections.addAll(names, mlpPost, mlpOut, residPost);
+            return names;
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package org.mechinterp.core.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import org.mechinterp.core.hooks.HookContext;
+import org.mechinterp.core.hooks.HookFunction;
+import org.mechinterp.core.hooks.HookNames;
+import org.mechinterp.core.hooks.HookRegistry;
+
+/**
+ * The state of one forward pass: its manager (every intermediate lands here and is freed when the pass closes), the
+ * hooks to run, what to cache and where to collect gradients.
+ */
+final class ForwardPass implements AutoCloseable {
+    private static final Predicate<String> NOTHING = name -> false;
+
+    final NDManager manager;
+    private final HookRegistry hooks;
+    private final Predicate<String> cacheFilter;
+    private final Predicate<String> gradFilter;
+    private final ActivationCache cache;
+    private final Map<String, NDArray> gradLeaves = new LinkedHashMap<>();
+    /** True when no hook, cache or gradient can fire: {@link #point} then returns at once. */
+    private final boolean passive;
+
+    /** Rotary tables [B,T,1,Dh] and the additive attention mask [B or 1,1,T,T] of this pass. */
+    NDArray cos;
+    NDArray sin;
+    NDArray attentionMask;
+
+    ForwardPass(NDManager manager, HookRegistry hooks, ActivationCache cache, Predicate<String> cacheFilter,
+            Predicate<String> gradFilter) {
+        this.manager = manager;
+        this.hooks = hooks;
+        this.cache = cache;
+        this.cacheFilter = cache == null ? NOTHING : cacheFilter;
+        this.gradFilter = gradFilter == null ? NOTHING : gradFilter;
+        this.passive = hooks.isEmpty() && cache == null && gradFilter == null;
+    }
+
+    /**
+     * A hook point: runs the registered hooks, then records the value and/or prepares its gradient.
+     *
+     * @return the activation to continue with
+     */
+    NDArray point(String name, int layer, NDArray x) {
+        if (passive) {
+            return x;
+        }
+        List<HookFunction> functions = hooks.at(name);
+        if (!functions.isEmpty()) {
+            HookContext context = new HookContext(name, layer, manager);
+            for (HookFunction function : functions) {
+                x = adopt(name, x, function.apply(x, context));
+            }
+        }
+        if (gradFilter.test(name)) {
+            // Gradients only reach leaves: route the activation through x + 0 with a fresh zero leaf, whose
+            // gradient equals the gradient at this point (values are unchanged bit for bit).
+            NDArray leaf = manager.zeros(x.getShape(), x.getDataType());
+            leaf.setRequiresGradient(true);
+            gradLeaves.put(name, leaf);
+            x = x.add(leaf);
+        }
+        if (cacheFilter.test(name)) {
+            cache.put(name, handOut(x, cache.manager()));
+        }
+        return x;
+    }
+
+    /** Copies gradients of the leaves into the cache as {@code NAME_grad}; call after backward. */
+    void collectGradients() {
+        for (Map.Entry<String, NDArray> e : gradLeaves.entrySet()) {
+            cache.put(HookNames.grad(e.getKey()), handOut(e.getValue().getGradient(), cache.manager()));
+        }
+    }
+
+    /** Names of the points whose gradients are being collected. */
+    boolean collectsGradients() {
+        return !gradLeaves.isEmpty();
+    }
+
+    /**
+     * A new array sharing {@code x}'s storage, detached from autograd and owned by {@code owner}: {@code x} itself
+     * stays in this pass, so later results computed from it keep landing here.
+     */
+    static NDArray handOut(NDArray x, NDManager owner) {
+        NDArray detached = x.stopGradient();
+        detached.attach(owner);
+        return detached;
+    }
+
+    private NDArray adopt(String name, NDArray original, NDArray replacement) {
+        if (replacement == null) {
+            throw new IllegalStateException("hook at '" + name + "' returned null; return the activation itself "
+                    + "to leave it unchanged");
+        }
+        if (replacement == original) {
+            return original;
+        }
+        if (!replacement.getShape().equals(original.getShape())) {
+            throw new IllegalStateException("hook at '" + name + "' returned shape " + replacement.getShape()
+                    + " but the activation has shape " + original.getShape());
+        }
+        if (replacement.getManager() != manager) {
+            // Never adopt an array owned elsewhere: results computed from it would land in its manager.
+            NDArray copy = replacement.duplicate();
+            copy.attach(manager);
+            replacement = copy;
+        }
+        if (replacement.getDataType() != original.getDataType()) {
+            replacement = replacement.toType(original.getDataType(), false);
+        }
+        return replacement;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

@@ -1,0 +1,421 @@
+package org.mechinterp.core.model;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.training.GradientCollector;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import org.mechinterp.core.Interp;
+import org.mechinterp.core.family.CheckpointLoader;
+import org.mechinterp.core.hooks.HookNames;
+import org.mechinterp.core.hooks.HookRegistry;
+
+/**
+ * A decoder-only transformer written in explicit NDArray arithmetic with a hook point at every TransformerLens
+ * name (see {@link HookNames} for names and shapes).
+ *
+ * <p>Ownership: the model owns one manager holding its weights; {@link #close()} frees them. Each forward pass
+ * runs in a sub-manager closed at its end, so intermediates never accumulate; what a call returns is owned by the
+ * manager you pass in, or by the returned {@link ActivationCache}. Not thread-safe.
+ *
+ * <p>Hook points are identities unless something is registered: with no hook, cache or gradient request the
+ * forward pass does no extra work. Hooks live in {@link #hooks()}; prefer {@link HookRegistry#scope()} so they
+ * are removed even when the forward pass throws.
+ */
+public final class HookedTransformer implements AutoCloseable {
+    /**
+     * Added to masked attention scores: the lowest finite float, as HF does (−inf would give NaN rows), so masked
+     * entries of {@code hook_attn_scores} read about −3.4e38.
+     */
+    public static final float MASKED_SCORE = -Float.MAX_VALUE;
+
+    private final ModelConfig config;
+    private final NDManager manager;
+    private final TransformerWeights weights;
+    private final HookRegistry hooks;
+    private final HookNames.Layer[] layerNames;
+    private final float[] inverseFrequencies;
+    private final float attentionScale;
+
+    private HookedTransformer(ModelConfig config, TransformerWeights weights, NDManager manager) {
+        this.config = Objects.requireNonNull(config);
+        this.weights = Objects.requireNonNull(weights);
+        this.manager = Objects.requireNonNull(manager);
+        if (weights.blocks().size() != config.nLayers()) {
+            throw new IllegalArgumentException("config has " + config.nLayers() + " layers but weights have "
+                    + weights.blocks().size());
+        }
+        boolean rotary = config.positions() == ModelConfig.Positions.ROTARY;
+        this.layerNames = new HookNames.Layer[config.nLayers()];
+        for (int l = 0; l < layerNames.length; l++) {
+            layerNames[l] = HookNames.Layer.of(l, rotary, config.gatedMlp());
+        }
+        this.hooks = new HookRegistry(HookNames.all(config.nLayers(), !rotary, rotary, config.gatedMlp()));
+        this.inverseFrequencies = rotary ? hfInverseFrequencies(config) : new float[0];
+        this.attentionScale = (float) (1.0 / Math.sqrt(config.headDim()));
+    }
+
+    /** Loads an HF checkpoint folder ({@code config.json} + safetensors) onto the CPU. */
+    public static HookedTransformer load(Path modelDir) throws IOException {
+        return load(modelDir, Device.cpu());
+    }
+
+    /**
+     * Loads an HF checkpoint folder onto a device.
+     *
+     * @throws IOException if the folder, config or weights are missing or malformed (the message names them)
+     */
+    public static HookedTransformer load(Path modelDir, Device device) throws IOException {
+        Interp.configureDjl();
+        NDManager manager = NDManager.newBaseManager(device);
+        try {
+            CheckpointLoader.Loaded loaded = CheckpointLoader.load(modelDir, manager);
+            return new HookedTransformer(loaded.config(), loaded.weights(), manager);
+        } catch (IOException | RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Wraps weights already in memory (e.g. {@link RandomWeights}); the model takes ownership of {@code manager},
+     * which must own the weights.
+     */
+    public static HookedTransformer fromWeights(ModelConfig config, TransformerWeights weights, NDManager manager) {
+        return new HookedTransformer(config, weights, manager);
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    /** The weights, owned by this model. */
+    public TransformerWeights weights() {
+        return weights;
+    }
+
+    /** The model's manager (owning the weights). Arrays made here live as long as the model. */
+    public NDManager manager() {
+        return manager;
+    }
+
+    /** The hooks registered on this model. */
+    public HookRegistry hooks() {
+        return hooks;
+    }
+
+    /** Every hook point name, in forward order. */
+    public Set<String> hookNames() {
+        return hooks.names();
+    }
+
+    /**
+     * Runs the model.
+     *
+     * @param owner manager that will own the returned logits
+     * @return logits [B,T,V]
+     * @throws IllegalArgumentException for token ids outside the vocabulary or sequences longer than the position
+     *     embedding
+     */
+    public NDArray forward(NDManager owner, TokenBatch batch) {
+        try (ForwardPass pass = new ForwardPass(manager.newSubManager(), hooks, null, null, null)) {
+            return ForwardPass.handOut(run(pass, batch), owner);
+        }
+    }
+
+    /**
+     * Runs the model and records the activations at the points accepted by {@code filter}.
+     *
+     * @return a cache owning the activations and the logits; close it
+     */
+    public ActivationCache runWithCache(TokenBatch batch, Predicate<String> filter) {
+        ActivationCache cache = new ActivationCache(manager.newSubManager());
+        try (ForwardPass pass = new ForwardPass(manager.newSubManager(), hooks, cache, filter, null)) {
+            cache.setLogits(ForwardPass.handOut(run(pass, batch), cache.manager()));
+            return cache;
+        } catch (RuntimeException e) {
+            cache.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Runs the model and records the named activations.
+     *
+     * @throws IllegalArgumentException if a name is not a hook point of this model
+     */
+    public ActivationCache runWithCache(TokenBatch batch, Collection<String> names) {
+        names.forEach(hooks::requireValid);
+        Set<String> wanted = Set.copyOf(names);
+        return runWithCache(batch, wanted::contains);
+    }
+
+    /**
+     * Runs the model, records activations at the points accepted by {@code cacheFilter}, then back-propagates the
+     * scalar {@code loss(logits)} and records its gradient at the points accepted by {@code gradFilter} under
+     * {@code NAME_grad} (same shape as the activation).
+     *
+     * @param loss maps logits [B,T,V] to a scalar (e.g. the log-probability of a target token); its arrays are
+     *     freed with the forward pass
+     */
+    public ActivationCache runWithGradients(TokenBatch batch, Predicate<String> cacheFilter,
+            Predicate<String> gradFilter, Function<NDArray, NDArray> loss) {
+        Objects.requireNonNull(gradFilter, "gradFilter");
+        ActivationCache cache = new ActivationCache(manager.newSubManager());
+        try (ForwardPass pass = new ForwardPass(manager.newSubManager(), hooks, cache, cacheFilter, gradFilter);
+                GradientCollector collector = manager.getEngine().newGradientCollector()) {
+            NDArray logits = run(pass, batch);
+            NDArray value = loss.apply(logits);
+            if (value.getShape().size() != 1) {
+                throw new IllegalArgumentException("loss must be a scalar, got shape " + value.getShape());
+            }
+            if (!pass.collectsGradients()) {
+                throw new IllegalArgumentException("gradient filter matched no hook point");
+            }
+            collector.backward(value.sum());
+            pass.collectGradients();
+            cache.setLogits(ForwardPass.handOut(logits, cache.manager()));
+            cache.put("loss", ForwardPass.handOut(value, cache.manager()));
+            return cache;
+        } catch (RuntimeException e) {
+            cache.close();
+            throw e;
+        }
+    }
+
+    /** The forward pass proper: a few lines of residual arithmetic per block. */
+    private NDArray run(ForwardPass f, TokenBatch batch) {
+        batch.requireInVocabulary(config.vocabSize());
+        int b = batch.batchSize();
+        int t = batch.length();
+        NDManager m = f.manager;
+        prepareMasks(f, batch);
+        NDArray x = gatherRows(m, weights.embed(), batch.flatIds()).reshape(b, t, config.dModel()); // [B,T,D]
+        x = f.point(HookNames.EMBED, -1, x);
+        if (config.positions() == ModelConfig.Positions.LEARNED) {
+            if (t > config.maxPositions()) {
+                throw new IllegalArgumentException("sequence of " + t + " tokens is longer than the "
+                        + config.maxPositions() + " learned positions");
+            }
+            NDArray pos = gatherRows(m, weights.posEmbed(), positionIds(batch)).reshape(b, t, config.dModel());
+            x = x.add(f.point(HookNames.POS_EMBED, -1, pos));
+        }
+        for (int l = 0; l < config.nLayers(); l++) {
+            HookNames.Layer n = layerNames[l];
+            BlockWeights w = weights.blocks().get(l);
+            x = f.point(n.residPre, l, x);                                                          // [B,T,D]
+            NDArray attnOut = f.point(n.attnOut, l, attention(f, n, w, norm(f, x, w.ln1(), n.ln1Scale,
+                    n.ln1Normalized, l)));
+            x = f.point(n.residMid, l, x.add(attnOut));
+            NDArray mlpOut = f.point(n.mlpOut, l, mlp(f, n, w, norm(f, x, w.ln2(), n.ln2Scale,
+                    n.ln2Normalized, l)));
+            x = f.point(n.residPost, l, x.add(mlpOut));
+        }
+        NDArray y = norm(f, x, weights.lnFinal(), HookNames.LN_FINAL_SCALE, HookNames.LN_FINAL_NORMALIZED, -1);
+        y = f.point(HookNames.UNEMBED_IN, -1, y);                                                   // [B,T,D]
+        return f.point(HookNames.LOGITS, -1, y.matMul(weights.unembed()));                          // [B,T,V]
+    }
+
+    /**
+     * (x − mean)/scale·w + b (LayerNorm) or x/scale·w (RMSNorm), with scale = sqrt(mean(centred²) + eps) [B,T,1]
+     * hooked as {@code hook_scale} and the normalised input before the weight hooked as {@code hook_normalized}.
+     */
+    private NDArray norm(ForwardPass f, NDArray x, NormWeights w, String scaleName, String normalizedName,
+            int layer) {
+        NDArray centred = config.norm() == NormKind.LAYER_NORM ? x.sub(x.mean(new int[] {-1}, true)) : x;
+        NDArray scale = centred.square().mean(new int[] {-1}, true).add((float) config.normEps()).sqrt();
+        scale = f.point(scaleName, layer, scale);                                                   // [B,T,1]
+        NDArray normalized = f.point(normalizedName, layer, centred.div(scale));                    // [B,T,D]
+        NDArray out = normalized.mul(w.weight());
+        return w.bias() == null ? out : out.add(w.bias());
+    }
+
+    private NDArray attention(ForwardPass f, HookNames.Layer n, BlockWeights w, NDArray h) {
+        Shape s = h.getShape();
+        long b = s.get(0);
+        long t = s.get(1);
+        int heads = config.nHeads();
+        int kvHeads = config.nKvHeads();
+        int dh = config.headDim();
+        int l = n.index;
+        NDArray q = f.point(n.q, l, linear(h, w.wq(), w.bq()).reshape(b, t, heads, dh));            // [B,T,H,Dh]
+        NDArray k = f.point(n.k, l, linear(h, w.wk(), w.bk()).reshape(b, t, kvHeads, dh));          // [B,T,Hkv,Dh]
+        NDArray v = f.point(n.v, l, linear(h, w.wv(), w.bv()).reshape(b, t, kvHeads, dh));          // [B,T,Hkv,Dh]
+        if (w.qNorm() != null) {
+            q = headRmsNorm(q, w.qNorm());
+            k = headRmsNorm(k, w.kNorm());
+        }
+        if (config.positions() == ModelConfig.Positions.ROTARY) {
+            q = f.point(n.rotQ, l, rotate(q, f));
+            k = f.point(n.rotK, l, rotate(k, f));
+        }
+        NDArray qh = q.transpose(0, 2, 1, 3);                                                       // [B,H,T,Dh]
+        NDArray kh = k.transpose(0, 2, 1, 3);                                                       // [B,Hkv,T,Dh]
+        NDArray vh = v.transpose(0, 2, 1, 3);
+        if (kvHeads != heads) {
+            kh = kh.repeat(1, config.kvGroupSize());                                                // [B,H,T,Dh]
+            vh = vh.repeat(1, config.kvGroupSize());
+        }
+        NDArray scores = qh.matMul(kh.transpose(0, 1, 3, 2)).mul(attentionScale);                   // [B,H,T,T]
+        scores = f.point(n.attnScores, l, scores.add(f.attentionMask));                              // masked
+        NDArray pattern = f.point(n.pattern, l, scores.softmax(-1));                                // [B,H,T,T]
+        NDArray z = f.point(n.z, l, pattern.matMul(vh).transpose(0, 2, 1, 3));                      // [B,T,H,Dh]
+        return linear(z.reshape(b, t, (long) heads * dh), w.wo(), w.bo());                          // [B,T,D]
+    }
+
+    private NDArray mlp(ForwardPass f, HookNames.Layer n, BlockWeights w, NDArray h) {
+        int l = n.index;
+        NDArray post;
+        if (w.wGate() != null) {
+            NDArray gate = f.point(n.mlpPre, l, h.matMul(w.wGate()));                               // [B,T,Dmlp]
+            NDArray up = f.point(n.mlpPreLinear, l, linear(h, w.wIn(), w.bIn()));
+            post = activate(gate).mul(up);
+        } else {
+            post = activate(f.point(n.mlpPre, l, linear(h, w.wIn(), w.bIn())));
+        }
+        post = f.point(n.mlpPost, l, post);                                                         // [B,T,Dmlp]
+        return linear(post, w.wOut(), w.bOut());                                                    // [B,T,D]
+    }
+
+    private NDArray activate(NDArray x) {
+        switch (config.activation()) {
+            case SILU:
+                return x.mul(Activation.sigmoid(x));
+            case GELU:
+                return Activation.gelu(x);
+            case RELU:
+                return Activation.relu(x);
+            case GELU_TANH:
+                // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))
+                NDArray inner = x.pow(3).mul(0.044715f).add(x).mul((float) Math.sqrt(2 / Math.PI)).tanh();
+                return x.mul(0.5f).mul(inner.add(1f));
+            default:
+                throw new IllegalStateException("unhandled activation " + config.activation());
+        }
+    }
+
+    /** RMSNorm over the last axis (Dh) of [B,T,H,Dh], as Qwen3's q_norm/k_norm. */
+    private NDArray headRmsNorm(NDArray x, NDArray weight) {
+        NDArray scale = x.square().mean(new int[] {-1}, true).add((float) config.normEps()).sqrt();
+        return x.div(scale).mul(weight);
+    }
+
+    /** RoPE, rotate_half convention: x·cos + rotate_half(x)·sin on [B,T,H,Dh]. */
+    private static NDArray rotate(NDArray x, ForwardPass f) {
+        long half = x.getShape().get(3) / 2;
+        NDArray x1 = x.get(new NDIndex("..., :{}", half));
+        NDArray x2 = x.get(new NDIndex("..., {}:", half));
+        NDArray rotated = x2.neg().concat(x1, -1);
+        return x.mul(f.cos).add(rotated.mul(f.sin));
+    }
+
+    private static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
+        NDArray y = x.matMul(weight);
+        return bias == null ? y : y.add(bias);
+    }
+
+    /** Rows {@code table[ids]} as [N, cols], owned by the forward pass (not by the table's manager). */
+    private static NDArray gatherRows(NDManager m, NDArray table, long[] ids) {
+        NDArray index = m.create(ids);
+        NDArray rows = table.get(new NDIndex("{}", index));
+        rows.attach(m);
+        return rows;
+    }
+
+    private static long[] positionIds(TokenBatch batch) {
+        int t = batch.length();
+        long[] pos = new long[batch.batchSize() * t];
+        for (int b = 0; b < batch.batchSize(); b++) {
+            for (int j = 0; j < t; j++) {
+                pos[b * t + j] = batch.position(b, j);
+            }
+        }
+        return pos;
+    }
+
+    /** Builds the causal (and padding) mask and, for rotary models, the cos/sin tables of this batch. */
+    private void prepareMasks(ForwardPass f, TokenBatch batch) {
+        int bs = batch.batchSize();
+        int t = batch.length();
+        boolean padded = batch.isPadded();
+        int maskBatches = padded ? bs : 1;
+        // Additive mask: 0 where query i may attend to key j, MASKED_SCORE elsewhere. A padded query attends to
+        // itself only, so its (unused) row stays finite.
+        float[] mask = new float[maskBatches * t * t];
+        java.util.Arrays.fill(mask, MASKED_SCORE);
+        for (int b = 0; b < maskBatches; b++) {
+            for (int i = 0; i < t; i++) {
+                for (int j = 0; j <= i; j++) {
+                    if (batch.isReal(b, j) || !batch.isReal(b, i) && j == i) {
+                        mask[(b * t + i) * t + j] = 0f;
+                    }
+                }
+            }
+        }
+        f.attentionMask = f.manager.create(mask, new Shape(maskBatches, 1, t, t));
+        if (config.positions() != ModelConfig.Positions.ROTARY) {
+            return;
+        }
+        int dh = config.headDim();
+        int half = dh / 2;
+        float[] cos = new float[bs * t * dh];
+        float[] sin = new float[bs * t * dh];
+        for (int b = 0; b < bs; b++) {
+            for (int j = 0; j < t; j++) {
+                float p = batch.position(b, j);
+                int base = (b * t + j) * dh;
+                for (int i = 0; i < half; i++) {
+                    // fp32 angle as HF computes it (inv_freq and position_ids multiplied in float32)
+                    float angle = p * inverseFrequencies[i];
+                    float c = (float) Math.cos(angle);
+                    float s = (float) Math.sin(angle);
+                    cos[base + i] = c;
+                    cos[base + i + half] = c;
+                    sin[base + i] = s;
+                    sin[base + i + half] = s;
+                }
+            }
+        }
+        f.cos = f.manager.create(cos, new Shape(bs, t, 1, dh));
+        f.sin = f.manager.create(sin, new Shape(bs, t, 1, dh));
+    }
+
+    /** inv_freq rounded to float32 as HF stores it. */
+    private static float[] hfInverseFrequencies(ModelConfig config) {
+        double[] inv = config.rope().inverseFrequencies(config.headDim());
+        float[] out = new float[inv.length];
+        for (int i = 0; i < inv.length; i++) {
+            out[i] = (float) inv[i];
+        }
+        return out;
+    }
+
+    /** Frees the weights; the model is unusable afterwards. */
+    @Override
+    public void close() {
+        hooks.clear();
+        manager.close();
+    }
+
+    @Override
+    public String toString() {
+        return "HookedTransformer[" + config + ", " + String.format("%,d", config.parameterCount())
+                + " parameters, " + manager.getDevice() + "]";
+    }
+
+    /** Hook point names of the residual stream after each block, convenient for caching. */
+    public List<String> residPostNames() {
+        return java.util.stream.IntStream.range(0, config.nLayers()).mapToObj(HookNames::residPost).toList();
+    }
+}

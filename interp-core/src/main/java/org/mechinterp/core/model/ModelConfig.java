@@ -1,0 +1,291 @@
+package org.mechinterp.core.model;
+
+/**
+ * Architecture of a decoder-only transformer, independent of the checkpoint family it came from.
+ *
+ * <p>Every difference between families is a field here (norm kind, gated MLP, biases, q/k norm, positions), so the
+ * shared forward code never branches on an architecture name. Built with {@link #builder()}; {@link Builder#build()}
+ * validates the shape relations (e.g. heads divisible by kv heads).
+ *
+ * <p>Dimensions: D = {@link #dModel()}, H = {@link #nHeads()}, Hkv = {@link #nKvHeads()}, Dh = {@link #headDim()},
+ * Dmlp = {@link #dMlp()}, V = {@link #vocabSize()}.
+ */
+public final class ModelConfig {
+    /** How positions enter the model. */
+    public enum Positions { LEARNED, ROTARY }
+
+    private final String modelType;
+    private final int vocabSize;
+    private final int dModel;
+    private final int nLayers;
+    private final int nHeads;
+    private final int nKvHeads;
+    private final int headDim;
+    private final int dMlp;
+    private final int maxPositions;
+    private final NormKind norm;
+    private final double normEps;
+    private final ActivationFunction activation;
+    private final boolean gatedMlp;
+    private final boolean mlpBias;
+    private final boolean qkvBias;
+    private final boolean attnOutBias;
+    private final boolean qkNorm;
+    private final boolean tiedEmbeddings;
+    private final Positions positions;
+    private final RopeScaling rope;
+    private final int bosTokenId;
+    private final int[] eosTokenIds;
+
+    private ModelConfig(Builder b) {
+        this.modelType = b.modelType;
+        this.vocabSize = b.vocabSize;
+        this.dModel = b.dModel;
+        this.nLayers = b.nLayers;
+        this.nHeads = b.nHeads;
+        this.nKvHeads = b.nKvHeads == 0 ? b.nHeads : b.nKvHeads;
+        this.headDim = b.headDim == 0 && b.nHeads > 0 ? b.dModel / b.nHeads : b.headDim;
+        this.dMlp = b.dMlp;
+        this.maxPositions = b.maxPositions;
+        this.norm = b.norm;
+        this.normEps = b.normEps;
+        this.activation = b.activation;
+        this.gatedMlp = b.gatedMlp;
+        this.mlpBias = b.mlpBias;
+        this.qkvBias = b.qkvBias;
+        this.attnOutBias = b.attnOutBias;
+        this.qkNorm = b.qkNorm;
+        this.tiedEmbeddings = b.tiedEmbeddings;
+        this.positions = b.positions;
+        this.rope = b.rope;
+        this.bosTokenId = b.bosTokenId;
+        this.eosTokenIds = b.eosTokenIds.clone();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The HF {@code model_type} this config was read from (e.g. "llama"); informational only. */
+    public String modelType() {
+        return modelType;
+    }
+
+    public int vocabSize() {
+        return vocabSize;
+    }
+
+    public int dModel() {
+        return dModel;
+    }
+
+    public int nLayers() {
+        return nLayers;
+    }
+
+    public int nHeads() {
+        return nHeads;
+    }
+
+    public int nKvHeads() {
+        return nKvHeads;
+    }
+
+    public int headDim() {
+        return headDim;
+    }
+
+    public int dMlp() {
+        return dMlp;
+    }
+
+    /** Longest sequence the position embedding supports (learned) or the config advertises (rotary). */
+    public int maxPositions() {
+        return maxPositions;
+    }
+
+    public NormKind norm() {
+        return norm;
+    }
+
+    public double normEps() {
+        return normEps;
+    }
+
+    public ActivationFunction activation() {
+        return activation;
+    }
+
+    /** True for down(act(gate(x))·up(x)); false for out(act(in(x))). */
+    public boolean gatedMlp() {
+        return gatedMlp;
+    }
+
+    public boolean mlpBias() {
+        return mlpBias;
+    }
+
+    /** Biases on the q, k and v projections (GPT-2, Qwen2). */
+    public boolean qkvBias() {
+        return qkvBias;
+    }
+
+    /** Bias on the attention output projection (GPT-2). */
+    public boolean attnOutBias() {
+        return attnOutBias;
+    }
+
+    /** Per-head RMSNorm over Dh applied to q and k before RoPE (Qwen3). */
+    public boolean qkNorm() {
+        return qkNorm;
+    }
+
+    public boolean tiedEmbeddings() {
+        return tiedEmbeddings;
+    }
+
+    public Positions positions() {
+        return positions;
+    }
+
+    /** The rotary settings; meaningful only when {@link #positions()} is ROTARY. */
+    public RopeScaling rope() {
+        return rope;
+    }
+
+    public int bosTokenId() {
+        return bosTokenId;
+    }
+
+    public int[] eosTokenIds() {
+        return eosTokenIds.clone();
+    }
+
+    /** Number of query heads sharing one key/value head (1 without GQA). */
+    public int kvGroupSize() {
+        return nHeads / nKvHeads;
+    }
+
+    /** Number of weights, counting a tied embedding once. */
+    public long parameterCount() {
+        long d = dModel;
+        long attn = d * nHeads * headDim + 2 * d * nKvHeads * headDim + (long) nHeads * headDim * d;
+        if (qkvBias) {
+            attn += (long) (nHeads + 2 * nKvHeads) * headDim;
+        }
+        if (attnOutBias) {
+            attn += d;
+        }
+        if (qkNorm) {
+            attn += 2L * headDim;
+        }
+        long mlp = (gatedMlp ? 3 : 2) * d * dMlp + (mlpBias ? dMlp + d : 0);
+        long norms = (norm == NormKind.LAYER_NORM ? 2 : 1) * d;
+        long perLayer = attn + mlp + 2 * norms;
+        long embed = (long) vocabSize * d * (tiedEmbeddings ? 1 : 2);
+        long pos = positions == Positions.LEARNED ? (long) maxPositions * d : 0;
+        return nLayers * perLayer + embed + pos + norms;
+    }
+
+    @Override
+    public String toString() {
+        return modelType + "(layers=" + nLayers + ", d=" + dModel + ", heads=" + nHeads + "/" + nKvHeads
+                + ", head_dim=" + headDim + ", d_mlp=" + dMlp + ", vocab=" + vocabSize + ", " + norm + ", "
+                + activation + (gatedMlp ? " gated" : "") + (qkvBias ? ", qkv bias" : "")
+                + (qkNorm ? ", qk norm" : "") + (tiedEmbeddings ? ", tied" : "") + ", "
+                + (positions == Positions.ROTARY ? rope : "learned positions") + ")";
+    }
+
+    /** Builder; {@code set*} are required, {@code opt*} have defaults. */
+    public static final class Builder {
+        private String modelType = "custom";
+        private int vocabSize;
+        private int dModel;
+        private int nLayers;
+        private int nHeads;
+        private int nKvHeads;
+        private int headDim;
+        private int dMlp;
+        private int maxPositions = 2048;
+        private NormKind norm = NormKind.RMS_NORM;
+        private double normEps = 1e-5;
+        private ActivationFunction activation = ActivationFunction.SILU;
+        private boolean gatedMlp = true;
+        private boolean mlpBias;
+        private boolean qkvBias;
+        private boolean attnOutBias;
+        private boolean qkNorm;
+        private boolean tiedEmbeddings;
+        private Positions positions = Positions.ROTARY;
+        private RopeScaling rope = RopeScaling.plain(10000);
+        private int bosTokenId = -1;
+        private int[] eosTokenIds = new int[0];
+
+        private Builder() {}
+
+        public Builder optModelType(String v) { modelType = v; return this; }
+        public Builder setVocabSize(int v) { vocabSize = v; return this; }
+        public Builder setDModel(int v) { dModel = v; return this; }
+        public Builder setNLayers(int v) { nLayers = v; return this; }
+        public Builder setNHeads(int v) { nHeads = v; return this; }
+        /** Defaults to the number of query heads (no GQA). */
+        public Builder optNKvHeads(int v) { nKvHeads = v; return this; }
+        /** Defaults to dModel / nHeads. */
+        public Builder optHeadDim(int v) { headDim = v; return this; }
+        public Builder setDMlp(int v) { dMlp = v; return this; }
+        public Builder optMaxPositions(int v) { maxPositions = v; return this; }
+        public Builder optNorm(NormKind v, double eps) { norm = v; normEps = eps; return this; }
+        public Builder optActivation(ActivationFunction v) { activation = v; return this; }
+        public Builder optGatedMlp(boolean v) { gatedMlp = v; return this; }
+        public Builder optMlpBias(boolean v) { mlpBias = v; return this; }
+        public Builder optQkvBias(boolean v) { qkvBias = v; return this; }
+        public Builder optAttnOutBias(boolean v) { attnOutBias = v; return this; }
+        public Builder optQkNorm(boolean v) { qkNorm = v; return this; }
+        public Builder optTiedEmbeddings(boolean v) { tiedEmbeddings = v; return this; }
+        public Builder optLearnedPositions() { positions = Positions.LEARNED; return this; }
+        public Builder optRope(RopeScaling v) { positions = Positions.ROTARY; rope = v; return this; }
+        public Builder optBosTokenId(int v) { bosTokenId = v; return this; }
+        public Builder optEosTokenIds(int... v) { eosTokenIds = v.clone(); return this; }
+
+        /**
+         * Validates and builds.
+         *
+         * @throws IllegalArgumentException naming the first inconsistent field
+         */
+        public ModelConfig build() {
+            requirePositive("vocab_size", vocabSize);
+            requirePositive("hidden size", dModel);
+            requirePositive("number of layers", nLayers);
+            requirePositive("number of attention heads", nHeads);
+            requirePositive("intermediate size", dMlp);
+            requirePositive("max positions", maxPositions);
+            int kv = nKvHeads == 0 ? nHeads : nKvHeads;
+            if (kv <= 0 || nHeads % kv != 0) {
+                throw new IllegalArgumentException("num_attention_heads (" + nHeads
+                        + ") must be a positive multiple of num_key_value_heads (" + kv + ")");
+            }
+            if (headDim == 0 && dModel % nHeads != 0) {
+                throw new IllegalArgumentException("hidden size " + dModel + " is not divisible by " + nHeads
+                        + " heads and no head_dim is given");
+            }
+            int hd = headDim == 0 ? dModel / nHeads : headDim;
+            requirePositive("head_dim", hd);
+            if (positions == Positions.ROTARY && hd % 2 != 0) {
+                throw new IllegalArgumentException("rotary embeddings need an even head_dim, got " + hd);
+            }
+            if (!(normEps > 0)) {
+                throw new IllegalArgumentException("norm epsilon must be > 0, got " + normEps);
+            }
+            if (norm == null || activation == null || rope == null || eosTokenIds == null) {
+                throw new IllegalArgumentException("norm, activation, rope and eos ids must not be null");
+            }
+            return new ModelConfig(this);
+        }
+
+        private static void requirePositive(String what, int v) {
+            if (v <= 0) {
+                throw new IllegalArgumentException(what + " must be > 0, got " + v);
+            }
+        }
+    }
+}
