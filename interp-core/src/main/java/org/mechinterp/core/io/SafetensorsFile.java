@@ -59,6 +59,7 @@ public final class SafetensorsFile implements AutoCloseable {
     private final FileChannel channel;
     private final long dataStart;
     private final Map<String, TensorInfo> tensors;
+    private final Set<String> names;
     private final Map<String, String> metadata;
     private volatile boolean closed;
 
@@ -68,6 +69,7 @@ public final class SafetensorsFile implements AutoCloseable {
         this.channel = channel;
         this.dataStart = dataStart;
         this.tensors = Collections.unmodifiableMap(tensors);
+        this.names = Collections.unmodifiableSet(new LinkedHashSet<>(tensors.keySet()));
         this.metadata = Collections.unmodifiableMap(metadata);
     }
 
@@ -173,7 +175,7 @@ public final class SafetensorsFile implements AutoCloseable {
 
     /** @return the tensor names in header order (an unmodifiable, insertion-ordered set) */
     public Set<String> names() {
-        return Collections.unmodifiableSet(new LinkedHashSet<>(tensors.keySet()));
+        return names;
     }
 
     /**

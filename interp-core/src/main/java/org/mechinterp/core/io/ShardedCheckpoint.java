@@ -44,11 +44,13 @@ public final class ShardedCheckpoint implements AutoCloseable {
     private final List<SafetensorsFile> shards;
     /** Tensor name to the shard holding it, in weight_map (or header) order. */
     private final Map<String, SafetensorsFile> owners;
+    private final Set<String> names;
 
     private ShardedCheckpoint(Path location, List<SafetensorsFile> shards, Map<String, SafetensorsFile> owners) {
         this.location = location;
         this.shards = List.copyOf(shards);
         this.owners = Collections.unmodifiableMap(owners);
+        this.names = Collections.unmodifiableSet(new LinkedHashSet<>(owners.keySet()));
     }
 
     /**
@@ -222,7 +224,7 @@ public final class ShardedCheckpoint implements AutoCloseable {
 
     /** @return all tensor names, in {@code weight_map} order (header order for a single file) */
     public Set<String> names() {
-        return Collections.unmodifiableSet(new LinkedHashSet<>(owners.keySet()));
+        return names;
     }
 
     /**

@@ -34,7 +34,6 @@ class SafetensorsFileTest {
     private static SafetensorsFormatException assertFormatError(Path file, String... words) {
         SafetensorsFormatException e = assertThrows(SafetensorsFormatException.class, () -> SafetensorsFile.open(file));
         String msg = e.getMessage();
-        System.out.println("MSG " + msg);
         assertTrue(msg.contains(file.toString()), "message should name the file: " + msg);
         for (String w : words) {
             assertTrue(msg.toLowerCase(Locale.ROOT).contains(w.toLowerCase(Locale.ROOT)),
@@ -220,6 +219,26 @@ class SafetensorsFileTest {
             }
             SafetensorsFormatException e = assertThrows(SafetensorsFormatException.class, () -> sf.readFloats("w"));
             assertTrue(e.getMessage().contains("truncated") && e.getMessage().contains("'w'"), e.getMessage());
+        }
+    }
+
+    /** A sparse 3 GiB file: tensors beyond 2 GiB are readable, a single 2 GiB tensor is refused by name. */
+    @Test
+    void filesLargerThanTwoGibibytes() throws Exception {
+        long far = 3L << 30;
+        String header = "{" + RawSafetensors.entry("big", "U8", "[2147483648]", 0, 1L << 31) + ","
+                + RawSafetensors.entry("far", "F32", "[2]", far, far + 8) + "}";
+        Path file = RawSafetensors.write(tmp.resolve("sparse.safetensors"), header, new byte[0]);
+        long dataStart = Files.size(file);
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            raf.setLength(dataStart + far + 8); // sparse: no disk blocks for the hole
+            raf.seek(dataStart + far);
+            raf.write(RawSafetensors.floats(0.5f, -7f));
+        }
+        try (SafetensorsFile sf = SafetensorsFile.open(file)) {
+            assertArrayEquals(new float[] {0.5f, -7f}, sf.readFloats("far"));
+            SafetensorsFormatException e = assertThrows(SafetensorsFormatException.class, () -> sf.readInts("big"));
+            assertTrue(e.getMessage().contains("'big'") && e.getMessage().contains("2 GiB"), e.getMessage());
         }
     }
 
