@@ -15,8 +15,6 @@ public final class Interp {
     public static void configureDjl() {
         setIfAbsent("ai.djl.offline", "true");
         setIfAbsent("OPT_OUT_TRACKING", "true");
-        // libtorch's own logging of thread settings is noise for a library user
-        setIfAbsent("ai.djl.pytorch.graph_optimizer", "false");
     }
 
     private static void setIfAbsent(String key, String value) {

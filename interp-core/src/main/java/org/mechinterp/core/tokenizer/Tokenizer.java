@@ -75,7 +75,7 @@ public final class Tokenizer implements AutoCloseable {
             throw new NoSuchFileException(file.toAbsolutePath().toString(), null,
                     "no tokenizer.json found (only local files are loaded, never hub model names)");
         }
-        DjlOffline.ensure();
+        org.mechinterp.core.Interp.configureDjl();
         // Explicit options: truncation and padding off (DJL defaults to truncating at 512 tokens), special
         // tokens on. The config-free overload keeps DJL from applying tokenizer_config.json tweaks
         // (clean-up on decode, prefix space) that tokenizer.json-based tokenizers do not perform.

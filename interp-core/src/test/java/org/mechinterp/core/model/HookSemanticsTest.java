@@ -273,14 +273,28 @@ class HookSemanticsTest {
                     u[i] = (float) random.nextGaussian();
                     predicted += g[i] * u[i];
                 }
-                double eps = 1e-2;
-                double numeric = (perturbed(point, u, eps, last, target) - perturbed(point, u, -eps, last, target))
-                        / (2 * eps);
+                // Richardson extrapolation of central differences at h and h/2: error O(h^4)
+                double h = 1e-2;
+                double coarse = centralDifference(point, u, h, last, target);
+                double fine = centralDifference(point, u, h / 2, last, target);
+                double numeric = (4 * fine - coarse) / 3;
                 assertEquals(numeric, predicted, 2e-3 * Math.max(1, Math.abs(numeric)),
-                        point + ": directional derivative");
+                        point + ": directional derivative (central differences " + coarse + ", " + fine + ")");
                 assertFalse(point.contains("pattern") && Math.abs(predicted) < 1e-6, "pattern gradient vanished");
             }
+            // a second run gives identical gradients: nothing accumulates between runs
+            try (ActivationCache again = model.runWithGradients(TokenBatch.of(CLEAN), n -> false,
+                    Set.of(points)::contains, logits -> logits.get(0, last, target))) {
+                for (String point : points) {
+                    assertArrayEquals(cache.grad(point).toFloatArray(), again.grad(point).toFloatArray(), point);
+                }
+            }
         }
+    }
+
+    private double centralDifference(String point, float[] direction, double h, int position, int target) {
+        return (perturbed(point, direction, h, position, target) - perturbed(point, direction, -h, position, target))
+                / (2 * h);
     }
 
     private double perturbed(String point, float[] direction, double eps, int position, int target) {
