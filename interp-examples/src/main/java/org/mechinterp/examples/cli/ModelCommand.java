@@ -1,0 +1,155 @@
+package org.mechinterp.examples.cli;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.mechinterp.core.model.HookedTransformer;
+import org.mechinterp.core.model.TokenBatch;
+import org.mechinterp.core.tokenizer.Tokenizer;
+import org.mechinterp.examples.EmbeddedModel;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** Options shared by the commands that run a model on one prompt: model folder, prompt, JSON output. */
+abstract class ModelCommand implements Callable<Integer> {
+    static final Gson GSON = new GsonBuilder().disableHtmlEscaping().serializeNulls().create();
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", paramLabel = "DIR",
+            description = "Hugging Face model folder (config.json, *.safetensors, tokenizer.json). "
+                    + "Default: the bundled stories260K model.")
+    Path modelDir;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Prompt prompt;
+
+    @Option(names = "--json", description = "Print one JSON object instead of text.")
+    boolean json;
+
+    @Option(names = "--verbose", description = "Show the stack trace of errors.")
+    boolean verbose;
+
+    /** Exactly one of a text prompt or token ids. */
+    static final class Prompt {
+        @Option(names = "--prompt", paramLabel = "TEXT", required = true,
+                description = "Text prompt, tokenized with the model folder's tokenizer.json (adds BOS as HF does).")
+        String text;
+
+        @Option(names = "--tokens", paramLabel = "ID[,ID...]", required = true,
+                description = "Token ids, comma-separated, e.g. 1,403,407.")
+        String ids;
+    }
+
+    PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
+    ParameterException usage(String message) {
+        return new InputError(spec.commandLine(), message);
+    }
+
+    /** A usage error found by the command itself (bad input rather than bad syntax): no "see --help" hint. */
+    static final class InputError extends ParameterException {
+        private static final long serialVersionUID = 1L;
+
+        InputError(picocli.CommandLine commandLine, String message) {
+            super(commandLine, message);
+        }
+    }
+
+    /** The model folder: --model, checked to exist, or the extracted bundled model. */
+    Path resolveModelDir() {
+        if (modelDir == null) {
+            return EmbeddedModel.path();
+        }
+        if (!Files.exists(modelDir)) {
+            throw usage("model directory " + modelDir + " does not exist");
+        }
+        if (!Files.isDirectory(modelDir)) {
+            throw usage("--model must be a folder (config.json + safetensors), but " + modelDir + " is a file");
+        }
+        return modelDir;
+    }
+
+    /** The tokenizer of the model folder, or null when it has none and the prompt is given as ids. */
+    Tokenizer openTokenizer(Path dir) throws IOException {
+        boolean present = Files.isRegularFile(dir.resolve("tokenizer.json"));
+        if (prompt.text != null && !present) {
+            throw usage("model folder " + dir + " has no tokenizer.json, so text prompts cannot be encoded: "
+                    + "use --tokens");
+        }
+        return present ? Tokenizer.load(dir) : null;
+    }
+
+    /** The prompt's token ids, checked against the model's vocabulary. */
+    int[] tokens(Tokenizer tokenizer, HookedTransformer model) {
+        int[] ids;
+        if (prompt.text != null) {
+            if (prompt.text.isEmpty()) {
+                throw usage("empty prompt: --prompt is an empty string");
+            }
+            ids = tokenizer.encode(prompt.text);
+        } else {
+            ids = parseIds(prompt.ids);
+        }
+        try {
+            TokenBatch.of(ids).requireInVocabulary(model.config().vocabSize());
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
+        }
+        return ids;
+    }
+
+    /** Comma-separated token ids (spaces allowed around them). */
+    private int[] parseIds(String list) {
+        String[] parts = list.split(",", -1);
+        if (list.isBlank()) {
+            throw usage("empty prompt: --tokens has no ids");
+        }
+        int[] ids = new int[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            String p = parts[i].strip();
+            try {
+                ids[i] = Integer.parseInt(p);
+            } catch (NumberFormatException e) {
+                throw usage("invalid token id '" + p + "' in --tokens " + list
+                        + " (expected comma-separated integers such as 1,403,407)");
+            }
+        }
+        return ids;
+    }
+
+    /** Comma-separated names, stripped, without empty entries. */
+    static java.util.List<String> splitList(String list) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (String p : list.split(",")) {
+            if (!p.isBlank()) {
+                out.add(p.strip());
+            }
+        }
+        return out;
+    }
+
+    /** Token texts for display, or nulls without a tokenizer. */
+    static String[] texts(Tokenizer tokenizer, int[] ids) {
+        String[] texts = new String[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            texts[i] = tokenizer == null ? null : tokenizer.tokenText(ids[i]);
+        }
+        return texts;
+    }
+
+    /** A token text quoted and escaped (newlines, tabs, quotes visible), or "?" when unknown. */
+    static String quote(String text) {
+        return text == null ? "?" : GSON.toJson(text);
+    }
+}
