@@ -3,6 +3,7 @@ package org.mechinterp.core.hooks;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -18,9 +19,9 @@ public final class HookRegistry {
     private final Map<String, List<HookFunction>> hooks = new HashMap<>();
     private int count;
 
-    /** @param validNames every hook point name of the model (copied) */
+    /** @param validNames every hook point name of the model, in forward order (copied, order kept) */
     public HookRegistry(Set<String> validNames) {
-        this.validNames = Set.copyOf(validNames);
+        this.validNames = Collections.unmodifiableSet(new LinkedHashSet<>(validNames));
     }
 
     /**
@@ -63,7 +64,7 @@ public final class HookRegistry {
         count = 0;
     }
 
-    /** Every valid hook point name. */
+    /** Every valid hook point name, in forward order. */
     public Set<String> names() {
         return validNames;
     }

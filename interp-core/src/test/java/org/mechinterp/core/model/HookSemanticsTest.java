@@ -68,7 +68,8 @@ class HookSemanticsTest {
         ModelConfig c = model.config();
         int t = CLEAN.length;
         try (ActivationCache all = model.runWithCache(TokenBatch.of(CLEAN), n -> true)) {
-            assertEquals(model.hookNames(), all.names());
+            assertEquals(List.copyOf(model.hookNames()), List.copyOf(all.names()), "forward order");
+            assertEquals("hook_embed", model.hookNames().iterator().next());
             Map<String, Shape> expected = Map.of(
                     "hook_embed", new Shape(1, t, c.dModel()),
                     "blocks.2.hook_resid_pre", new Shape(1, t, c.dModel()),

@@ -82,6 +82,21 @@ class ReferenceParityTest {
     }
 
     @Test
+    void everyPrefixLengthMatchesRunC() throws IOException {
+        // logits[t] depends only on tokens[0..t]: each prefix must reproduce the reference rows (catches bugs that
+        // depend on the sequence length, e.g. in masks or rotary tables)
+        Path dir = Fixtures.fixture("stories260K-llama");
+        ReferenceLogits ref = Fixtures.readLogits(dir.resolve("reference/stories260K_runc_once_upon_a_time_64.bin"));
+        try (HookedTransformer m = HookedTransformer.load(dir)) {
+            for (int length = 1; length <= ref.length(); length++) {
+                float[] last = Generation.lastLogits(m, Arrays.copyOf(ref.tokens(), length));
+                double diff = Fixtures.maxAbsDiff(ref.logits()[length - 1], last);
+                assertTrue(diff <= 1e-4, "prefix of " + length + " tokens: max |Δlogit| = " + diff);
+            }
+        }
+    }
+
+    @Test
     void stories260kGreedyStoryMatchesRunC() throws IOException {
         Path dir = Fixtures.fixture("stories260K-llama");
         ReferenceLogits ref = Fixtures.readLogits(dir.resolve("reference/stories260K_runc_greedy256.bin"));
