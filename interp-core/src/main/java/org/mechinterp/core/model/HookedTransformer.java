@@ -224,7 +224,7 @@ public final class HookedTransformer implements AutoCloseable {
         }
         NDArray y = norm(f, x, weights.lnFinal(), HookNames.LN_FINAL_SCALE, HookNames.LN_FINAL_NORMALIZED, -1);
         y = f.point(HookNames.UNEMBED_IN, -1, y);                                                   // [B,T,D]
-        return f.point(HookNames.LOGITS, -1, y.matMul(weights.unembed()));                          // [B,T,V]
+        return f.point(HookNames.LOGITS, -1, linear(y, weights.unembed(), weights.unembedBias()));  // [B,T,V]
     }
 
     /**

@@ -66,6 +66,34 @@ public final class ModelConfig {
         return new Builder();
     }
 
+    /** A builder initialised with this config's values. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.modelType = modelType;
+        b.vocabSize = vocabSize;
+        b.dModel = dModel;
+        b.nLayers = nLayers;
+        b.nHeads = nHeads;
+        b.nKvHeads = nKvHeads;
+        b.headDim = headDim;
+        b.dMlp = dMlp;
+        b.maxPositions = maxPositions;
+        b.norm = norm;
+        b.normEps = normEps;
+        b.activation = activation;
+        b.gatedMlp = gatedMlp;
+        b.mlpBias = mlpBias;
+        b.qkvBias = qkvBias;
+        b.attnOutBias = attnOutBias;
+        b.qkNorm = qkNorm;
+        b.tiedEmbeddings = tiedEmbeddings;
+        b.positions = positions;
+        b.rope = rope;
+        b.bosTokenId = bosTokenId;
+        b.eosTokenIds = eosTokenIds.clone();
+        return b;
+    }
+
     /** The HF {@code model_type} this config was read from (e.g. "llama"); informational only. */
     public String modelType() {
         return modelType;
