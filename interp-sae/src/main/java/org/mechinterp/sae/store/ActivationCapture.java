@@ -1,0 +1,418 @@
+package org.mechinterp.sae.store;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import org.mechinterp.core.model.ActivationCache;
+import org.mechinterp.core.model.HookedTransformer;
+import org.mechinterp.core.model.ModelConfig;
+import org.mechinterp.core.model.TokenBatch;
+import org.mechinterp.core.tokenizer.Tokenizer;
+
+/**
+ * Captures activations at one or more hook points over a {@link Corpus} into an on-disk store (layout in
+ * {@link StoreManifest}).
+ *
+ * <p>Prompts are run through {@link HookedTransformer#runWithCache} caching only the requested hooks,
+ * {@code promptsPerPass} at a time as one left-padded {@link TokenBatch}; padded slots are skipped, so every
+ * prompt contributes exactly its own T rows (position 0..T−1). A hook's activation [B,T,...] is flattened to rows
+ * of d = product of the dimensions after T (e.g. {@code hook_z} [B,T,H,Dh] gives d = H·Dh); hooks whose
+ * second axis is not the token axis ({@code hook_pattern}, {@code hook_attn_scores}) are refused. With
+ * {@code promptsPerPass = 1} rows are bit-identical to {@code runWithCache} on the prompt alone; batching agrees
+ * within float rounding (the core guarantees padded batches match single runs, not bit for bit).
+ *
+ * <p>Shards hold whole passes and are written when the pending rows reach {@code shardRows}; the manifest is
+ * rewritten after each. <b>Resume:</b> running a capture into a folder with an incomplete store of the same
+ * settings (model configuration, corpus SHA-256, hooks, context, max tokens, prompts per pass, shard rows)
+ * skips the prompts already captured and continues; since passes and shards start at the same prompt
+ * boundaries, the result is byte-identical to an uninterrupted capture. A complete store is left as is.
+ *
+ * <p>{@code maxTokens} caps the total rows; the prompt that reaches the cap keeps only its first tokens (a
+ * causal model's prefix activations are those of the shorter prompt). The model and tokenizer are borrowed,
+ * not closed. Progress (rows) goes to stderr.
+ */
+public final class ActivationCapture {
+    /** Default prompts per forward pass. */
+    public static final int DEFAULT_PROMPTS_PER_PASS = 8;
+
+    private final Builder b;
+    private final List<String> hooks;
+
+    private ActivationCapture(Builder b, List<String> hooks) {
+        this.b = b;
+        this.hooks = hooks;
+    }
+
+    /** A new builder. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Configures a capture: {@code set*} are required, {@code opt*} optional. */
+    public static final class Builder {
+        private HookedTransformer model;
+        private Tokenizer tokenizer;
+        private String modelPath = "";
+        private Path corpus;
+        private List<String> hooks;
+        private Path out;
+        private int context;
+        private long maxTokens;
+        private int shardRows;
+        private int promptsPerPass = DEFAULT_PROMPTS_PER_PASS;
+        private boolean progress = true;
+        private StoreWriter.ShardListener listener;
+
+        private Builder() {
+        }
+
+        /** The model to run (required; borrowed, not closed). */
+        public Builder setModel(HookedTransformer model) {
+            this.model = model;
+            return this;
+        }
+
+        /** Encodes text prompts (borrowed; may be omitted when the corpus gives token ids). */
+        public Builder optTokenizer(Tokenizer tokenizer) {
+            this.tokenizer = tokenizer;
+            return this;
+        }
+
+        /** Recorded in the manifest as the model's location (informational). */
+        public Builder optModelPath(Path path) {
+            this.modelPath = path.toAbsolutePath().toString();
+            return this;
+        }
+
+        /** The corpus file, {@code .txt} or {@code .jsonl} (required; see {@link Corpus}). */
+        public Builder setCorpus(Path corpus) {
+            this.corpus = corpus;
+            return this;
+        }
+
+        /** Hook point names to capture (required, at least one). */
+        public Builder setHooks(List<String> hooks) {
+            this.hooks = List.copyOf(hooks);
+            return this;
+        }
+
+        /** The store folder: created, or resumed when it holds an incomplete store (required). */
+        public Builder setOut(Path out) {
+            this.out = out;
+            return this;
+        }
+
+        /** Tokens kept per prompt, 0 = all (default 0). */
+        public Builder optContext(int context) {
+            this.context = context;
+            return this;
+        }
+
+        /** Total rows to capture, 0 = whole corpus (default 0). */
+        public Builder optMaxTokens(long maxTokens) {
+            this.maxTokens = maxTokens;
+            return this;
+        }
+
+        /**
+         * Rows per shard (shards end at pass boundaries so may hold a few more). Default: about 256 MiB of
+         * activations per shard, between 1,024 and 65,536 rows.
+         */
+        public Builder optShardRows(int rows) {
+            this.shardRows = rows;
+            return this;
+        }
+
+        /** Prompts per forward pass (default {@value ActivationCapture#DEFAULT_PROMPTS_PER_PASS}). */
+        public Builder optPromptsPerPass(int prompts) {
+            this.promptsPerPass = prompts;
+            return this;
+        }
+
+        /** Whether to show a progress bar on stderr (default true). */
+        public Builder optProgress(boolean progress) {
+            this.progress = progress;
+            return this;
+        }
+
+        /** Called after every shard is listed in the manifest; an exception thrown aborts the capture. */
+        Builder optShardListener(StoreWriter.ShardListener listener) {
+            this.listener = listener;
+            return this;
+        }
+
+        /**
+         * Validates the settings.
+         *
+         * @throws IllegalArgumentException for a missing required setting, no hooks, an unknown or non-per-token
+         *     hook name, negative context or max tokens, or non-positive shard rows or prompts per pass
+         */
+        public ActivationCapture build() {
+            if (model == null) {
+                throw new IllegalArgumentException("setModel(model) is required");
+            }
+            if (corpus == null) {
+                throw new IllegalArgumentException("setCorpus(file) is required");
+            }
+            if (out == null) {
+                throw new IllegalArgumentException("setOut(folder) is required");
+            }
+            if (hooks == null || hooks.isEmpty()) {
+                throw new IllegalArgumentException("setHooks(names) needs at least one hook point");
+            }
+            if (context < 0) {
+                throw new IllegalArgumentException("context must be ≥ 0 (0 = whole prompts), got " + context);
+            }
+            if (maxTokens < 0) {
+                throw new IllegalArgumentException("max tokens must be ≥ 0 (0 = whole corpus), got " + maxTokens);
+            }
+            if (shardRows < 0) {
+                throw new IllegalArgumentException("shard rows must be ≥ 1, got " + shardRows);
+            }
+            if (promptsPerPass < 1) {
+                throw new IllegalArgumentException("prompts per pass must be ≥ 1, got " + promptsPerPass);
+            }
+            List<String> names = new ArrayList<>(new LinkedHashSet<>(hooks));
+            for (String name : names) {
+                model.hooks().requireValid(name);
+                if (name.endsWith("hook_pattern") || name.endsWith("hook_attn_scores")) {
+                    throw new IllegalArgumentException("hook '" + name + "' is [B,H,T,T], not one row per token; "
+                            + "capture hook_z or hook_attn_out instead");
+                }
+                if (StoreManifest.RESERVED.contains(name)) {
+                    throw new IllegalArgumentException("hook name '" + name + "' is reserved in stores");
+                }
+            }
+            return new ActivationCapture(this, names);
+        }
+    }
+
+    /**
+     * Runs (or resumes, or finds complete) the capture.
+     *
+     * @return the store's final manifest
+     * @throws IllegalArgumentException for a malformed corpus (naming the line), an out folder that is a file or
+     *     a non-empty folder without a store, or an existing store captured with other settings
+     * @throws IOException on I/O errors ({@link StoreFormatException} for a malformed existing manifest)
+     */
+    public StoreManifest run() throws IOException {
+        ModelConfig cfg = b.model.config();
+        Corpus corpus = Corpus.open(b.corpus, b.tokenizer, cfg.vocabSize(), b.context);
+        int[] dims = probeDims();
+        StoreManifest wanted = settings(corpus, dims);
+        Corpus.Totals totals = corpus.scan(); // validates every prompt before anything is written
+        if (cfg.positions() == ModelConfig.Positions.LEARNED && totals.longest() > cfg.maxPositions()) {
+            throw new IllegalArgumentException("corpus " + b.corpus + " line " + totals.longestLine() + ": prompt of "
+                    + totals.longest() + " tokens exceeds the model's " + cfg.maxPositions()
+                    + " learned positions; truncate with a context of at most " + cfg.maxPositions());
+        }
+        StoreWriter w;
+        if (Files.isRegularFile(b.out.resolve(StoreManifest.FILE_NAME))) {
+            StoreManifest existing = StoreManifest.read(b.out);
+            requireSameSettings(existing, wanted);
+            if (existing.complete) {
+                return existing.copy();
+            }
+            w = StoreWriter.resume(b.out, existing);
+        } else {
+            w = StoreWriter.create(b.out, wanted);
+        }
+        if (b.listener != null) {
+            w.setListener(b.listener);
+        }
+        capture(corpus, w, dims, totals);
+        return w.manifest().copy();
+    }
+
+    private void capture(Corpus corpus, StoreWriter w, int[] dims, Corpus.Totals totals) throws IOException {
+        StoreManifest m = w.manifest();
+        long target = b.maxTokens > 0 ? Math.min(b.maxTokens, totals.tokens()) : totals.tokens();
+        long done = m.totalRows;
+        ProgressBar bar = b.progress ? new ProgressBarBuilder().setTaskName("capture").setUnit(" rows", 1)
+                .setInitialMax(target).setConsumer(new ConsoleProgressBarConsumer(System.err))
+                .startsFrom(done, null).build() : null;
+        try (Corpus.Cursor cursor = corpus.open()) {
+            cursor.skip(m.promptsCompleted);
+            List<Corpus.Prompt> pass = new ArrayList<>();
+            while (b.maxTokens == 0 || done < b.maxTokens) {
+                pass.clear();
+                long planned = done;
+                while (pass.size() < b.promptsPerPass && (b.maxTokens == 0 || planned < b.maxTokens)) {
+                    Corpus.Prompt p = cursor.next();
+                    if (p == null) {
+                        break;
+                    }
+                    if (b.maxTokens > 0 && planned + p.length() > b.maxTokens) {
+                        int keep = (int) (b.maxTokens - planned);
+                        int nl = m.labelNames.size();
+                        p = new Corpus.Prompt(p.id(), p.line(), Arrays.copyOf(p.tokens(), keep),
+                                Arrays.copyOf(p.labels(), keep * nl));
+                    }
+                    planned += p.length();
+                    pass.add(p);
+                }
+                if (pass.isEmpty()) {
+                    break;
+                }
+                runPass(pass, w, dims);
+                if (bar != null) {
+                    bar.stepBy(planned - done);
+                }
+                done = planned;
+                if (w.pendingRows() >= m.shardRows) {
+                    w.flush();
+                }
+            }
+            w.finish();
+        } finally {
+            if (bar != null) {
+                bar.close();
+            }
+        }
+    }
+
+    /** One forward pass over a few prompts; appends each prompt's real (unpadded) rows in order. */
+    private void runPass(List<Corpus.Prompt> pass, StoreWriter w, int[] dims) {
+        int[][] seqs = new int[pass.size()][];
+        for (int i = 0; i < seqs.length; i++) {
+            seqs[i] = pass.get(i).tokens();
+        }
+        TokenBatch batch = TokenBatch.of(seqs);
+        int bsz = batch.batchSize();
+        int t = batch.length();
+        float[][] flat = new float[hooks.size()][];
+        try (ActivationCache cache = b.model.runWithCache(batch, hooks)) {
+            for (int h = 0; h < flat.length; h++) {
+                NDArray a = cache.get(hooks.get(h));
+                long[] shape = a.getShape().getShape();
+                if (shape.length < 3 || shape[0] != bsz || shape[1] != t || a.size() != (long) bsz * t * dims[h]) {
+                    throw new IllegalStateException("hook '" + hooks.get(h) + "' gave shape "
+                            + Arrays.toString(shape) + ", expected [" + bsz + ", " + t + ", ...] with " + dims[h]
+                            + " values per token");
+                }
+                flat[h] = (a.getDataType() == DataType.FLOAT32 ? a : a.toType(DataType.FLOAT32, false))
+                        .toFloatArray();
+            }
+        }
+        int nl = w.manifest().labelNames.size();
+        for (int i = 0; i < bsz; i++) {
+            Corpus.Prompt p = pass.get(i);
+            int len = p.length();
+            int pad = batch.padding(i);
+            int first = w.reserve(len);
+            for (int h = 0; h < flat.length; h++) {
+                int d = dims[h];
+                System.arraycopy(flat[h], (i * t + pad) * d, w.acts(h), first * d, len * d);
+            }
+            Arrays.fill(w.promptIds(), first, first + len, p.id());
+            for (int j = 0; j < len; j++) {
+                w.positions()[first + j] = j;
+                w.tokenIds()[first + j] = p.tokens()[j];
+            }
+            if (nl > 0) {
+                System.arraycopy(p.labels(), 0, w.labels(), first * nl, len * nl);
+            }
+            w.promptDone();
+        }
+    }
+
+    /** Row width per hook, from a one-token pass. */
+    private int[] probeDims() {
+        int[] dims = new int[hooks.size()];
+        try (ActivationCache cache = b.model.runWithCache(TokenBatch.of(0), hooks)) {
+            for (int h = 0; h < dims.length; h++) {
+                long[] shape = cache.get(hooks.get(h)).getShape().getShape();
+                if (shape.length < 3) {
+                    throw new IllegalArgumentException("hook '" + hooks.get(h) + "' has shape "
+                            + Arrays.toString(shape) + ", not [B,T,...] rows per token");
+                }
+                long d = 1;
+                for (int k = 2; k < shape.length; k++) {
+                    d *= shape[k];
+                }
+                dims[h] = Math.toIntExact(d);
+            }
+        }
+        return dims;
+    }
+
+    private StoreManifest settings(Corpus corpus, int[] dims) throws IOException {
+        ModelConfig cfg = b.model.config();
+        StoreManifest m = new StoreManifest();
+        m.model = new StoreManifest.ModelInfo();
+        m.model.path = b.modelPath;
+        m.model.modelType = cfg.modelType();
+        m.model.dModel = cfg.dModel();
+        m.model.nLayers = cfg.nLayers();
+        m.model.nHeads = cfg.nHeads();
+        m.model.vocabSize = cfg.vocabSize();
+        m.model.parameters = cfg.parameterCount();
+        m.source = new StoreManifest.Source();
+        m.source.kind = "capture";
+        m.source.path = b.corpus.toAbsolutePath().toString();
+        m.source.sha256 = Checksums.sha256(b.corpus);
+        long width = 0;
+        for (int h = 0; h < dims.length; h++) {
+            m.hooks.add(new StoreManifest.Hook(hooks.get(h), dims[h]));
+            width += dims[h];
+        }
+        m.labelNames.addAll(corpus.labelNames());
+        m.context = b.context;
+        m.maxTokens = b.maxTokens;
+        m.promptsPerPass = b.promptsPerPass;
+        m.shardRows = b.shardRows > 0 ? b.shardRows
+                : (int) Math.max(1024, Math.min(65536, (256L << 20) / (4 * width)));
+        return m;
+    }
+
+    private void requireSameSettings(StoreManifest have, StoreManifest want) {
+        List<String> diff = new ArrayList<>();
+        if (have.source == null || !"capture".equals(have.source.kind)) {
+            diff.add("it was not made by a capture");
+        } else if (!Objects.equals(have.source.sha256, want.source.sha256)) {
+            diff.add("corpus differs (SHA-256 " + have.source.sha256 + " vs " + want.source.sha256 + ")");
+        }
+        if (have.model == null || !have.model.signature().equals(want.model.signature())) {
+            diff.add("model differs (" + (have.model == null ? "none" : have.model.signature()) + " vs "
+                    + want.model.signature() + ")");
+        }
+        List<String> hh = new ArrayList<>();
+        have.hooks.forEach(h -> hh.add(h.name + ":" + h.d));
+        List<String> wh = new ArrayList<>();
+        want.hooks.forEach(h -> wh.add(h.name + ":" + h.d));
+        if (!hh.equals(wh)) {
+            diff.add("hooks differ (" + hh + " vs " + wh + ")");
+        }
+        if (!have.labelNames.equals(want.labelNames)) {
+            diff.add("label columns differ (" + have.labelNames + " vs " + want.labelNames + ")");
+        }
+        if (have.context != want.context) {
+            diff.add("context differs (" + have.context + " vs " + want.context + ")");
+        }
+        if (have.maxTokens != want.maxTokens) {
+            diff.add("max tokens differs (" + have.maxTokens + " vs " + want.maxTokens + ")");
+        }
+        if (have.promptsPerPass != want.promptsPerPass) {
+            diff.add("prompts per pass differs (" + have.promptsPerPass + " vs " + want.promptsPerPass + ")");
+        }
+        if (have.shardRows != want.shardRows) {
+            diff.add("shard rows differs (" + have.shardRows + " vs " + want.shardRows + ")");
+        }
+        if (!diff.isEmpty()) {
+            throw new IllegalArgumentException("store " + b.out + " holds a capture with other settings, so it "
+                    + "cannot be resumed: " + String.join("; ", diff) + " (use a new --out folder)");
+        }
+    }
+}

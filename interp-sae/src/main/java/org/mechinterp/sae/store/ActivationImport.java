@@ -1,0 +1,192 @@
+package org.mechinterp.sae.store;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+
+/**
+ * Imports an [N, d] float matrix made elsewhere into a new activation store, so SAEs can be trained on it: from a
+ * {@code .npy} file (format versions 1–3, little-endian {@code <f2}/{@code <f4}/{@code <f8}, C order), from one
+ * 2-D float tensor of a {@code .safetensors} file (F16/BF16/F32/F64), or from an array in memory.
+ *
+ * <p>Every matrix row becomes one store row under a single hook (default name {@value #DEFAULT_HOOK}, or the
+ * tensor's name for safetensors), with prompt id = row index, position 0, token id −1 and no labels. Values are
+ * converted to F32 (F16/BF16 exactly, F64 rounded to nearest). The file is streamed in blocks, so it may exceed
+ * memory. The output folder must not exist or be empty. Inputs are not modified.
+ */
+public final class ActivationImport {
+    /** Hook name of rows imported from a .npy file or an array. */
+    public static final String DEFAULT_HOOK = "activations";
+
+    private final Builder b;
+
+    private ActivationImport(Builder b) {
+        this.b = b;
+    }
+
+    /** A new builder. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Configures an import: exactly one source ({@code setSource} or {@code setMatrix}) and {@code setOut}. */
+    public static final class Builder {
+        private Path source;
+        private float[] matrix;
+        private int matrixRows;
+        private int matrixDim;
+        private String tensor;
+        private String hook;
+        private Path out;
+        private int shardRows;
+        private boolean progress = true;
+
+        private Builder() {
+        }
+
+        /** A {@code .npy} or {@code .safetensors} file holding an [N, d] float matrix. */
+        public Builder setSource(Path file) {
+            this.source = file;
+            return this;
+        }
+
+        /** A row-major [rows, d] matrix in memory (not modified; read during {@link #run()}). */
+        public Builder setMatrix(float[] data, int rows, int d) {
+            this.matrix = data;
+            this.matrixRows = rows;
+            this.matrixDim = d;
+            return this;
+        }
+
+        /** For safetensors: which tensor to import (default: the file's only 2-D tensor). */
+        public Builder optTensor(String name) {
+            this.tensor = name;
+            return this;
+        }
+
+        /** The hook name rows are stored under (default: the tensor name, or {@value ActivationImport#DEFAULT_HOOK}). */
+        public Builder optHookName(String name) {
+            this.hook = name;
+            return this;
+        }
+
+        /** The new store folder (required). */
+        public Builder setOut(Path out) {
+            this.out = out;
+            return this;
+        }
+
+        /** Rows per shard (default: about 256 MiB per shard, between 1,024 and 65,536 rows). */
+        public Builder optShardRows(int rows) {
+            this.shardRows = rows;
+            return this;
+        }
+
+        /** Whether to show a progress bar on stderr (default true). */
+        public Builder optProgress(boolean progress) {
+            this.progress = progress;
+            return this;
+        }
+
+        /**
+         * @throws IllegalArgumentException without exactly one source or without an output, for a matrix whose
+         *     length is not rows·d, a reserved or empty hook name, or negative shard rows
+         */
+        public ActivationImport build() {
+            if ((source == null) == (matrix == null)) {
+                throw new IllegalArgumentException("give exactly one of setSource(file) or setMatrix(data, rows, d)");
+            }
+            if (out == null) {
+                throw new IllegalArgumentException("setOut(folder) is required");
+            }
+            if (matrix != null && (matrixRows < 1 || matrixDim < 1
+                    || (long) matrixRows * matrixDim != matrix.length)) {
+                throw new IllegalArgumentException("matrix of length " + matrix.length + " is not [" + matrixRows
+                        + ", " + matrixDim + "] with rows, d ≥ 1");
+            }
+            if (matrix != null && tensor != null) {
+                throw new IllegalArgumentException("optTensor applies to safetensors sources only");
+            }
+            if (hook != null && (hook.isEmpty() || StoreManifest.RESERVED.contains(hook))) {
+                throw new IllegalArgumentException("hook name '" + hook + "' is empty or reserved");
+            }
+            if (shardRows < 0) {
+                throw new IllegalArgumentException("shard rows must be ≥ 1, got " + shardRows);
+            }
+            return new ActivationImport(this);
+        }
+    }
+
+    /**
+     * Writes the store.
+     *
+     * @return its manifest
+     * @throws IllegalArgumentException for a malformed or unsupported matrix file (the message says what), or an
+     *     output path that is a file or a non-empty folder
+     * @throws IOException on I/O errors
+     */
+    public StoreManifest run() throws IOException {
+        if (b.matrix != null) {
+            return write(null, b.matrixRows, b.matrixDim, "memory", null, null);
+        }
+        try (MatrixFile f = MatrixFile.open(b.source, b.tensor)) {
+            return write(f, f.rows, f.dim, b.source.toAbsolutePath().toString(), Checksums.sha256(b.source),
+                    f.tensor);
+        }
+    }
+
+    private StoreManifest write(MatrixFile f, long n, int d, String path, String sha, String tensor)
+            throws IOException {
+        String hook = b.hook != null ? b.hook : tensor != null ? tensor : DEFAULT_HOOK;
+        if (StoreManifest.RESERVED.contains(hook)) {
+            hook = DEFAULT_HOOK; // a tensor named like a metadata column must not shadow it
+        }
+        StoreManifest m = new StoreManifest();
+        m.source = new StoreManifest.Source();
+        m.source.kind = "import";
+        m.source.path = path;
+        m.source.sha256 = sha;
+        m.source.tensor = tensor;
+        m.hooks.add(new StoreManifest.Hook(hook, d));
+        m.shardRows = b.shardRows > 0 ? b.shardRows : (int) Math.max(1024, Math.min(65536, (256L << 20) / (4L * d)));
+        m.promptsPerPass = 1;
+        StoreWriter w = StoreWriter.create(b.out, m);
+        ProgressBar bar = b.progress ? new ProgressBarBuilder().setTaskName("import").setUnit(" rows", 1)
+                .setInitialMax(n).setConsumer(new ConsoleProgressBarConsumer(System.err)).build() : null;
+        try {
+            long row = 0;
+            while (row < n) {
+                int take = (int) Math.min(n - row, m.shardRows - w.pendingRows());
+                int first = w.reserve(take);
+                if (f != null) {
+                    f.read(row, take, w.acts(0), first * d);
+                } else {
+                    System.arraycopy(b.matrix, (int) (row * d), w.acts(0), first * d, take * d);
+                }
+                for (int i = 0; i < take; i++) {
+                    w.promptIds()[first + i] = row + i;
+                    w.promptDone();
+                }
+                Arrays.fill(w.positions(), first, first + take, 0);
+                Arrays.fill(w.tokenIds(), first, first + take, -1);
+                row += take;
+                if (w.pendingRows() == m.shardRows) {
+                    w.flush();
+                }
+                if (bar != null) {
+                    bar.stepTo(row);
+                }
+            }
+            w.finish();
+        } finally {
+            if (bar != null) {
+                bar.close();
+            }
+        }
+        return w.manifest().copy();
+    }
+}
