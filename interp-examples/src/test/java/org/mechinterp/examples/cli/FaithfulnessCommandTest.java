@@ -1,0 +1,42 @@
+package org.mechinterp.examples.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FaithfulnessCommandTest {
+    @TempDir
+    Path tmp;
+
+    static final String TOKENS = ScopesCommandTest.TOKENS;
+
+    @Test
+    void faithfulnessPrintsAopcAndLooSpearmanPerMethod() throws Exception {
+        Path prompts = tmp.resolve("prompts.txt");
+        Files.writeString(prompts, "# test prompts\nOnce upon a time there was a little girl\n\n"
+                + "tokens: " + TOKENS + "\nThe dog ran to the park and\n");
+        InterpCliTest.Result r = InterpCliTest.run("faithfulness", "--prompts", prompts.toString(), "--json",
+                "--ig-steps", "4", "--exclude-first");
+        assertEquals(0, r.code(), r.err());
+        JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
+        assertEquals(3, o.get("prompts").getAsInt());
+        JsonObject methods = o.getAsJsonObject("methods");
+        for (String m : List.of("semantic", "temperature", "fisher", "inputxgrad", "ig", "attention", "random")) {
+            assertTrue(methods.has(m), m);
+            assertTrue(methods.getAsJsonObject(m).has("aopc") && methods.getAsJsonObject(m).has("loo_spearman"), m);
+        }
+        InterpCliTest.Result missing = InterpCliTest.run("faithfulness", "--prompts", tmp.resolve("no.txt")
+                .toString());
+        assertEquals(2, missing.code());
+        Files.writeString(tmp.resolve("empty.txt"), "# nothing\n");
+        assertEquals(2, InterpCliTest.run("faithfulness", "--prompts", tmp.resolve("empty.txt").toString()).code());
+        assertEquals(2, InterpCliTest.run("faithfulness", "--prompts", prompts.toString(), "--methods", "x").code());
+    }
+}

@@ -1,0 +1,66 @@
+package org.mechinterp.jacobian;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import javax.imageio.ImageIO;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mechinterp.jacobian.report.AttributionReport;
+
+class AttributionReportTest {
+    @TempDir
+    Path tmp;
+
+    static final List<String> TEXTS = List.of("<s>", " a<b>", " & \"c\"", "\n", " last");
+
+    static AttributionResult row(Method m, double... scores) {
+        return new AttributionResult(m, 3, null, new int[] {1, 2, 3, 4, 5}, TEXTS, scores, Map.of());
+    }
+
+    @Test
+    void htmlIsSelfContainedEscapedAndColoursByRow() throws Exception {
+        List<AttributionResult> rows = List.of(row(Method.SEMANTIC, 0, 1, 2, 4, 0),
+                row(Method.TEMPERATURE, 5, 5, 5, 5, 0));
+        String html = AttributionReport.html(rows, "test <report>");
+        assertFalse(html.contains("<script"));
+        assertFalse(html.contains("http://") || html.contains("https://") || html.contains("src="));
+        assertTrue(html.contains(" a&lt;b&gt;") && html.contains("&amp; &quot;c&quot;") && html.contains("↵"));
+        assertTrue(html.contains("background:#d7301f"), "row maximum is fully red");
+        assertTrue(html.contains("score 4.00000"), "hover shows the raw score");
+        assertEquals(2, html.split("<tr>").length - 1, "one row per method");
+        Path file = tmp.resolve("r.html");
+        AttributionReport.writeHtml(file, rows, "t");
+        assertTrue(Files.readString(file).startsWith("<!DOCTYPE html>"));
+        try (var s = Files.list(tmp)) {
+            assertEquals(1, s.count(), "no temporary file left behind");
+        }
+    }
+
+    @Test
+    void pngAndSvgAreWrittenAndParse() throws Exception {
+        List<AttributionResult> rows = List.of(row(Method.SEMANTIC, 0, 1, 2, 4, 0), row(Method.FISHER, 1, 0, 0, 0, 0));
+        Path png = tmp.resolve("r.png");
+        Path svg = tmp.resolve("r.svg");
+        AttributionReport.writePng(png, rows);
+        AttributionReport.writeSvg(svg, rows);
+        BufferedImage img = ImageIO.read(png.toFile());
+        assertTrue(img.getWidth() > 100 && img.getHeight() > 40);
+        var doc = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(svg.toFile());
+        assertEquals("svg", doc.getDocumentElement().getNodeName());
+        assertEquals(2 * 5, doc.getElementsByTagName("title").getLength(), "a tooltip per token and row");
+        assertThrows(IllegalArgumentException.class, () -> AttributionReport.svg(List.of(row(Method.SEMANTIC,
+                0, 1, 2, 3, 4), new AttributionResult(Method.FISHER, 0, null, new int[] {9}, null, new double[] {1},
+                Map.of()))));
+        assertThrows(java.nio.file.NoSuchFileException.class,
+                () -> AttributionReport.writePng(tmp.resolve("missing/r.png"), rows));
+    }
+}
