@@ -1,0 +1,166 @@
+package org.mechinterp.examples.cli;
+
+import com.google.gson.JsonObject;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.mechinterp.sae.io.SaeLensFormat;
+import org.mechinterp.sae.model.Architecture;
+import org.mechinterp.sae.model.Sae;
+import org.mechinterp.sae.model.SaeMetadata;
+import org.mechinterp.sae.store.StoreBatches;
+import org.mechinterp.sae.store.StoreManifest;
+import org.mechinterp.sae.store.StoreReader;
+import org.mechinterp.sae.train.SaeConfig;
+import org.mechinterp.sae.train.SaeTrainer;
+import org.mechinterp.sae.train.TrainingRun;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code interp sae train}: trains an SAE on one hook of an activation store and saves it in the SAELens layout.
+ * Checkpoints go to {@code OUT/checkpoints}; running the same command again resumes from the latest one.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = {"Train a sparse autoencoder on an activation store; save it in the SAELens layout "
+                + "(cfg.json + sae_weights.safetensors) in --out.",
+                "Checkpoints (weights, Adam state, stream position) are written to OUT/checkpoints; the same command "
+                        + "resumes an interrupted run exactly."},
+        footer = {"", "Example:", "  interp capture --corpus stories.txt --hooks blocks.2.hook_resid_post --out store",
+                "  interp sae train --store store --arch topk --d-sae 512 --k 16 --steps 2000 --out sae"})
+final class SaeTrainCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--store", paramLabel = "STORE", required = true, description = "Activation store folder.")
+    Path store;
+
+    @Option(names = "--hook", paramLabel = "NAME", description = "Hook to train on (default: the store's only hook).")
+    String hook;
+
+    @Option(names = "--arch", paramLabel = "relu|topk|batchtopk|jumprelu", required = true,
+            description = "SAE architecture.")
+    String arch;
+
+    @Option(names = "--d-sae", paramLabel = "N", required = true, description = "Number of latents.")
+    int dSae;
+
+    @Option(names = "--k", paramLabel = "K", description = "Active latents per token (topk, batchtopk; required).")
+    Integer k;
+
+    @Option(names = "--l1", paramLabel = "X",
+            description = "Sparsity coefficient: L1 for relu (default 5), L0 for jumprelu (default 1).")
+    Double l1;
+
+    @Option(names = "--steps", paramLabel = "N", defaultValue = "1000", description = "Training steps (default 1000).")
+    int steps;
+
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "4096", description = "Tokens per step (default 4096).")
+    int batch;
+
+    @Option(names = "--lr", paramLabel = "X",
+            description = "Learning rate (default 2e-4/sqrt(n/2^14) for topk/batchtopk, 3e-4 otherwise).")
+    Double lr;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Seed (init and shuffle).")
+    long seed;
+
+    @Option(names = "--out", paramLabel = "DIR", required = true, description = "Output folder.")
+    Path out;
+
+    @Option(names = "--checkpoint-every", paramLabel = "N", defaultValue = "500",
+            description = "Steps between checkpoints (default 500).")
+    int checkpointEvery;
+
+    @Option(names = "--quiet", description = "No progress bar.")
+    boolean quiet;
+
+    @Option(names = "--json", description = "Print one JSON object summarising the run.")
+    boolean json;
+
+    @Option(names = "--verbose", description = "Show the stack trace of errors.")
+    boolean verbose;
+
+    @Override
+    public Integer call() throws Exception {
+        SaeCommand.requireStore(spec, store);
+        Architecture a;
+        try {
+            a = Architecture.parse(arch);
+        } catch (IllegalArgumentException e) {
+            throw new ModelCommand.InputError(spec.commandLine(), e.getMessage());
+        }
+        if (a.isTopKFamily() && k == null) {
+            throw new ModelCommand.InputError(spec.commandLine(), "--arch " + a.cliName() + " needs --k");
+        }
+        String h = SaeCommand.resolveHook(spec, store, hook);
+        StoreManifest manifest;
+        try (StoreReader r = StoreReader.open(store, false)) {
+            manifest = r.manifest();
+        }
+        SaeConfig cfg;
+        try (StoreBatches data = StoreBatches.builder().setStore(store).setHook(h)
+                .optShuffle(seed, (int) Math.min(1 << 18, Math.max(batch, manifest.totalRows())))
+                .optDropBos(SaeCommand.hasPositions(store)).optMaxNormMultiple(10).build()) {
+            SaeConfig.Builder b = SaeConfig.builder().setArchitecture(a).setDims(data.dim(), dSae).setSteps(steps)
+                    .optBatchSize(batch).optSeed(seed)
+                    .optMetadata(new SaeMetadata(manifest.model() != null ? manifest.model().path() : "", h,
+                            manifest.context(), true));
+            if (k != null) {
+                b.optK(k);
+            }
+            if (l1 != null) {
+                if (a == Architecture.JUMPRELU) {
+                    b.optL0Coefficient(l1);
+                } else {
+                    b.optL1Coefficient(l1);
+                }
+            }
+            if (lr != null) {
+                b.optLearningRate(lr);
+            }
+            try {
+                cfg = b.build();
+            } catch (IllegalArgumentException e) {
+                throw new ModelCommand.InputError(spec.commandLine(), e.getMessage());
+            }
+            TrainingRun.StepStats[] last = new TrainingRun.StepStats[1];
+            Sae sae = SaeTrainer.builder().setConfig(cfg).optCheckpointDir(out.resolve("checkpoints"))
+                    .optCheckpointEvery(checkpointEvery).optProgress(!quiet && System.console() != null)
+                    .optListener(s -> last[0] = s).build().train(data);
+            SaeLensFormat.save(sae, out);
+            report(sae, last[0]);
+        }
+        return 0;
+    }
+
+    private void report(Sae sae, TrainingRun.StepStats s) {
+        PrintWriter w = spec.commandLine().getOut();
+        if (json) {
+            JsonObject o = new JsonObject();
+            o.addProperty("out", out.toAbsolutePath().toString());
+            o.addProperty("architecture", arch.toLowerCase(Locale.ROOT));
+            o.addProperty("hook", sae.metadata().hookName());
+            o.addProperty("d_in", sae.dIn());
+            o.addProperty("d_sae", sae.dSae());
+            o.addProperty("steps", steps);
+            if (s != null) {
+                o.addProperty("loss", s.loss());
+                o.addProperty("l0", s.l0());
+                o.addProperty("fvu", s.fvu());
+                o.addProperty("dead_fraction", s.deadFraction());
+            }
+            w.println(ModelCommand.GSON.toJson(o));
+        } else {
+            w.printf(Locale.ROOT, "trained %s SAE (d_in=%d, d_sae=%d) on %s for %d steps%s; saved to %s%n",
+                    arch.toLowerCase(Locale.ROOT), sae.dIn(), sae.dSae(), sae.metadata().hookName(), steps,
+                    s == null ? " (resumed: already complete)" : String.format(Locale.ROOT,
+                            ": loss %.4g, L0 %.1f, FVU %.3f, dead %.1f%%", s.loss(), s.l0(), s.fvu(),
+                            100 * s.deadFraction()), out.toAbsolutePath());
+        }
+        w.flush();
+    }
+}

@@ -1,0 +1,107 @@
+package org.mechinterp.examples.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mechinterp.examples.EmbeddedModel;
+import org.mechinterp.sae.io.SaeLensFormat;
+import org.mechinterp.sae.model.Sae;
+
+/** {@code interp sae train} and {@code interp sae eval}: contract flags and JSON fields, resume, exit codes. */
+class SaeCommandTest {
+    @TempDir
+    Path tmp;
+
+    static final String HOOK = "blocks.2.hook_resid_post";
+
+    private Path store() throws IOException {
+        Path corpus = tmp.resolve("c.txt");
+        Files.writeString(corpus, String.join("\n",
+                "Once upon a time there was a little girl named Lily. She loved to play outside.",
+                "The dog ran to the big park and found a red ball under a tree.",
+                "Tom and his mom went to the store to buy some milk and bread.",
+                "She was happy with her new toy and showed it to all her friends.",
+                "One day, a bird flew into the garden and sang a pretty song.") + "\n", StandardCharsets.UTF_8);
+        Path out = tmp.resolve("store");
+        InterpCliTest.Result r = InterpCliTest.run("capture", "--corpus", corpus.toString(), "--hooks", HOOK, "--out",
+                out.toString());
+        assertEquals(0, r.code(), r.err());
+        return out;
+    }
+
+    @Test
+    void trainThenEvalWithModel() throws IOException {
+        Path store = store();
+        Path out = tmp.resolve("sae");
+        InterpCliTest.Result r = InterpCliTest.run("sae", "train", "--store", store.toString(), "--arch", "topk",
+                "--d-sae", "128", "--k", "8", "--steps", "40", "--batch", "32", "--lr", "0.002", "--seed", "3",
+                "--out", out.toString(), "--quiet", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonObject t = JsonParser.parseString(r.out()).getAsJsonObject();
+        assertEquals(HOOK, t.get("hook").getAsString());
+        assertEquals(64, t.get("d_in").getAsInt());
+        assertTrue(Files.isRegularFile(out.resolve("cfg.json")) && Files.isRegularFile(out.resolve(
+                "sae_weights.safetensors")));
+        Sae sae = SaeLensFormat.load(out);
+        assertEquals(8, sae.k());
+        assertEquals(HOOK, sae.metadata().hookName());
+        assertEquals(3, sae.provenance().get("seed").getAsLong());
+
+        // the same command again finds the finished checkpoint and produces the same SAE
+        r = InterpCliTest.run("sae", "train", "--store", store.toString(), "--arch", "topk", "--d-sae", "128", "--k",
+                "8", "--steps", "40", "--batch", "32", "--lr", "0.002", "--seed", "3", "--out", out.toString(),
+                "--quiet");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("already complete"), r.out());
+        assertArrayEquals(sae.wDec(), SaeLensFormat.load(out).wDec(), 0f);
+
+        Path png = tmp.resolve("density.png");
+        r = InterpCliTest.run("sae", "eval", "--sae", out.toString(), "--store", store.toString(), "--model",
+                EmbeddedModel.path().toString(), "--histogram", png.toString(), "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonObject e = JsonParser.parseString(r.out()).getAsJsonObject();
+        for (String key : new String[] {"l0", "mse", "fvu", "explained_variance", "dead_fraction", "dense_fraction",
+                "ce_loss_recovered", "kl_div"}) {
+            assertTrue(e.has(key) && Double.isFinite(e.get(key).getAsDouble()), key + " in " + e);
+        }
+        assertTrue(e.get("l0").getAsDouble() <= 8.0 + 1e-9, e.toString());
+        assertEquals(1 - e.get("fvu").getAsDouble(), e.get("explained_variance").getAsDouble(), 1e-12);
+        assertTrue(e.get("kl_div").getAsDouble() >= 0, e.toString());
+        assertTrue(Files.size(png) > 1000);
+
+        r = InterpCliTest.run("sae", "eval", "--sae", out.toString(), "--store", store.toString(), "--json");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(!JsonParser.parseString(r.out()).getAsJsonObject().has("ce_loss_recovered"));
+    }
+
+    @Test
+    void badInputIsAUsageError() throws IOException {
+        Path out = tmp.resolve("sae");
+        InterpCliTest.Result r = InterpCliTest.run("sae", "train", "--store", tmp.resolve("nope").toString(),
+                "--arch", "topk", "--d-sae", "16", "--k", "2", "--out", out.toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().startsWith("error: ") && r.err().contains("does not exist"), r.err());
+        Path store = store();
+        r = InterpCliTest.run("sae", "train", "--store", store.toString(), "--arch", "topk", "--d-sae", "16",
+                "--out", out.toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("needs --k"), r.err());
+        r = InterpCliTest.run("sae", "train", "--store", store.toString(), "--arch", "gated", "--d-sae", "16",
+                "--out", out.toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("unknown SAE architecture 'gated'"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        r = InterpCliTest.run("sae", "eval", "--sae", tmp.resolve("none").toString(), "--store", store.toString(),
+                "--json");
+        assertEquals(2, r.code());
+    }
+}

@@ -1,0 +1,95 @@
+package org.mechinterp.sae.eval;
+
+import java.io.IOException;
+import org.mechinterp.sae.model.Sae;
+import org.mechinterp.sae.model.SparseCodes;
+import org.mechinterp.sae.store.ActivationBatches;
+
+/**
+ * Computes {@link EvalResult} metrics of an SAE over rows from an {@link ActivationBatches} stream, in batches,
+ * accumulating in double precision. The stream is read (advanced) but not closed; the SAE is not modified.
+ */
+public final class SaeEvaluator {
+    /** A latent firing on more than this fraction of rows is dense. */
+    public static final double DENSE_THRESHOLD = 0.1;
+
+    private SaeEvaluator() {}
+
+    /**
+     * @param rows rows to evaluate (≥ 1)
+     * @param batch rows per batch (≥ 1)
+     * @throws IllegalArgumentException if the stream's width differs from the SAE's d_in
+     */
+    public static EvalResult evaluate(Sae sae, ActivationBatches data, long rows, int batch) throws IOException {
+        int d = sae.dIn();
+        int n = sae.dSae();
+        if (data.dim() != d) {
+            throw new IllegalArgumentException("activations have width " + data.dim() + " but the SAE expects d_in="
+                    + d);
+        }
+        if (rows < 1 || batch < 1) {
+            throw new IllegalArgumentException("rows and batch must be >= 1, got " + rows + ", " + batch);
+        }
+        float[] x = new float[batch * d];
+        long[] fires = new long[n];
+        double sse = 0;
+        double sumSq = 0;
+        double[] sum = new double[d];
+        double cosSum = 0;
+        double shrinkSum = 0;
+        long shrinkRows = 0;
+        long active = 0;
+        long done = 0;
+        while (done < rows) {
+            int b = (int) Math.min(batch, rows - done);
+            data.next(x, b);
+            SparseCodes codes = sae.encode(x, b);
+            float[] xhat = sae.decode(codes);
+            for (int r = 0; r < b; r++) {
+                double xx = 0;
+                double hh = 0;
+                double xh = 0;
+                for (int j = 0; j < d; j++) {
+                    double xv = x[r * d + j];
+                    double hv = xhat[r * d + j];
+                    xx += xv * xv;
+                    hh += hv * hv;
+                    xh += xv * hv;
+                    sse += (xv - hv) * (xv - hv);
+                    sum[j] += xv;
+                }
+                sumSq += xx;
+                if (xx > 0 && hh > 0) {
+                    cosSum += xh / Math.sqrt(xx * hh);
+                }
+                if (xx > 0) {
+                    shrinkSum += Math.sqrt(hh / xx);
+                    shrinkRows++;
+                }
+            }
+            for (int e = 0; e < codes.entries(); e++) {
+                if (codes.value()[e] != 0f) {
+                    fires[codes.index()[e]]++;
+                    active++;
+                }
+            }
+            done += b;
+        }
+        double meanSq = 0;
+        for (double s : sum) {
+            meanSq += s * s;
+        }
+        double variance = sumSq - meanSq / done;
+        double[] density = new double[n];
+        int dead = 0;
+        int dense = 0;
+        for (int i = 0; i < n; i++) {
+            density[i] = fires[i] / (double) done;
+            dead += fires[i] == 0 ? 1 : 0;
+            dense += density[i] > DENSE_THRESHOLD ? 1 : 0;
+        }
+        return new EvalResult(done, active / (double) done, sse / (done * (double) d),
+                variance > 0 ? sse / variance : Double.NaN, cosSum / done,
+                shrinkRows > 0 ? shrinkSum / shrinkRows : Double.NaN, dead / (double) n, dense / (double) n, density);
+    }
+}

@@ -1,0 +1,217 @@
+package org.mechinterp.sae.io;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.mechinterp.core.io.SafetensorsFile;
+import org.mechinterp.core.io.SafetensorsWriter;
+import org.mechinterp.core.io.TensorInfo;
+import org.mechinterp.sae.model.Architecture;
+import org.mechinterp.sae.model.Sae;
+import org.mechinterp.sae.model.SaeMetadata;
+
+/**
+ * The SAELens checkpoint layout: a folder with {@code cfg.json} and {@code sae_weights.safetensors}
+ * ({@code W_enc} [d_in, d_sae], {@code W_dec} [d_sae, d_in], {@code b_enc} [d_sae], {@code b_dec} [d_in], and
+ * {@code threshold} [d_sae] for JumpReLU), optionally {@code sparsity.safetensors} ({@code sparsity} = log10
+ * feature density [d_sae]).
+ *
+ * <p>{@code cfg.json} written: {@code architecture} ("standard", "topk", "jumprelu"), {@code d_in},
+ * {@code d_sae}, {@code dtype} "float32", {@code device} "cpu", {@code apply_b_dec_to_input},
+ * {@code normalize_activations} "none" (normalisation is folded into the weights), {@code k} (TopK), {@code metadata}
+ * {model_name, hook_name, hook_head_index, context_size, prepend_bos}, and our {@code provenance} object. Loading
+ * also accepts the older flat SAELens config (hook and model at the top level, TopK's k in
+ * {@code activation_fn_kwargs}) and F16/BF16/F64 weights (converted to float32).
+ */
+public final class SaeLensFormat {
+    public static final String CFG = "cfg.json";
+    public static final String WEIGHTS = "sae_weights.safetensors";
+    public static final String SPARSITY = "sparsity.safetensors";
+    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
+
+    private SaeLensFormat() {}
+
+    /**
+     * Saves {@code sae} into {@code dir} (created if missing): the weights first, then {@code cfg.json}, each file
+     * replaced atomically.
+     */
+    public static void save(Sae sae, Path dir) throws IOException {
+        Files.createDirectories(dir);
+        int d = sae.dIn();
+        int n = sae.dSae();
+        SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt")
+                .addF32("W_enc", sae.wEnc(), d, n)
+                .addF32("W_dec", sae.wDec(), n, d)
+                .addF32("b_enc", sae.bEnc(), n)
+                .addF32("b_dec", sae.bDec(), d);
+        if (sae.architecture() == Architecture.JUMPRELU) {
+            w.addF32("threshold", sae.threshold(), n);
+        }
+        w.write(dir.resolve(WEIGHTS));
+        AtomicFiles.writeString(dir.resolve(CFG), GSON.toJson(cfg(sae)) + "\n");
+    }
+
+    /** The {@code cfg.json} object for {@code sae}. */
+    public static JsonObject cfg(Sae sae) {
+        JsonObject o = new JsonObject();
+        o.addProperty("architecture", sae.architecture().saeLensName());
+        o.addProperty("d_in", sae.dIn());
+        o.addProperty("d_sae", sae.dSae());
+        o.addProperty("dtype", "float32");
+        o.addProperty("device", "cpu");
+        o.addProperty("apply_b_dec_to_input", sae.applyBDecToInput());
+        o.addProperty("normalize_activations", "none");
+        if (sae.architecture() == Architecture.TOPK) {
+            o.addProperty("k", sae.k());
+        }
+        JsonObject meta = new JsonObject();
+        SaeMetadata m = sae.metadata();
+        meta.addProperty("model_name", m.modelName());
+        meta.addProperty("hook_name", m.hookName());
+        meta.add("hook_head_index", null);
+        meta.addProperty("context_size", m.contextSize());
+        meta.addProperty("prepend_bos", m.prependBos());
+        o.add("metadata", meta);
+        o.add("provenance", sae.provenance());
+        return o;
+    }
+
+    /** Writes {@code sparsity.safetensors} with {@code sparsity} = log10 feature density [d_sae]. */
+    public static void saveSparsity(Path dir, float[] log10Density) throws IOException {
+        Files.createDirectories(dir);
+        new SafetensorsWriter().metadata("format", "pt").addF32("sparsity", log10Density, log10Density.length)
+                .write(dir.resolve(SPARSITY));
+    }
+
+    /**
+     * Loads a SAELens folder.
+     *
+     * @throws NoSuchFileException if {@code cfg.json} or the weights file is missing
+     * @throws IOException if the config is malformed, the architecture or normalisation is unsupported, a
+     *     tensor is missing, or a tensor's shape disagrees with the config (the message names the key and both
+     *     shapes)
+     */
+    public static Sae load(Path dir) throws IOException {
+        Path cfgFile = dir.resolve(CFG);
+        JsonObject cfg = readJson(cfgFile);
+        String archName = string(cfg, "architecture", "standard");
+        Architecture arch;
+        switch (archName) {
+            case "standard":
+                arch = Architecture.RELU;
+                break;
+            case "topk":
+                arch = Architecture.TOPK;
+                break;
+            case "jumprelu":
+                arch = Architecture.JUMPRELU;
+                break;
+            default:
+                throw new IOException(cfgFile + ": architecture '" + archName
+                        + "' is not supported (supported: standard, topk, jumprelu)");
+        }
+        int dIn = integer(cfg, cfgFile, "d_in");
+        int dSae = integer(cfg, cfgFile, "d_sae");
+        String norm = string(cfg, "normalize_activations", "none");
+        if (!norm.equals("none")) {
+            throw new IOException(cfgFile + ": normalize_activations is '" + norm + "'; only 'none' is supported "
+                    + "(fold the normalisation into the weights before saving)");
+        }
+        int k = 0;
+        if (arch == Architecture.TOPK) {
+            JsonElement kk = cfg.get("k");
+            if ((kk == null || kk.isJsonNull()) && cfg.has("activation_fn_kwargs")
+                    && cfg.get("activation_fn_kwargs").isJsonObject()) {
+                kk = cfg.getAsJsonObject("activation_fn_kwargs").get("k");
+            }
+            if (kk == null || kk.isJsonNull()) {
+                throw new IOException(cfgFile + ": a topk SAE needs 'k'");
+            }
+            k = kk.getAsInt();
+        }
+        JsonObject meta = cfg.has("metadata") && cfg.get("metadata").isJsonObject() ? cfg.getAsJsonObject("metadata")
+                : cfg;
+        SaeMetadata metadata = new SaeMetadata(string(meta, "model_name", ""), string(meta, "hook_name", ""),
+                meta.has("context_size") && !meta.get("context_size").isJsonNull()
+                        ? meta.get("context_size").getAsInt() : 0,
+                !meta.has("prepend_bos") || meta.get("prepend_bos").isJsonNull()
+                        || meta.get("prepend_bos").getAsBoolean());
+        boolean applyBDec = !cfg.has("apply_b_dec_to_input") || cfg.get("apply_b_dec_to_input").isJsonNull()
+                || cfg.get("apply_b_dec_to_input").getAsBoolean();
+        Sae.Builder b = Sae.builder().setArchitecture(arch).setDims(dIn, dSae).optK(k).optApplyBDecToInput(applyBDec)
+                .optMetadata(metadata);
+        if (cfg.has("provenance") && cfg.get("provenance").isJsonObject()) {
+            b.optProvenance(cfg.getAsJsonObject("provenance"));
+        }
+        try (SafetensorsFile f = SafetensorsFile.open(dir.resolve(WEIGHTS))) {
+            b.setWEnc(tensor(f, "W_enc", dIn, dSae), dIn, dSae);
+            b.setWDec(tensor(f, "W_dec", dSae, dIn));
+            b.setBEnc(tensor(f, "b_enc", dSae));
+            b.setBDec(tensor(f, "b_dec", dIn));
+            if (arch == Architecture.JUMPRELU) {
+                b.optThreshold(tensor(f, "threshold", dSae));
+            }
+        }
+        try {
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            throw new IOException(cfgFile + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Reads a float tensor and checks its shape. */
+    static float[] tensor(SafetensorsFile f, String key, long... expected) throws IOException {
+        if (!f.contains(key)) {
+            throw new IOException(f.path() + ": tensor '" + key + "' is missing (expected shape "
+                    + Arrays.toString(expected) + ")");
+        }
+        TensorInfo info = f.info(key);
+        if (!Arrays.equals(info.shape(), expected)) {
+            throw new IOException(f.path() + ": tensor '" + key + "' has shape " + Arrays.toString(info.shape())
+                    + " but cfg.json requires " + Arrays.toString(expected));
+        }
+        return f.readFloats(key);
+    }
+
+    static JsonObject readJson(Path file) throws IOException {
+        String text = Files.readString(file, StandardCharsets.UTF_8);
+        try {
+            JsonElement e = JsonParser.parseString(text);
+            if (!e.isJsonObject()) {
+                throw new IOException(file + ": expected a JSON object");
+            }
+            return e.getAsJsonObject();
+        } catch (RuntimeException e) {
+            throw new IOException(file + ": not valid JSON (" + e.getMessage() + ")", e);
+        }
+    }
+
+    static String string(JsonObject o, String key, String dflt) {
+        JsonElement e = o.get(key);
+        return e == null || e.isJsonNull() ? dflt : e.getAsString();
+    }
+
+    static int integer(JsonObject o, Path file, String key) throws IOException {
+        JsonElement e = o.get(key);
+        if (e == null || e.isJsonNull()) {
+            throw new IOException(file + ": '" + key + "' is missing");
+        }
+        try {
+            int v = e.getAsInt();
+            if (v < 1) {
+                throw new IOException(file + ": '" + key + "' must be >= 1, got " + v);
+            }
+            return v;
+        } catch (NumberFormatException | UnsupportedOperationException | IllegalStateException ex) {
+            throw new IOException(file + ": '" + key + "' must be an integer, got " + e);
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package org.mechinterp.sae.model;
+
+import java.util.Locale;
+
+/**
+ * The sparse autoencoder families, named as on the command line ({@code relu|topk|batchtopk|jumprelu}).
+ *
+ * <p>Notation (all families): z = W_encᵀ(x − b_dec) + b_enc ∈ R^n, x̂ = W_decᵀ f + b_dec.
+ * <ul>
+ *   <li>{@link #RELU}: f = ReLU(z); trained with the decoder-norm-weighted L1 penalty λ Σ_i f_i‖W_dec,i‖.
+ *       SAELens name "standard".</li>
+ *   <li>{@link #TOPK}: f = ReLU(TopK_k(z)) per token. SAELens name "topk".</li>
+ *   <li>{@link #BATCHTOPK}: training only — the top B·k entries of ReLU(z) over a batch of B tokens; saved as a
+ *       {@link #JUMPRELU} with one global threshold learned during training.</li>
+ *   <li>{@link #JUMPRELU}: f = z ⊙ H(z − θ), θ per latent. SAELens name "jumprelu".</li>
+ * </ul>
+ */
+public enum Architecture {
+    RELU("standard"),
+    TOPK("topk"),
+    BATCHTOPK("jumprelu"),
+    JUMPRELU("jumprelu");
+
+    private final String saeLensName;
+
+    Architecture(String saeLensName) {
+        this.saeLensName = saeLensName;
+    }
+
+    /** The {@code architecture} value of a SAELens {@code cfg.json} for an SAE of this family once saved. */
+    public String saeLensName() {
+        return saeLensName;
+    }
+
+    /** Whether training uses the sparse TopK kernels (TopK and BatchTopK). */
+    public boolean isTopKFamily() {
+        return this == TOPK || this == BATCHTOPK;
+    }
+
+    /** The family an SAE of this kind becomes at inference (BatchTopK becomes JumpReLU). */
+    public Architecture inferenceArchitecture() {
+        return this == BATCHTOPK ? JUMPRELU : this;
+    }
+
+    /**
+     * Parses a command-line name ({@code relu}, {@code topk}, {@code batchtopk}, {@code jumprelu}; case-insensitive).
+     *
+     * @throws IllegalArgumentException naming the accepted values
+     */
+    public static Architecture parse(String name) {
+        if (name != null) {
+            for (Architecture a : values()) {
+                if (a.name().equalsIgnoreCase(name.strip())) {
+                    return a;
+                }
+            }
+        }
+        throw new IllegalArgumentException("unknown SAE architecture '" + name
+                + "' (expected one of relu, topk, batchtopk, jumprelu)");
+    }
+
+    /** The command-line name, lower case. */
+    public String cliName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}

@@ -1,0 +1,474 @@
+package org.mechinterp.sae.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import com.google.gson.JsonObject;
+import java.nio.FloatBuffer;
+import java.util.Arrays;
+import java.util.Objects;
+import org.mechinterp.core.Interp;
+
+/**
+ * A trained sparse autoencoder for inference (fp32, on raw activations).
+ *
+ * <p>Math, for an input row x ∈ R^d: z = W_encᵀ(x − b_dec) + b_enc ∈ R^n (without the − b_dec when
+ * {@link #applyBDecToInput()} is false), then f = ReLU(z) ({@link Architecture#RELU}), ReLU(TopK_k(z))
+ * ({@link Architecture#TOPK}; ties go to the lower latent index) or z ⊙ 1[z &gt; θ] ({@link Architecture#JUMPRELU}),
+ * and x̂ = W_decᵀ f + b_dec.
+ *
+ * <p>Storage: the encoder is held as its rows {@code encoderRows} [n, d] (= W_encᵀ, the layout of sparsify's
+ * {@code encoder.weight}); {@link #wEnc()} returns the SAELens layout [d, n]. Decoder [n, d], b_enc [n],
+ * b_dec [d], threshold [n] (JumpReLU only). Instances are immutable: the arrays passed to the builder are copied,
+ * accessors return copies, and no method modifies its inputs. Methods taking {@code float[]} work in Java memory
+ * (the encoder GEMM runs through DJL in a manager opened and closed by the call); {@link #reconstruct(NDArray)}
+ * works on DJL arrays for splicing into a model. Thread-safe.
+ */
+public final class Sae {
+    private final Architecture architecture;
+    private final int dIn;
+    private final int dSae;
+    private final int k;
+    private final boolean applyBDecToInput;
+    private final float[] encoderRows;
+    private final float[] bEnc;
+    private final float[] wDec;
+    private final float[] bDec;
+    private final float[] threshold;
+    private final SaeMetadata metadata;
+    private final JsonObject provenance;
+
+    private Sae(Builder b) {
+        this.architecture = b.architecture;
+        this.dIn = b.dIn;
+        this.dSae = b.dSae;
+        this.k = b.k;
+        this.applyBDecToInput = b.applyBDecToInput;
+        this.encoderRows = b.encoderRows.clone();
+        this.bEnc = b.bEnc.clone();
+        this.wDec = b.wDec.clone();
+        this.bDec = b.bDec.clone();
+        this.threshold = b.threshold == null ? null : b.threshold.clone();
+        this.metadata = b.metadata;
+        this.provenance = b.provenance == null ? new JsonObject() : b.provenance.deepCopy();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder pre-filled with this SAE's contents, to derive a modified copy. */
+    public Builder toBuilder() {
+        return builder().setArchitecture(architecture).setDims(dIn, dSae).optK(k)
+                .optApplyBDecToInput(applyBDecToInput).setEncoderRows(encoderRows).setBEnc(bEnc).setWDec(wDec)
+                .setBDec(bDec).optThreshold(threshold).optMetadata(metadata).optProvenance(provenance);
+    }
+
+    /** The inference family: {@link Architecture#RELU}, {@link Architecture#TOPK} or {@link Architecture#JUMPRELU}. */
+    public Architecture architecture() {
+        return architecture;
+    }
+
+    /** Input width d. */
+    public int dIn() {
+        return dIn;
+    }
+
+    /** Number of latents n. */
+    public int dSae() {
+        return dSae;
+    }
+
+    /** k of a TopK SAE; 0 for other families. */
+    public int k() {
+        return k;
+    }
+
+    public boolean applyBDecToInput() {
+        return applyBDecToInput;
+    }
+
+    /** Encoder rows [n, d] = W_encᵀ (copy). */
+    public float[] encoderRows() {
+        return encoderRows.clone();
+    }
+
+    /** W_enc [d, n] in the SAELens layout (a transposed copy). */
+    public float[] wEnc() {
+        float[] out = new float[dIn * dSae];
+        for (int i = 0; i < dSae; i++) {
+            for (int j = 0; j < dIn; j++) {
+                out[j * dSae + i] = encoderRows[i * dIn + j];
+            }
+        }
+        return out;
+    }
+
+    /** b_enc [n] (copy). */
+    public float[] bEnc() {
+        return bEnc.clone();
+    }
+
+    /** W_dec [n, d] (copy). */
+    public float[] wDec() {
+        return wDec.clone();
+    }
+
+    /** b_dec [d] (copy). */
+    public float[] bDec() {
+        return bDec.clone();
+    }
+
+    /** JumpReLU thresholds θ [n] (copy), or null for other families. */
+    public float[] threshold() {
+        return threshold == null ? null : threshold.clone();
+    }
+
+    public SaeMetadata metadata() {
+        return metadata;
+    }
+
+    /** How this SAE was made (training config, seed, versions, platform); empty when unknown. A copy. */
+    public JsonObject provenance() {
+        return provenance.deepCopy();
+    }
+
+    /**
+     * Pre-activations z [rows, n] of x [rows, d] (row-major).
+     *
+     * @throws IllegalArgumentException if {@code x} is shorter than rows·d
+     */
+    public float[] preActivations(float[] x, int rows) {
+        checkRows(x, rows);
+        float[] xc = centred(x, rows);
+        Interp.configureDjl();
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray xs = m.create(FloatBuffer.wrap(xc, 0, rows * dIn), new Shape(rows, dIn));
+            NDArray enc = m.create(FloatBuffer.wrap(encoderRows), new Shape(dSae, dIn));
+            NDArray z = xs.matMul(enc.transpose()).add(m.create(bEnc));
+            return z.toFloatArray();
+        }
+    }
+
+    /** Codes of x [rows, d] in sparse form (see the class comment for the activation of each family). */
+    public SparseCodes encode(float[] x, int rows) {
+        int[] start = new int[rows + 1];
+        if (architecture == Architecture.TOPK) {
+            // selection in libtorch: only the k winners per row come back to Java, never the [rows, n] matrix
+            checkRows(x, rows);
+            float[] xc = centred(x, rows);
+            int kk = Math.min(k, dSae);
+            float[] val;
+            long[] sel;
+            Interp.configureDjl();
+            try (NDManager m = NDManager.newBaseManager()) {
+                NDArray xs = m.create(FloatBuffer.wrap(xc, 0, rows * dIn), new Shape(rows, dIn));
+                NDArray enc = m.create(FloatBuffer.wrap(encoderRows), new Shape(dSae, dIn));
+                NDList top = xs.matMul(enc.transpose()).add(m.create(bEnc)).topK(kk, 1, true, true);
+                val = top.get(0).toFloatArray();
+                sel = top.get(1).toLongArray();
+            }
+            int[] idx = new int[sel.length];
+            for (int e = 0; e < val.length; e++) {
+                idx[e] = (int) sel[e];
+                val[e] = Math.max(0f, val[e]);
+            }
+            for (int b = 0; b <= rows; b++) {
+                start[b] = b * kk;
+            }
+            return new SparseCodes(rows, dSae, start, idx, val);
+        }
+        float[] z = preActivations(x, rows);
+        int nnz = 0;
+        for (int b = 0; b < rows; b++) {
+            for (int i = 0; i < dSae; i++) {
+                if (fires(z[b * dSae + i], i)) {
+                    nnz++;
+                }
+            }
+            start[b + 1] = nnz;
+        }
+        int[] idx = new int[nnz];
+        float[] val = new float[nnz];
+        int e = 0;
+        for (int b = 0; b < rows; b++) {
+            for (int i = 0; i < dSae; i++) {
+                float v = z[b * dSae + i];
+                if (fires(v, i)) {
+                    idx[e] = i;
+                    val[e++] = v;
+                }
+            }
+        }
+        return new SparseCodes(rows, dSae, start, idx, val);
+    }
+
+    private boolean fires(float z, int latent) {
+        return architecture == Architecture.JUMPRELU ? z > threshold[latent] : z > 0f;
+    }
+
+    /** Dense codes f [rows, n] of x [rows, d]. */
+    public float[] encodeDense(float[] x, int rows) {
+        return encode(x, rows).toDense();
+    }
+
+    /** Reconstruction x̂ [rows, d] = W_decᵀ f + b_dec from sparse codes. */
+    public float[] decode(SparseCodes codes) {
+        if (codes.width() != dSae) {
+            throw new IllegalArgumentException("codes have width " + codes.width() + " but the SAE has " + dSae
+                    + " latents");
+        }
+        int rows = codes.rows();
+        float[] out = new float[rows * dIn];
+        int[] start = codes.rowStart();
+        int[] idx = codes.index();
+        float[] val = codes.value();
+        Parallel.forChunks(rows, 64, (c, from, to) -> {
+            for (int b = from; b < to; b++) {
+                int o = b * dIn;
+                System.arraycopy(bDec, 0, out, o, dIn);
+                for (int e = start[b]; e < start[b + 1]; e++) {
+                    float v = val[e];
+                    if (v != 0f) {
+                        int w = idx[e] * dIn;
+                        for (int j = 0; j < dIn; j++) {
+                            out[o + j] += v * wDec[w + j];
+                        }
+                    }
+                }
+            }
+        });
+        return out;
+    }
+
+    /** x̂ [rows, d] of x [rows, d]. */
+    public float[] reconstruct(float[] x, int rows) {
+        return decode(encode(x, rows));
+    }
+
+    /**
+     * x̂ of x [..., d] computed with DJL (dense codes), for splicing at a hook point. Ties at the k-th TopK value
+     * keep every tied latent (the dense formulation cannot break ties; with continuous data they do not occur).
+     *
+     * @param x activations, last dimension d; not modified
+     * @return x̂, same shape, owned by {@code x}'s manager
+     */
+    public NDArray reconstruct(NDArray x) {
+        Shape shape = x.getShape();
+        if (shape.dimension() < 1 || shape.get(shape.dimension() - 1) != dIn) {
+            throw new IllegalArgumentException("SAE expects activations with last dimension " + dIn + ", got shape "
+                    + shape);
+        }
+        NDManager owner = x.getManager();
+        try (NDManager m = owner.newSubManager()) {
+            // a private copy in m, so that every intermediate (attached to its first operand) is freed with m
+            NDArray flat = x.toType(DataType.FLOAT32, true);
+            flat.attach(m);
+            flat = flat.reshape(-1, dIn);
+            NDArray dec = m.create(FloatBuffer.wrap(wDec), new Shape(dSae, dIn));
+            NDArray enc = m.create(FloatBuffer.wrap(encoderRows), new Shape(dSae, dIn));
+            NDArray bd = m.create(bDec);
+            NDArray in = applyBDecToInput ? flat.sub(bd) : flat;
+            NDArray z = in.matMul(enc.transpose()).add(m.create(bEnc));
+            NDArray f;
+            if (architecture == Architecture.TOPK) {
+                NDList top = z.topK(Math.min(k, dSae), -1, true, true);
+                NDArray kth = top.get(0).get(":, -1:");
+                f = z.gte(kth).toType(DataType.FLOAT32, false).mul(z.maximum(0f));
+            } else if (architecture == Architecture.JUMPRELU) {
+                f = z.gt(m.create(threshold)).toType(DataType.FLOAT32, false).mul(z);
+            } else {
+                f = z.maximum(0f);
+            }
+            NDArray out = f.matMul(dec).add(bd).reshape(shape).toType(x.getDataType(), false);
+            out.attach(owner);
+            return out;
+        }
+    }
+
+    /**
+     * The SAE that, applied to raw activations x, gives the codes this SAE gives on s·x and the reconstruction
+     * x̂/s: W_enc ← s·W_enc, W_dec ← W_dec/s, b_dec ← b_dec/s (b_enc and θ unchanged). Used to fold the training
+     * input normalisation into the saved weights.
+     *
+     * @param s the input scale factor used in training (finite, &gt; 0)
+     */
+    public Sae foldInputScale(double s) {
+        if (!(s > 0) || Double.isInfinite(s)) {
+            throw new IllegalArgumentException("scale must be finite and > 0, got " + s);
+        }
+        float[] enc = encoderRows.clone();
+        float[] dec = wDec.clone();
+        float[] bd = bDec.clone();
+        for (int i = 0; i < enc.length; i++) {
+            enc[i] = (float) (enc[i] * s);
+            dec[i] = (float) (dec[i] / s);
+        }
+        for (int j = 0; j < bd.length; j++) {
+            bd[j] = (float) (bd[j] / s);
+        }
+        return toBuilder().setEncoderRows(enc).setWDec(dec).setBDec(bd).build();
+    }
+
+    private float[] centred(float[] x, int rows) {
+        float[] xc = Arrays.copyOf(x, rows * dIn);
+        if (applyBDecToInput) {
+            for (int b = 0; b < rows; b++) {
+                for (int j = 0; j < dIn; j++) {
+                    xc[b * dIn + j] -= bDec[j];
+                }
+            }
+        }
+        return xc;
+    }
+
+    private void checkRows(float[] x, int rows) {
+        if (rows < 0 || (long) rows * dIn > x.length) {
+            throw new IllegalArgumentException("input has " + x.length + " values, fewer than rows·d = " + rows
+                    + "·" + dIn);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Sae[" + architecture.cliName() + ", d_in=" + dIn + ", d_sae=" + dSae
+                + (architecture == Architecture.TOPK ? ", k=" + k : "") + ", hook=" + metadata.hookName() + "]";
+    }
+
+    /**
+     * Builds an {@link Sae}. Required: architecture, dims, encoder rows, b_enc, W_dec, b_dec; k for TopK;
+     * threshold for JumpReLU. {@link #build()} checks every array length against the dims.
+     */
+    public static final class Builder {
+        private Architecture architecture;
+        private int dIn = -1;
+        private int dSae = -1;
+        private int k;
+        private boolean applyBDecToInput = true;
+        private float[] encoderRows;
+        private float[] bEnc;
+        private float[] wDec;
+        private float[] bDec;
+        private float[] threshold;
+        private SaeMetadata metadata = SaeMetadata.unknown();
+        private JsonObject provenance;
+
+        private Builder() {}
+
+        /** {@link Architecture#RELU}, {@link Architecture#TOPK} or {@link Architecture#JUMPRELU}. */
+        public Builder setArchitecture(Architecture a) {
+            this.architecture = Objects.requireNonNull(a, "architecture");
+            return this;
+        }
+
+        public Builder setDims(int dIn, int dSae) {
+            this.dIn = dIn;
+            this.dSae = dSae;
+            return this;
+        }
+
+        public Builder optK(int k) {
+            this.k = k;
+            return this;
+        }
+
+        public Builder optApplyBDecToInput(boolean v) {
+            this.applyBDecToInput = v;
+            return this;
+        }
+
+        /** Encoder rows [n, d] = W_encᵀ (copied at build). */
+        public Builder setEncoderRows(float[] v) {
+            this.encoderRows = v;
+            return this;
+        }
+
+        /** W_enc [d, n] in the SAELens layout (transposed into encoder rows now). */
+        public Builder setWEnc(float[] wEnc, int dIn, int dSae) {
+            if (wEnc.length != dIn * dSae) {
+                throw new IllegalArgumentException("W_enc has " + wEnc.length + " values, expected d_in·d_sae = "
+                        + dIn + "·" + dSae);
+            }
+            float[] rows = new float[wEnc.length];
+            for (int j = 0; j < dIn; j++) {
+                for (int i = 0; i < dSae; i++) {
+                    rows[i * dIn + j] = wEnc[j * dSae + i];
+                }
+            }
+            this.encoderRows = rows;
+            return this;
+        }
+
+        public Builder setBEnc(float[] v) {
+            this.bEnc = v;
+            return this;
+        }
+
+        public Builder setWDec(float[] v) {
+            this.wDec = v;
+            return this;
+        }
+
+        public Builder setBDec(float[] v) {
+            this.bDec = v;
+            return this;
+        }
+
+        /** JumpReLU thresholds [n]; ignored (dropped) for other families. */
+        public Builder optThreshold(float[] v) {
+            this.threshold = v;
+            return this;
+        }
+
+        public Builder optMetadata(SaeMetadata m) {
+            this.metadata = Objects.requireNonNull(m, "metadata");
+            return this;
+        }
+
+        public Builder optProvenance(JsonObject p) {
+            this.provenance = p;
+            return this;
+        }
+
+        /** @throws IllegalArgumentException naming the first missing or misshapen piece */
+        public Sae build() {
+            if (architecture == null) {
+                throw new IllegalArgumentException("architecture is required");
+            }
+            if (architecture == Architecture.BATCHTOPK) {
+                throw new IllegalArgumentException("a BatchTopK SAE is saved and used as a JumpReLU SAE with its "
+                        + "learned global threshold; build it with Architecture.JUMPRELU");
+            }
+            if (dIn < 1 || dSae < 1) {
+                throw new IllegalArgumentException("dims must be >= 1, got d_in=" + dIn + ", d_sae=" + dSae);
+            }
+            if (architecture == Architecture.TOPK && (k < 1 || k > dSae)) {
+                throw new IllegalArgumentException("TopK SAE needs 1 <= k <= d_sae=" + dSae + ", got k=" + k);
+            }
+            if (architecture != Architecture.TOPK) {
+                k = 0;
+            }
+            check("encoder rows (W_enc)", encoderRows, (long) dSae * dIn);
+            check("b_enc", bEnc, dSae);
+            check("W_dec", wDec, (long) dSae * dIn);
+            check("b_dec", bDec, dIn);
+            if (architecture == Architecture.JUMPRELU) {
+                check("threshold", threshold, dSae);
+            } else {
+                threshold = null;
+            }
+            return new Sae(this);
+        }
+
+        private static void check(String name, float[] v, long expected) {
+            if (v == null) {
+                throw new IllegalArgumentException(name + " is required");
+            }
+            if (v.length != expected) {
+                throw new IllegalArgumentException(name + " has " + v.length + " values, expected " + expected);
+            }
+        }
+    }
+}

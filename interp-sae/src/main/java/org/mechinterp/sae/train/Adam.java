@@ -1,0 +1,129 @@
+package org.mechinterp.sae.train;
+
+import org.mechinterp.sae.model.Parallel;
+
+/**
+ * Adam over {@link SaeParameters} (PyTorch's update: m ← β1 m + (1−β1) g, v ← β2 v + (1−β2) g²,
+ * p ← p − lr/(1−β1^t) · m / (√v/√(1−β2^t) + ε)), with global gradient-norm clipping and the unit-norm decoder
+ * projection.
+ *
+ * <p>The moments {@link #m} and {@link #v} are owned here and saved in checkpoints. Work is chunked over a fixed
+ * partition, so updates are bit-reproducible. Not thread-safe.
+ */
+public final class Adam {
+    private static final int CHUNK = 1 << 15;
+
+    final SaeParameters m;
+    final SaeParameters v;
+    private final double beta1;
+    private final double beta2;
+    private final double epsilon;
+
+    public Adam(SaeParameters shape, double beta1, double beta2, double epsilon) {
+        this.m = shape.zerosLike();
+        this.v = shape.zerosLike();
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.epsilon = epsilon;
+    }
+
+    /** The global L2 norm of all gradients (fixed-chunk partial sums in double, reduced in order). */
+    public static double globalNorm(SaeParameters grad) {
+        double total = 0;
+        for (float[] g : grad.arrays()) {
+            int chunks = Parallel.chunks(g.length, CHUNK);
+            double[] partial = new double[chunks];
+            Parallel.forChunks(g.length, CHUNK, g.length >= 1 << 18, (c, from, to) -> {
+                double s = 0;
+                for (int i = from; i < to; i++) {
+                    s += (double) g[i] * g[i];
+                }
+                partial[c] = s;
+            });
+            for (double s : partial) {
+                total += s;
+            }
+        }
+        return Math.sqrt(total);
+    }
+
+    /** Scales every gradient by {@code factor} in place. */
+    public static void scale(SaeParameters grad, float factor) {
+        for (float[] g : grad.arrays()) {
+            Parallel.forChunks(g.length, CHUNK, g.length >= 1 << 18, (c, from, to) -> {
+                for (int i = from; i < to; i++) {
+                    g[i] *= factor;
+                }
+            });
+        }
+    }
+
+    /**
+     * Removes from each decoder-row gradient its component along the (unit-norm) row: g_i ← g_i − (g_i·w_i) w_i.
+     */
+    public static void projectDecoderGradient(SaeParameters p, SaeParameters grad) {
+        int d = p.dIn();
+        Parallel.forChunks(p.dSae(), 256, (long) p.dSae() * d >= 1 << 18, (c, from, to) -> {
+            for (int i = from; i < to; i++) {
+                int o = i * d;
+                float dotp = TopKKernels.dot(grad.wDec, o, p.wDec, o, d);
+                if (dotp != 0f) {
+                    TopKKernels.axpy(-dotp, p.wDec, o, grad.wDec, o, d);
+                }
+            }
+        });
+    }
+
+    /** Rescales every decoder row to unit norm (rows of norm 0 are left alone). */
+    public static void normalizeDecoderRows(SaeParameters p) {
+        int d = p.dIn();
+        Parallel.forChunks(p.dSae(), 256, (long) p.dSae() * d >= 1 << 18, (c, from, to) -> {
+            for (int i = from; i < to; i++) {
+                int o = i * d;
+                double norm = Math.sqrt(TopKKernels.sumSquares(p.wDec, o, d));
+                if (norm > 0) {
+                    float inv = (float) (1 / norm);
+                    for (int j = 0; j < d; j++) {
+                        p.wDec[o + j] *= inv;
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * One Adam update of {@code p} with gradient {@code grad} at step {@code t} (1-based); zeroes {@code grad}.
+     */
+    public void update(SaeParameters p, SaeParameters grad, double lr, long t) {
+        double bc1 = 1 - Math.pow(beta1, t);
+        double bc2 = Math.sqrt(1 - Math.pow(beta2, t));
+        float stepSize = (float) (lr / bc1);
+        float b1 = (float) beta1;
+        float b2 = (float) beta2;
+        float c1 = (float) (1 - beta1);
+        float c2 = (float) (1 - beta2);
+        float invBc2 = (float) (1 / bc2);
+        float eps = (float) epsilon;
+        float[][] ps = p.arrays();
+        float[][] gs = grad.arrays();
+        float[][] ms = m.arrays();
+        float[][] vs = v.arrays();
+        for (int a = 0; a < ps.length; a++) {
+            float[] pa = ps[a];
+            float[] ga = gs[a];
+            float[] ma = ms[a];
+            float[] va = vs[a];
+            Parallel.forChunks(pa.length, CHUNK, pa.length >= 1 << 18, (c, from, to) -> {
+                for (int i = from; i < to; i++) {
+                    float g = ga[i];
+                    float mi = b1 * ma[i] + c1 * g;
+                    float vi = b2 * va[i] + c2 * g * g;
+                    ma[i] = mi;
+                    va[i] = vi;
+                    pa[i] -= stepSize * mi / ((float) Math.sqrt(vi) * invBc2 + eps);
+                    ga[i] = 0f;
+                }
+            });
+        }
+    }
+}

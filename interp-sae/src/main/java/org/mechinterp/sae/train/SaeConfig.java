@@ -1,0 +1,375 @@
+package org.mechinterp.sae.train;
+
+import com.google.gson.JsonObject;
+import java.util.Objects;
+import org.mechinterp.sae.model.Architecture;
+import org.mechinterp.sae.model.SaeMetadata;
+
+/**
+ * Everything that determines a training run (with the data and the seed, the result is bit-reproducible).
+ *
+ * <p>Losses, per batch of B rows x (after input normalisation), with r = x − x̂:
+ * <ul>
+ *   <li>reconstruction: (1/B) Σ_b ‖r_b‖² (sum over the d features, mean over tokens, as SAELens);</li>
+ *   <li>ReLU: + λ_t (1/B) Σ_b Σ_i f_bi ‖W_dec,i‖, λ_t ramped linearly from 0 to {@link #l1Coefficient()} over
+ *       {@link #l1WarmupSteps()};</li>
+ *   <li>TopK / BatchTopK: + α·L_aux with L_aux = Σ_b ‖ê_b − r_b‖² / Σ_b ‖x_b − x̄‖² (AuxK: ê from the
+ *       {@link #auxK()} largest pre-activations of dead latents, no b_dec; r detached);</li>
+ *   <li>JumpReLU: + λ·L0 (L0 = mean active latents per token, straight-through gradient to θ with a rectangle
+ *       kernel of width {@link #bandwidth()}) or, when {@link #targetL0()} &gt; 0, + λ(L0/target − 1)².</li>
+ * </ul>
+ * Adam (β1, β2, ε), learning rate warmed up linearly over {@link #warmupSteps()} and decayed linearly to 0 over
+ * the last {@link #decayFraction()} of the steps, global gradient-norm clipping at {@link #gradClip()} (0 = off).
+ * With {@link #unitNormDecoder()} the decoder rows are kept at unit norm (gradient component along each row
+ * removed before the update, rows renormalised after it).
+ *
+ * <p>Immutable; built with {@link #builder()} ({@code set*} required, {@code opt*} optional, checked in
+ * {@link Builder#build()}).
+ */
+public final class SaeConfig {
+    private final Architecture architecture;
+    private final int dIn;
+    private final int dSae;
+    private final int k;
+    private final double l1Coefficient;
+    private final int l1WarmupSteps;
+    private final double l0Coefficient;
+    private final double targetL0;
+    private final double bandwidth;
+    private final double initThreshold;
+    private final double learningRate;
+    private final double beta1;
+    private final double beta2;
+    private final double epsilon;
+    private final int warmupSteps;
+    private final double decayFraction;
+    private final double gradClip;
+    private final int steps;
+    private final int batchSize;
+    private final long seed;
+    private final int deadWindow;
+    private final int auxK;
+    private final double auxAlpha;
+    private final boolean normalizeInput;
+    private final int initSampleRows;
+    private final boolean geometricMedianInit;
+    private final boolean unitNormDecoder;
+    private final double thresholdDecay;
+    private final SaeMetadata metadata;
+
+    private SaeConfig(Builder b) {
+        architecture = b.architecture;
+        dIn = b.dIn;
+        dSae = b.dSae;
+        k = b.k;
+        l1Coefficient = b.l1Coefficient;
+        steps = b.steps;
+        l1WarmupSteps = b.l1WarmupSteps >= 0 ? b.l1WarmupSteps : Math.max(1, steps / 20);
+        l0Coefficient = b.l0Coefficient;
+        targetL0 = b.targetL0;
+        bandwidth = b.bandwidth;
+        initThreshold = b.initThreshold;
+        learningRate = b.learningRate > 0 ? b.learningRate
+                : architecture.isTopKFamily() ? 2e-4 / Math.sqrt(dSae / 16384.0) : 3e-4;
+        beta1 = b.beta1;
+        beta2 = b.beta2;
+        epsilon = b.epsilon;
+        warmupSteps = b.warmupSteps >= 0 ? b.warmupSteps : Math.min(1000, steps / 10);
+        decayFraction = b.decayFraction;
+        gradClip = b.gradClip;
+        batchSize = b.batchSize;
+        seed = b.seed;
+        deadWindow = b.deadWindow > 0 ? b.deadWindow : Math.max(1, 10_000_000 / batchSize);
+        auxK = b.auxK > 0 ? b.auxK : Math.max(1, Math.min(dIn / 2, 256));
+        auxAlpha = b.auxAlpha;
+        normalizeInput = b.normalizeInput;
+        initSampleRows = b.initSampleRows > 0 ? b.initSampleRows : Math.min(16384, 4 * batchSize);
+        geometricMedianInit = b.geometricMedianInit;
+        unitNormDecoder = b.unitNormDecoder != null ? b.unitNormDecoder : architecture != Architecture.RELU;
+        thresholdDecay = b.thresholdDecay;
+        metadata = b.metadata;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Architecture architecture() { return architecture; }
+    /** Input width d. */
+    public int dIn() { return dIn; }
+    /** Number of latents n. */
+    public int dSae() { return dSae; }
+    /** Active latents per token (TopK) or on average (BatchTopK); 0 for other families. */
+    public int k() { return k; }
+    /** λ of the ReLU L1 penalty. */
+    public double l1Coefficient() { return l1Coefficient; }
+    public int l1WarmupSteps() { return l1WarmupSteps; }
+    /** λ of the JumpReLU sparsity loss. */
+    public double l0Coefficient() { return l0Coefficient; }
+    /** JumpReLU target L0; 0 = plain L0 penalty. */
+    public double targetL0() { return targetL0; }
+    /** JumpReLU straight-through bandwidth ε. */
+    public double bandwidth() { return bandwidth; }
+    /** JumpReLU initial θ. */
+    public double initThreshold() { return initThreshold; }
+    public double learningRate() { return learningRate; }
+    public double beta1() { return beta1; }
+    public double beta2() { return beta2; }
+    public double epsilon() { return epsilon; }
+    public int warmupSteps() { return warmupSteps; }
+    public double decayFraction() { return decayFraction; }
+    /** Maximum global gradient norm; 0 disables clipping. */
+    public double gradClip() { return gradClip; }
+    public int steps() { return steps; }
+    /** Rows (tokens) per step B. */
+    public int batchSize() { return batchSize; }
+    public long seed() { return seed; }
+    /** A latent is dead after this many steps without firing (AuxK, dead fraction); density window length. */
+    public int deadWindow() { return deadWindow; }
+    public int auxK() { return auxK; }
+    /** α of AuxK; 0 disables it. */
+    public double auxAlpha() { return auxAlpha; }
+    /** Whether inputs are scaled so that E‖x‖ = √d (scale folded into the saved weights). */
+    public boolean normalizeInput() { return normalizeInput; }
+    /** Rows read at the start to estimate the input scale and initialise b_dec. */
+    public int initSampleRows() { return initSampleRows; }
+    /** b_dec initialised to the geometric median (true) or the mean (false) of the initial sample. */
+    public boolean geometricMedianInit() { return geometricMedianInit; }
+    public boolean unitNormDecoder() { return unitNormDecoder; }
+    /** BatchTopK threshold EMA decay: θ ← decay·θ + (1 − decay)·(smallest kept activation), bias-corrected. */
+    public double thresholdDecay() { return thresholdDecay; }
+    public SaeMetadata metadata() { return metadata; }
+
+    /** Learning rate at step t (0-based): linear warmup, then constant, then linear decay to 0. */
+    public double learningRateAt(int t) {
+        double lr = learningRate;
+        if (warmupSteps > 0 && t < warmupSteps) {
+            lr *= (t + 1) / (double) warmupSteps;
+        }
+        int decaySteps = (int) Math.round(steps * decayFraction);
+        int decayStart = steps - decaySteps;
+        if (decaySteps > 0 && t >= decayStart) {
+            lr *= Math.max(0.0, (steps - t) / (double) decaySteps);
+        }
+        return lr;
+    }
+
+    /** The ReLU L1 coefficient at step t: linear warmup from λ/warmup to λ. */
+    public double l1CoefficientAt(int t) {
+        return l1WarmupSteps > 0 && t < l1WarmupSteps ? l1Coefficient * (t + 1) / l1WarmupSteps : l1Coefficient;
+    }
+
+    /** Every field as JSON (names in snake case), for checkpoints and provenance. */
+    public JsonObject toJson() {
+        JsonObject o = new JsonObject();
+        o.addProperty("architecture", architecture.cliName());
+        o.addProperty("d_in", dIn);
+        o.addProperty("d_sae", dSae);
+        o.addProperty("k", k);
+        o.addProperty("l1_coefficient", l1Coefficient);
+        o.addProperty("l1_warmup_steps", l1WarmupSteps);
+        o.addProperty("l0_coefficient", l0Coefficient);
+        o.addProperty("target_l0", targetL0);
+        o.addProperty("bandwidth", bandwidth);
+        o.addProperty("init_threshold", initThreshold);
+        o.addProperty("lr", learningRate);
+        o.addProperty("beta1", beta1);
+        o.addProperty("beta2", beta2);
+        o.addProperty("epsilon", epsilon);
+        o.addProperty("warmup_steps", warmupSteps);
+        o.addProperty("decay_fraction", decayFraction);
+        o.addProperty("grad_clip", gradClip);
+        o.addProperty("steps", steps);
+        o.addProperty("batch_size", batchSize);
+        o.addProperty("seed", seed);
+        o.addProperty("dead_window", deadWindow);
+        o.addProperty("aux_k", auxK);
+        o.addProperty("aux_alpha", auxAlpha);
+        o.addProperty("normalize_input", normalizeInput);
+        o.addProperty("init_sample_rows", initSampleRows);
+        o.addProperty("geometric_median_init", geometricMedianInit);
+        o.addProperty("unit_norm_decoder", unitNormDecoder);
+        o.addProperty("threshold_decay", thresholdDecay);
+        o.addProperty("model_name", metadata.modelName());
+        o.addProperty("hook_name", metadata.hookName());
+        o.addProperty("context_size", metadata.contextSize());
+        o.addProperty("prepend_bos", metadata.prependBos());
+        return o;
+    }
+
+    /**
+     * The config written by {@link #toJson()}.
+     *
+     * @throws IllegalArgumentException if a field is missing or invalid (names it)
+     */
+    public static SaeConfig fromJson(JsonObject o) {
+        try {
+            return builder().setArchitecture(Architecture.parse(o.get("architecture").getAsString()))
+                    .setDims(o.get("d_in").getAsInt(), o.get("d_sae").getAsInt())
+                    .optK(o.get("k").getAsInt())
+                    .optL1Coefficient(o.get("l1_coefficient").getAsDouble())
+                    .optL1WarmupSteps(o.get("l1_warmup_steps").getAsInt())
+                    .optL0Coefficient(o.get("l0_coefficient").getAsDouble())
+                    .optTargetL0(o.get("target_l0").getAsDouble())
+                    .optBandwidth(o.get("bandwidth").getAsDouble())
+                    .optInitThreshold(o.get("init_threshold").getAsDouble())
+                    .optLearningRate(o.get("lr").getAsDouble())
+                    .optAdam(o.get("beta1").getAsDouble(), o.get("beta2").getAsDouble(),
+                            o.get("epsilon").getAsDouble())
+                    .optWarmupSteps(o.get("warmup_steps").getAsInt())
+                    .optDecayFraction(o.get("decay_fraction").getAsDouble())
+                    .optGradClip(o.get("grad_clip").getAsDouble())
+                    .setSteps(o.get("steps").getAsInt())
+                    .optBatchSize(o.get("batch_size").getAsInt())
+                    .optSeed(o.get("seed").getAsLong())
+                    .optDeadWindow(o.get("dead_window").getAsInt())
+                    .optAuxK(o.get("aux_k").getAsInt())
+                    .optAuxAlpha(o.get("aux_alpha").getAsDouble())
+                    .optNormalizeInput(o.get("normalize_input").getAsBoolean())
+                    .optInitSampleRows(o.get("init_sample_rows").getAsInt())
+                    .optGeometricMedianInit(o.get("geometric_median_init").getAsBoolean())
+                    .optUnitNormDecoder(o.get("unit_norm_decoder").getAsBoolean())
+                    .optThresholdDecay(o.get("threshold_decay").getAsDouble())
+                    .optMetadata(new SaeMetadata(o.get("model_name").getAsString(), o.get("hook_name").getAsString(),
+                            o.get("context_size").getAsInt(), o.get("prepend_bos").getAsBoolean()))
+                    .build();
+        } catch (NullPointerException | UnsupportedOperationException | IllegalStateException e) {
+            throw new IllegalArgumentException("training config JSON is missing a field or has a wrong type: "
+                    + o, e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "SaeConfig" + toJson();
+    }
+
+    /** Builder; see the accessors of {@link SaeConfig} for the meaning and defaults of each field. */
+    public static final class Builder {
+        private Architecture architecture;
+        private int dIn = -1;
+        private int dSae = -1;
+        private int k;
+        private double l1Coefficient = 5.0;
+        private int l1WarmupSteps = -1;
+        private double l0Coefficient = 1.0;
+        private double targetL0;
+        private double bandwidth = 0.001;
+        private double initThreshold = 0.001;
+        private double learningRate = -1;
+        private double beta1 = 0.9;
+        private double beta2 = 0.999;
+        private double epsilon = 1e-8;
+        private int warmupSteps = -1;
+        private double decayFraction = 0.2;
+        private double gradClip = 1.0;
+        private int steps = -1;
+        private int batchSize = 4096;
+        private long seed;
+        private int deadWindow = -1;
+        private int auxK = -1;
+        private double auxAlpha = 1.0 / 32;
+        private boolean normalizeInput = true;
+        private int initSampleRows = -1;
+        private boolean geometricMedianInit = true;
+        private Boolean unitNormDecoder;
+        private double thresholdDecay = 0.999;
+        private SaeMetadata metadata = SaeMetadata.unknown();
+
+        private Builder() {}
+
+        public Builder setArchitecture(Architecture a) { architecture = Objects.requireNonNull(a); return this; }
+        /** Input width d and number of latents n. */
+        public Builder setDims(int dIn, int dSae) { this.dIn = dIn; this.dSae = dSae; return this; }
+        /** Total optimisation steps. */
+        public Builder setSteps(int v) { steps = v; return this; }
+        /** Required for TopK and BatchTopK. */
+        public Builder optK(int v) { k = v; return this; }
+        public Builder optL1Coefficient(double v) { l1Coefficient = v; return this; }
+        /** Default 5% of the steps. */
+        public Builder optL1WarmupSteps(int v) { l1WarmupSteps = v; return this; }
+        public Builder optL0Coefficient(double v) { l0Coefficient = v; return this; }
+        public Builder optTargetL0(double v) { targetL0 = v; return this; }
+        public Builder optBandwidth(double v) { bandwidth = v; return this; }
+        public Builder optInitThreshold(double v) { initThreshold = v; return this; }
+        /** Default 2e-4/√(n/2^14) for the TopK family, 3e-4 otherwise. */
+        public Builder optLearningRate(double v) { learningRate = v; return this; }
+        public Builder optAdam(double b1, double b2, double eps) { beta1 = b1; beta2 = b2; epsilon = eps; return this; }
+        /** Default min(1000, steps/10). */
+        public Builder optWarmupSteps(int v) { warmupSteps = v; return this; }
+        public Builder optDecayFraction(double v) { decayFraction = v; return this; }
+        public Builder optGradClip(double v) { gradClip = v; return this; }
+        public Builder optBatchSize(int v) { batchSize = v; return this; }
+        public Builder optSeed(long v) { seed = v; return this; }
+        /** Default: the number of steps covering 10M tokens. */
+        public Builder optDeadWindow(int v) { deadWindow = v; return this; }
+        /** Default min(d/2, 256). */
+        public Builder optAuxK(int v) { auxK = v; return this; }
+        public Builder optAuxAlpha(double v) { auxAlpha = v; return this; }
+        public Builder optNormalizeInput(boolean v) { normalizeInput = v; return this; }
+        /** Default min(16384, 4·batch). */
+        public Builder optInitSampleRows(int v) { initSampleRows = v; return this; }
+        public Builder optGeometricMedianInit(boolean v) { geometricMedianInit = v; return this; }
+        /** Default true except for ReLU. */
+        public Builder optUnitNormDecoder(boolean v) { unitNormDecoder = v; return this; }
+        public Builder optThresholdDecay(double v) { thresholdDecay = v; return this; }
+        public Builder optMetadata(SaeMetadata v) { metadata = Objects.requireNonNull(v); return this; }
+
+        /** @throws IllegalArgumentException naming the first invalid field */
+        public SaeConfig build() {
+            if (architecture == null) {
+                throw new IllegalArgumentException("architecture is required");
+            }
+            if (dIn < 1 || dSae < 1) {
+                throw new IllegalArgumentException("d_in and d_sae must be >= 1, got " + dIn + ", " + dSae);
+            }
+            if (steps < 1) {
+                throw new IllegalArgumentException("steps must be >= 1, got " + steps);
+            }
+            if (batchSize < 1) {
+                throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
+            }
+            if (architecture.isTopKFamily()) {
+                if (k < 1 || k > dSae) {
+                    throw new IllegalArgumentException(architecture.cliName() + " needs 1 <= k <= d_sae=" + dSae
+                            + ", got k=" + k);
+                }
+            } else {
+                k = 0;
+            }
+            positive("bandwidth", bandwidth);
+            positive("init threshold", initThreshold);
+            finiteNonNegative("l1 coefficient", l1Coefficient);
+            finiteNonNegative("l0 coefficient", l0Coefficient);
+            finiteNonNegative("target L0", targetL0);
+            finiteNonNegative("gradient clip", gradClip);
+            finiteNonNegative("aux alpha", auxAlpha);
+            if (learningRate != -1) {
+                positive("learning rate", learningRate);
+            }
+            if (!(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1 && epsilon > 0)) {
+                throw new IllegalArgumentException("Adam needs 0 <= beta < 1 and epsilon > 0, got " + beta1 + ", "
+                        + beta2 + ", " + epsilon);
+            }
+            if (!(decayFraction >= 0 && decayFraction <= 1)) {
+                throw new IllegalArgumentException("decay fraction must be in [0, 1], got " + decayFraction);
+            }
+            if (!(thresholdDecay >= 0 && thresholdDecay < 1)) {
+                throw new IllegalArgumentException("threshold decay must be in [0, 1), got " + thresholdDecay);
+            }
+            return new SaeConfig(this);
+        }
+
+        private static void positive(String name, double v) {
+            if (!(v > 0) || Double.isInfinite(v)) {
+                throw new IllegalArgumentException(name + " must be finite and > 0, got " + v);
+            }
+        }
+
+        private static void finiteNonNegative(String name, double v) {
+            if (!(v >= 0) || Double.isInfinite(v)) {
+                throw new IllegalArgumentException(name + " must be finite and >= 0, got " + v);
+            }
+        }
+    }
+}

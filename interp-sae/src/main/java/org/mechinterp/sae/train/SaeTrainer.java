@@ -1,0 +1,145 @@
+package org.mechinterp.sae.train;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.function.Consumer;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.mechinterp.sae.model.Sae;
+import org.mechinterp.sae.store.ActivationBatches;
+
+/**
+ * Runs a {@link TrainingRun} to the end: resumes from the checkpoint folder when it holds a checkpoint, writes a
+ * checkpoint every {@code checkpointEvery} steps and at the end, and shows a progress bar on stderr with loss,
+ * L0, FVU and dead fraction (off when stderr is not a terminal, or with {@code optProgress(false)}).
+ *
+ * <pre>{@code
+ * Sae sae = SaeTrainer.builder().setConfig(cfg).optCheckpointDir(dir.resolve("checkpoints")).build().train(batches);
+ * SaeLensFormat.save(sae, dir);
+ * }</pre>
+ */
+public final class SaeTrainer {
+    private final SaeConfig config;
+    private final Path checkpointDir;
+    private final int checkpointEvery;
+    private final boolean progress;
+    private final Consumer<TrainingRun.StepStats> listener;
+
+    private SaeTrainer(Builder b) {
+        config = b.config;
+        checkpointDir = b.checkpointDir;
+        checkpointEvery = b.checkpointEvery;
+        progress = b.progress != null ? b.progress : System.console() != null;
+        listener = b.listener;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Trains to {@link SaeConfig#steps()} and returns the exported SAE (input scale folded in).
+     *
+     * @param data the activation stream (not closed here)
+     * @throws IllegalArgumentException if a checkpoint in the checkpoint folder was made with a different config
+     * @throws NonFiniteLossException if the loss becomes NaN or infinite
+     */
+    public Sae train(ActivationBatches data) throws IOException {
+        TrainingRun run;
+        if (checkpointDir != null && TrainingRun.hasCheckpoint(checkpointDir)) {
+            SaeConfig stored = TrainingRun.checkpointConfig(checkpointDir);
+            if (!stored.toJson().equals(config.toJson())) {
+                throw new IllegalArgumentException("the checkpoint in " + checkpointDir + " was made with a "
+                        + "different training config; use another output folder or the same settings.\n stored: "
+                        + stored.toJson() + "\n given:  " + config.toJson());
+            }
+            run = TrainingRun.resume(checkpointDir, data);
+        } else {
+            run = TrainingRun.start(config, data);
+        }
+        try (ProgressBar bar = progress ? bar(run.stepsDone()) : null) {
+            while (!run.finished()) {
+                TrainingRun.StepStats s = run.step();
+                if (listener != null) {
+                    listener.accept(s);
+                }
+                if (bar != null) {
+                    bar.stepTo(s.step());
+                    bar.setExtraMessage(String.format(Locale.ROOT, "loss %.4g L0 %.1f FVU %.3f dead %.1f%%",
+                            s.loss(), s.l0(), s.fvu(), 100 * s.deadFraction()));
+                }
+                if (checkpointDir != null && checkpointEvery > 0 && s.step() % checkpointEvery == 0
+                        && !run.finished()) {
+                    run.checkpoint(checkpointDir);
+                }
+            }
+        }
+        if (checkpointDir != null) {
+            run.checkpoint(checkpointDir);
+        }
+        return run.export();
+    }
+
+    private ProgressBar bar(int start) {
+        PrintStream err = System.err;
+        return new ProgressBarBuilder().setTaskName("sae " + config.architecture().cliName())
+                .setInitialMax(config.steps()).setStyle(ProgressBarStyle.ASCII)
+                .setConsumer(new ConsoleProgressBarConsumer(err)).setUpdateIntervalMillis(500)
+                .startsFrom(start, java.time.Duration.ZERO).build();
+    }
+
+    /** Builder: {@code setConfig} required; checkpoint folder, interval, progress and a step listener optional. */
+    public static final class Builder {
+        private SaeConfig config;
+        private Path checkpointDir;
+        private int checkpointEvery = 1000;
+        private Boolean progress;
+        private Consumer<TrainingRun.StepStats> listener;
+
+        private Builder() {}
+
+        public Builder setConfig(SaeConfig c) {
+            config = Objects.requireNonNull(c, "config");
+            return this;
+        }
+
+        /** Folder for checkpoints (created); without it the run is not checkpointed. */
+        public Builder optCheckpointDir(Path dir) {
+            checkpointDir = dir;
+            return this;
+        }
+
+        /** Steps between checkpoints (default 1000; 0 = only at the end). */
+        public Builder optCheckpointEvery(int steps) {
+            checkpointEvery = steps;
+            return this;
+        }
+
+        /** Force the progress bar on or off (default: on when a console is attached). */
+        public Builder optProgress(boolean on) {
+            progress = on;
+            return this;
+        }
+
+        /** Called after every step (e.g. for logging). */
+        public Builder optListener(Consumer<TrainingRun.StepStats> l) {
+            listener = l;
+            return this;
+        }
+
+        public SaeTrainer build() {
+            if (config == null) {
+                throw new IllegalArgumentException("config is required");
+            }
+            if (checkpointEvery < 0) {
+                throw new IllegalArgumentException("checkpoint interval must be >= 0, got " + checkpointEvery);
+            }
+            return new SaeTrainer(this);
+        }
+    }
+}

@@ -1,0 +1,456 @@
+package org.mechinterp.sae.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.nio.FloatBuffer;
+import org.mechinterp.sae.model.Parallel;
+import org.mechinterp.sae.model.SparseCodes;
+
+/**
+ * The TopK-family training step computed from the active latents only.
+ *
+ * <p>Only the encoder GEMM z = (x − b_dec)·W_enc + b_enc ([B, d]×[d, n]) is dense ({@link #preActivations}, through libtorch); the
+ * selection runs in libtorch too ({@link #selectTopK}, {@link #selectBatchTopK}, {@link #selectAux}); everything
+ * else ({@link #forwardBackward}) is O(E·d) for E active entries, in Java: the reconstruction gathers E decoder
+ * rows, the decoder and encoder weight gradients are scatter-adds into the E selected rows.
+ *
+ * <p>Determinism: work is split over fixed partitions (rows for per-row work, latents for the scatter-adds,
+ * fixed row chunks for the b_dec reduction, summed in chunk order), so results are bit-identical whatever the
+ * number of threads. Every method is stateless; none modifies its inputs except the gradient it is given.
+ */
+public final class TopKKernels {
+    /** Rows per parallel chunk. */
+    private static final int ROW_CHUNK = 64;
+    /** Latents per parallel chunk of the scatter-add. */
+    private static final int LATENT_CHUNK = 128;
+
+    private TopKKernels() {}
+
+    /**
+     * The losses of one step (scalars, computed in double from float residuals).
+     *
+     * @param mse (1/B) Σ_b ‖x_b − x̂_b‖²
+     * @param aux AuxK loss Σ_b ‖ê_b − r_b‖² / Σ_b ‖x_b − x̄‖² before α (0 without AuxK)
+     * @param fvu Σ_b ‖x_b − x̂_b‖² / Σ_b ‖x_b − x̄‖²
+     */
+    public record Losses(double mse, double aux, double fvu) {}
+
+    /**
+     * z = xc·encTᵀ + b_enc [B, n] in {@code m}, where xc = x − b_dec [B, d] is given.
+     *
+     * @param m the manager that owns the result (use a per-step sub-manager)
+     */
+    public static NDArray preActivations(NDManager m, float[] xc, int rows, SaeParameters p) {
+        int d = p.dIn();
+        int n = p.dSae();
+        NDArray xs = m.create(FloatBuffer.wrap(xc, 0, rows * d), new Shape(rows, d));
+        NDArray enc = m.create(FloatBuffer.wrap(p.encT), new Shape(n, d));
+        // in place: the [B, n] result is the largest array of the step, do not allocate it twice
+        return xs.matMul(enc.transpose()).addi(m.create(p.bEnc));
+    }
+
+    /** xc = x − b_dec for the first {@code rows} rows of x [rows, d]. */
+    public static float[] centre(float[] x, int rows, float[] bDec) {
+        int d = bDec.length;
+        float[] xc = new float[rows * d];
+        Parallel.forChunks(rows, ROW_CHUNK * 4, (c, from, to) -> {
+            for (int b = from; b < to; b++) {
+                int o = b * d;
+                for (int j = 0; j < d; j++) {
+                    xc[o + j] = x[o + j] - bDec[j];
+                }
+            }
+        });
+        return xc;
+    }
+
+    /** Per-token TopK: the k largest z of each row, ReLU applied to the values (non-positive picks become 0). */
+    public static SparseCodes selectTopK(NDArray z, int k) {
+        int rows = (int) z.getShape().get(0);
+        int n = (int) z.getShape().get(1);
+        NDList top = z.topK(k, 1, true, true);
+        float[] val = top.get(0).toFloatArray();
+        long[] idx = top.get(1).toLongArray();
+        int[] index = new int[idx.length];
+        for (int e = 0; e < idx.length; e++) {
+            index[e] = (int) idx[e];
+            val[e] = Math.max(0f, val[e]);
+        }
+        int[] start = new int[rows + 1];
+        for (int b = 0; b <= rows; b++) {
+            start[b] = b * k;
+        }
+        return new SparseCodes(rows, n, start, index, val);
+    }
+
+    /**
+     * BatchTopK: the {@code total} largest entries of ReLU(z) over the whole batch, as compressed rows (a row may
+     * hold more or fewer than the average). Entries that are not positive are dropped (they would contribute
+     * nothing); ties at the cut go to the earlier row.
+     *
+     * <p>Exact and cheap: each row's {@code 4·total/B} largest entries are taken with a per-row TopK in libtorch,
+     * the cut is found among those candidates in Java, and only if some row has all of its candidates above the
+     * cut (it might hold more) is the exact flat TopK over all B·n entries used instead.
+     */
+    public static SparseCodes selectBatchTopK(NDArray z, int total) {
+        int rows = (int) z.getShape().get(0);
+        int n = (int) z.getShape().get(1);
+        int kk = (int) Math.min(total, (long) rows * n);
+        int cap = (int) Math.min(n, Math.max(1, 4L * ((kk + rows - 1) / rows)));
+        NDList top = z.topK(cap, 1, true, true);
+        float[] cand = top.get(0).toFloatArray();
+        long[] candIdx = top.get(1).toLongArray();
+        float cut = kthLargest(cand, kk);
+        boolean saturated = false;
+        if (cap < n) {
+            for (int b = 0; b < rows && !saturated; b++) {
+                float smallest = cand[b * cap + cap - 1];
+                saturated = smallest >= cut && smallest > 0f;
+            }
+        }
+        if (saturated) {
+            NDList flat = z.reshape(-1).topK(kk, 0, true, true);
+            float[] v = flat.get(0).toFloatArray();
+            long[] f = flat.get(1).toLongArray();
+            cand = new float[rows * n];
+            java.util.Arrays.fill(cand, Float.NEGATIVE_INFINITY);
+            candIdx = new long[rows * n];
+            int[] fill = new int[rows];
+            // regroup the flat picks by row (cap = n), in the flat order
+            for (int e = 0; e < kk; e++) {
+                int b = (int) (f[e] / n);
+                int pos = b * n + fill[b]++;
+                cand[pos] = v[e];
+                candIdx[pos] = f[e] % n;
+            }
+            cap = n;
+            cut = kk > 0 ? v[kk - 1] : Float.POSITIVE_INFINITY;
+        }
+        // keep everything above the cut, then ties at the cut in row order, positive values only
+        int above = 0;
+        for (float v : cand) {
+            if (v > cut) {
+                above++;
+            }
+        }
+        int tiesLeft = kk - above;
+        int[] start = new int[rows + 1];
+        int[] index = new int[kk];
+        float[] val = new float[kk];
+        int e = 0;
+        for (int b = 0; b < rows; b++) {
+            for (int c = 0; c < cap; c++) {
+                float v = cand[b * cap + c];
+                boolean keep = v > cut || (v == cut && tiesLeft-- > 0);
+                if (keep && v > 0f) {
+                    index[e] = (int) candIdx[b * cap + c];
+                    val[e++] = v;
+                }
+            }
+            start[b + 1] = e;
+        }
+        return new SparseCodes(rows, n, start, index, val);
+    }
+
+    /** The k-th largest value of {@code a} (1-based k ≤ length), by sorting a copy. */
+    private static float kthLargest(float[] a, int k) {
+        if (k < 1) {
+            return Float.POSITIVE_INFINITY;
+        }
+        float[] c = a.clone();
+        java.util.Arrays.sort(c);
+        return c[c.length - k];
+    }
+
+    /**
+     * AuxK selection: per row, the {@code kAux} largest pre-activations among dead latents (ReLU applied), or null
+     * when no latent is dead. At most as many as there are dead latents are taken.
+     */
+    public static SparseCodes selectAux(NDManager m, NDArray z, boolean[] dead, int kAux) {
+        int numDead = 0;
+        float[] mask = new float[dead.length];
+        for (int i = 0; i < dead.length; i++) {
+            if (dead[i]) {
+                numDead++;
+            } else {
+                mask[i] = Float.NEGATIVE_INFINITY;
+            }
+        }
+        if (numDead == 0 || kAux < 1) {
+            return null;
+        }
+        try (NDManager local = m.newSubManager()) {
+            NDArray masked = z.add(local.create(mask));
+            masked.attach(local);
+            return selectTopK(masked, Math.min(kAux, numDead));
+        }
+    }
+
+    /**
+     * Loss and gradients of one TopK-family step, from the active latents.
+     *
+     * <p>With r = x − x̂, x̂_b = b_dec + Σ_{e ∈ row b} f_e W_dec[i_e], G_b = −(2/B) r_b (= ∂mse/∂x̂_b) and
+     * δ_e = 1[f_e &gt; 0] G_b·W_dec[i_e] (= ∂mse/∂z at the entry): ∂/∂W_dec[i] = Σ_{e→i} f_e G_b,
+     * ∂/∂encT[i] = Σ_{e→i} δ_e xc_b, ∂/∂b_enc[i] = Σ_{e→i} δ_e, ∂/∂b_dec = Σ_b G_b − Σ_e δ_e encT[i_e] (b_dec
+     * is also subtracted from the encoder input; computed as −Σ_i (∂/∂b_enc[i]) encT[i]). AuxK adds α·Σ‖ê_b − r_b‖²/TV with ê_b = Σ_{aux e} a_e W_dec[i_e],
+     * r detached, entering the same formulas with G_b^aux = α·2(ê_b − r_b)/TV.
+     *
+     * @param x inputs [B, d] (already normalised); not modified
+     * @param xc x − b_dec [B, d] (see {@link #centre}); not modified
+     * @param codes the main selection (values after ReLU)
+     * @param aux the AuxK selection, or null
+     * @param auxAlpha α (ignored when {@code aux} is null)
+     * @param grad receives the gradients, <em>added</em> to what it holds (pass zeros for plain gradients)
+     */
+    public static Losses forwardBackward(float[] x, float[] xc, int rows, SaeParameters p, SparseCodes codes,
+            SparseCodes aux, double auxAlpha, SaeParameters grad) {
+        final int d = p.dIn();
+        final int n = p.dSae();
+        final float[] wDec = p.wDec;
+        final float[] encT = p.encT;
+        final int[] st = codes.rowStart();
+        final int[] id = codes.index();
+        final float[] vl = codes.value();
+        // below ~1M multiply-adds the thread hand-off costs more than it saves
+        final boolean par = (long) codes.entries() * d >= 1 << 20;
+
+        // residual r = x − x̂ per row
+        float[] r = new float[rows * d];
+        double[] rowSq = new double[rows];
+        Parallel.forChunks(rows, ROW_CHUNK, par, (c, from, to) -> {
+            for (int b = from; b < to; b++) {
+                int o = b * d;
+                for (int j = 0; j < d; j++) {
+                    r[o + j] = x[o + j] - p.bDec[j];
+                }
+                for (int e = st[b]; e < st[b + 1]; e++) {
+                    float v = vl[e];
+                    if (v != 0f) {
+                        axpy(-v, wDec, id[e] * d, r, o, d);
+                    }
+                }
+                rowSq[b] = sumSquares(r, o, d);
+            }
+        });
+        double sse = 0;
+        for (double s : rowSq) {
+            sse += s;
+        }
+        double tv = totalVariance(x, rows, d);
+        final float gScale = -2f / rows;
+
+        // AuxK: gAux_b = α·2(ê_b − r_b)/TV
+        final boolean hasAux = aux != null && auxAlpha > 0 && aux.entries() > 0;
+        float[] gAux = hasAux ? new float[rows * d] : null;
+        double auxLoss = 0;
+        if (hasAux) {
+            int[] ast = aux.rowStart();
+            int[] aid = aux.index();
+            float[] avl = aux.value();
+            double[] auxSq = new double[rows];
+            Parallel.forChunks(rows, ROW_CHUNK, par, (c, from, to) -> {
+                for (int b = from; b < to; b++) {
+                    int o = b * d;
+                    for (int j = 0; j < d; j++) {
+                        gAux[o + j] = -r[o + j];
+                    }
+                    for (int e = ast[b]; e < ast[b + 1]; e++) {
+                        float v = avl[e];
+                        if (v != 0f) {
+                            axpy(v, wDec, aid[e] * d, gAux, o, d);
+                        }
+                    }
+                    auxSq[b] = sumSquares(gAux, o, d);
+                }
+            });
+            for (double s : auxSq) {
+                auxLoss += s;
+            }
+            auxLoss /= tv;
+            float scale = (float) (auxAlpha * 2.0 / tv);
+            Parallel.forChunks(rows * d, 1 << 16, par, (c, from, to) -> {
+                for (int i = from; i < to; i++) {
+                    gAux[i] *= scale;
+                }
+            });
+        }
+
+        // δ at every entry: ∂loss/∂z
+        float[] delta = new float[codes.entries()];
+        float[] deltaAux = hasAux ? new float[aux.entries()] : null;
+        Parallel.forChunks(rows, ROW_CHUNK, par, (c, from, to) -> {
+            for (int b = from; b < to; b++) {
+                int o = b * d;
+                for (int e = st[b]; e < st[b + 1]; e++) {
+                    if (vl[e] > 0f) {
+                        delta[e] = gScale * dot(r, o, wDec, id[e] * d, d);
+                    }
+                }
+                if (hasAux) {
+                    int[] ast = aux.rowStart();
+                    for (int e = ast[b]; e < ast[b + 1]; e++) {
+                        if (aux.value()[e] > 0f) {
+                            deltaAux[e] = dot(gAux, o, wDec, aux.index()[e] * d, d);
+                        }
+                    }
+                }
+            }
+        });
+
+        // b_dec, first part: Σ_b G_b, reduced over fixed row chunks in order. The second part,
+        // −Σ_e δ_e encT[i_e] = −Σ_i (Σ_{e→i} δ_e) encT[i], is taken from the per-latent δ sums below: O(n·d), not O(E·d)
+        int nChunks = Parallel.chunks(rows, ROW_CHUNK);
+        float[][] partial = new float[nChunks][];
+        Parallel.forChunks(rows, ROW_CHUNK, par, (c, from, to) -> {
+            float[] acc = new float[d];
+            for (int b = from; b < to; b++) {
+                axpy(gScale, r, b * d, acc, 0, d);
+            }
+            partial[c] = acc;
+        });
+        for (float[] acc : partial) {
+            for (int j = 0; j < d; j++) {
+                grad.bDec[j] += acc[j];
+            }
+        }
+
+        // scatter-add into the selected latents: entries bucketed by latent (counting sort, stable)
+        int mainCount = codes.entries();
+        int auxCount = hasAux ? aux.entries() : 0;
+        int[] entryRow = new int[mainCount + auxCount];
+        int[] latStart = new int[n + 1];
+        for (int b = 0; b < rows; b++) {
+            for (int e = st[b]; e < st[b + 1]; e++) {
+                entryRow[e] = b;
+                if (vl[e] > 0f) {
+                    latStart[id[e] + 1]++;
+                }
+            }
+        }
+        if (hasAux) {
+            int[] ast = aux.rowStart();
+            for (int b = 0; b < rows; b++) {
+                for (int e = ast[b]; e < ast[b + 1]; e++) {
+                    entryRow[mainCount + e] = b;
+                    if (aux.value()[e] > 0f) {
+                        latStart[aux.index()[e] + 1]++;
+                    }
+                }
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            latStart[i + 1] += latStart[i];
+        }
+        int[] byLatent = new int[latStart[n]];
+        int[] fill = latStart.clone();
+        for (int e = 0; e < mainCount; e++) {
+            if (vl[e] > 0f) {
+                byLatent[fill[id[e]]++] = e;
+            }
+        }
+        for (int e = 0; e < auxCount; e++) {
+            if (aux.value()[e] > 0f) {
+                byLatent[fill[aux.index()[e]]++] = mainCount + e;
+            }
+        }
+        float[] deltaSum = new float[n];
+        Parallel.forChunks(n, LATENT_CHUNK, par, (c, from, to) -> {
+            for (int i = from; i < to; i++) {
+                int w = i * d;
+                float db = 0f;
+                for (int q = latStart[i]; q < latStart[i + 1]; q++) {
+                    int e = byLatent[q];
+                    int o = entryRow[e] * d;
+                    if (e < mainCount) {
+                        axpy(vl[e] * gScale, r, o, grad.wDec, w, d);
+                        axpy(delta[e], xc, o, grad.encT, w, d);
+                        db += delta[e];
+                    } else {
+                        int a = e - mainCount;
+                        axpy(aux.value()[a], gAux, o, grad.wDec, w, d);
+                        axpy(deltaAux[a], xc, o, grad.encT, w, d);
+                        db += deltaAux[a];
+                    }
+                }
+                deltaSum[i] = db;
+                grad.bEnc[i] += db;
+            }
+        });
+        int latentChunks = Parallel.chunks(n, LATENT_CHUNK);
+        float[][] encPart = new float[latentChunks][];
+        Parallel.forChunks(n, LATENT_CHUNK, par, (c, from, to) -> {
+            float[] acc = new float[d];
+            for (int i = from; i < to; i++) {
+                if (deltaSum[i] != 0f) {
+                    axpy(-deltaSum[i], encT, i * d, acc, 0, d);
+                }
+            }
+            encPart[c] = acc;
+        });
+        for (float[] acc : encPart) {
+            for (int j = 0; j < d; j++) {
+                grad.bDec[j] += acc[j];
+            }
+        }
+        return new Losses(sse / rows, auxLoss, sse / tv);
+    }
+
+    /** Σ_b ‖x_b − x̄‖² over the first {@code rows} rows of x [rows, d], in double. */
+    public static double totalVariance(float[] x, int rows, int d) {
+        double[] mean = new double[d];
+        double sumSq = 0;
+        for (int b = 0; b < rows; b++) {
+            int o = b * d;
+            for (int j = 0; j < d; j++) {
+                double v = x[o + j];
+                mean[j] += v;
+                sumSq += v * v;
+            }
+        }
+        double meanSq = 0;
+        for (int j = 0; j < d; j++) {
+            meanSq += mean[j] * mean[j];
+        }
+        double tv = sumSq - meanSq / rows;
+        // one-pass formula can cancel; never divide by a non-positive variance
+        return Math.max(tv, 1e-30);
+    }
+
+    /** y[yo..yo+len) += a·x[xo..xo+len). */
+    static void axpy(float a, float[] x, int xo, float[] y, int yo, int len) {
+        for (int j = 0; j < len; j++) {
+            y[yo + j] += a * x[xo + j];
+        }
+    }
+
+    /** Dot product with eight independent accumulators (the JIT does not vectorise ordered float sums). */
+    static float dot(float[] a, int ao, float[] b, int bo, int len) {
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+        int j = 0;
+        for (; j + 8 <= len; j += 8) {
+            s0 += a[ao + j] * b[bo + j];
+            s1 += a[ao + j + 1] * b[bo + j + 1];
+            s2 += a[ao + j + 2] * b[bo + j + 2];
+            s3 += a[ao + j + 3] * b[bo + j + 3];
+            s4 += a[ao + j + 4] * b[bo + j + 4];
+            s5 += a[ao + j + 5] * b[bo + j + 5];
+            s6 += a[ao + j + 6] * b[bo + j + 6];
+            s7 += a[ao + j + 7] * b[bo + j + 7];
+        }
+        for (; j < len; j++) {
+            s0 += a[ao + j] * b[bo + j];
+        }
+        return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+    }
+
+    static double sumSquares(float[] a, int o, int len) {
+        double s = 0;
+        for (int j = 0; j < len; j++) {
+            double v = a[o + j];
+            s += v * v;
+        }
+        return s;
+    }
+}

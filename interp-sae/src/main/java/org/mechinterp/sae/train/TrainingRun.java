@@ -1,0 +1,466 @@
+package org.mechinterp.sae.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import org.mechinterp.core.Interp;
+import org.mechinterp.core.io.SafetensorsFile;
+import org.mechinterp.core.io.SafetensorsWriter;
+import org.mechinterp.sae.io.AtomicFiles;
+import org.mechinterp.sae.io.Provenance;
+import org.mechinterp.sae.model.Architecture;
+import org.mechinterp.sae.model.Sae;
+import org.mechinterp.sae.model.SparseCodes;
+import org.mechinterp.sae.store.ActivationBatches;
+
+/**
+ * One SAE training run, advanced a step at a time, checkpointable and resumable bit for bit.
+ *
+ * <p>State: the parameters (Java float arrays, in the normalised input space), Adam moments, the step count, the
+ * input scale s (E‖s·x‖ = √d on the initial sample), the BatchTopK threshold EMA, the latent tracker and the
+ * position of the activation stream. The run draws random numbers only at initialisation (from
+ * {@code SplittableRandom(seed)}); later steps are deterministic functions of that state and the data, so a
+ * checkpoint holds everything a resumed run needs to produce bit-identical weights.
+ *
+ * <p>The run does not own the {@link ActivationBatches} it reads (the caller closes them); it holds no native
+ * memory between steps (each step opens and closes its own NDManager). Not thread-safe.
+ */
+public final class TrainingRun {
+    /** Checkpoint format version written to {@code state.json}. */
+    static final int FORMAT = 1;
+    static final String LATEST = "LATEST";
+    private static final String STATE_JSON = "state.json";
+    private static final String STATE_TENSORS = "state.safetensors";
+    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
+
+    private final SaeConfig config;
+    private final ActivationBatches data;
+    private final SaeParameters params;
+    private final SaeParameters grad;
+    private final Adam adam;
+    private final LatentTracker tracker;
+    private double inputScale;
+    private double thresholdEma;
+    private long thresholdUpdates;
+    private int step;
+    private float[] batch;
+
+    private TrainingRun(SaeConfig config, ActivationBatches data) {
+        this.config = config;
+        this.data = data;
+        if (data.dim() != config.dIn()) {
+            throw new IllegalArgumentException("activation stream has width " + data.dim()
+                    + " but the SAE config has d_in=" + config.dIn());
+        }
+        this.params = new SaeParameters(config.dIn(), config.dSae(), config.architecture() == Architecture.JUMPRELU);
+        this.grad = params.zerosLike();
+        this.adam = new Adam(params, config.beta1(), config.beta2(), config.epsilon());
+        this.tracker = new LatentTracker(config.dSae(), config.deadWindow());
+    }
+
+    /**
+     * Starts a run: reads {@link SaeConfig#initSampleRows()} rows to estimate the input scale and initialise
+     * b_dec (geometric median or mean), then draws the decoder rows (random directions, norm 0.1 for ReLU and 1
+     * otherwise) and sets W_enc = W_decᵀ, b_enc = 0, θ = {@link SaeConfig#initThreshold()} for JumpReLU.
+     *
+     * @throws IllegalArgumentException if the stream's width differs from d_in or the sample is all zeros or not
+     *     finite
+     */
+    public static TrainingRun start(SaeConfig config, ActivationBatches data) throws IOException {
+        Interp.configureDjl();
+        TrainingRun run = new TrainingRun(config, data);
+        run.initialise();
+        return run;
+    }
+
+    private void initialise() throws IOException {
+        int d = config.dIn();
+        int rows = config.initSampleRows();
+        float[] sample = new float[rows * d];
+        data.next(sample, rows);
+        double normSum = 0;
+        for (int b = 0; b < rows; b++) {
+            normSum += Math.sqrt(TopKKernels.sumSquares(sample, b * d, d));
+        }
+        double meanNorm = normSum / rows;
+        if (!(meanNorm > 0) || Double.isInfinite(meanNorm)) {
+            throw new IllegalArgumentException("the initial sample of " + rows + " activation rows has mean norm "
+                    + meanNorm + ": cannot normalise (all zeros, NaN or Inf in the data?)");
+        }
+        inputScale = config.normalizeInput() ? Math.sqrt(d) / meanNorm : 1.0;
+        scaleInPlace(sample, rows * d, (float) inputScale);
+        double[] centre = config.geometricMedianInit() ? GeometricMedian.of(sample, rows, d, 100, 1e-7)
+                : GeometricMedian.mean(sample, rows, d);
+        for (int j = 0; j < d; j++) {
+            params.bDec[j] = (float) centre[j];
+        }
+        SplittableRandom random = new SplittableRandom(config.seed());
+        double norm = config.architecture() == Architecture.RELU ? 0.1 : 1.0;
+        for (int i = 0; i < config.dSae(); i++) {
+            double s = 0;
+            double[] row = new double[d];
+            for (int j = 0; j < d; j++) {
+                row[j] = gaussian(random);
+                s += row[j] * row[j];
+            }
+            double f = norm / Math.sqrt(s);
+            for (int j = 0; j < d; j++) {
+                params.wDec[i * d + j] = (float) (row[j] * f);
+            }
+        }
+        System.arraycopy(params.wDec, 0, params.encT, 0, params.wDec.length);
+        Arrays.fill(params.logThreshold, (float) Math.log(config.initThreshold()));
+    }
+
+    private static double gaussian(SplittableRandom r) {
+        // Box–Muller: a fixed number of draws per value, so streams are reproducible across JDKs
+        double u = 1.0 - r.nextDouble();
+        double v = r.nextDouble();
+        return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+    }
+
+    /** Statistics of one step (on the normalised inputs). */
+    public record StepStats(int step, double loss, double mse, double l0, double fvu, double deadFraction,
+            double denseFraction, double learningRate) {}
+
+    /** Steps completed so far. */
+    public int stepsDone() {
+        return step;
+    }
+
+    public boolean finished() {
+        return step >= config.steps();
+    }
+
+    public SaeConfig config() {
+        return config;
+    }
+
+    /** The input scale s (training sees s·x). */
+    public double inputScale() {
+        return inputScale;
+    }
+
+    /**
+     * The BatchTopK global threshold in the normalised space: the bias-corrected EMA of the smallest kept activation
+     * per step, θ_ema / (1 − decay^t) with θ_ema ← decay·θ_ema + (1 − decay)·min (as Adam corrects its moments, so
+     * the zero start does not drag θ down in short runs); 0 before the first step and for other families.
+     */
+    public float batchThreshold() {
+        return thresholdUpdates == 0 ? 0f
+                : (float) (thresholdEma / (1 - Math.pow(config.thresholdDecay(), thresholdUpdates)));
+    }
+
+    /** The live parameters in the normalised space (owned by the run; do not modify). */
+    public SaeParameters parameters() {
+        return params;
+    }
+
+    public LatentTracker tracker() {
+        return tracker;
+    }
+
+    /**
+     * Reads one batch and performs one optimisation step.
+     *
+     * @throws NonFiniteLossException if the loss is NaN or infinite (the weights are not updated; the run cannot
+     *     continue)
+     * @throws IllegalStateException if all steps are done
+     */
+    public StepStats step() throws IOException {
+        if (finished()) {
+            throw new IllegalStateException("all " + config.steps() + " steps are done");
+        }
+        int rows = config.batchSize();
+        int d = config.dIn();
+        if (batch == null) {
+            batch = new float[rows * d];
+        }
+        float[] x = batch;
+        data.next(x, rows);
+        scaleInPlace(x, rows * d, (float) inputScale);
+        double lr = config.learningRateAt(step);
+        double loss;
+        double mse;
+        double fvu;
+        double l0;
+        long[] fires;
+        Architecture arch = config.architecture();
+        if (arch.isTopKFamily()) {
+            float[] xc = TopKKernels.centre(x, rows, params.bDec);
+            SparseCodes codes;
+            SparseCodes aux = null;
+            try (NDManager m = NDManager.newBaseManager()) {
+                NDArray z = TopKKernels.preActivations(m, xc, rows, params);
+                codes = arch == Architecture.TOPK ? TopKKernels.selectTopK(z, config.k())
+                        : TopKKernels.selectBatchTopK(z, rows * config.k());
+                if (config.auxAlpha() > 0) {
+                    aux = TopKKernels.selectAux(m, z, tracker.dead(), config.auxK());
+                }
+            }
+            TopKKernels.Losses losses = TopKKernels.forwardBackward(x, xc, rows, params, codes, aux,
+                    config.auxAlpha(), grad);
+            loss = losses.mse() + config.auxAlpha() * losses.aux();
+            mse = losses.mse();
+            fvu = losses.fvu();
+            fires = new long[config.dSae()];
+            float minKept = Float.POSITIVE_INFINITY;
+            long active = 0;
+            float[] val = codes.value();
+            int[] idx = codes.index();
+            for (int e = 0; e < codes.entries(); e++) {
+                if (val[e] > 0f) {
+                    fires[idx[e]]++;
+                    active++;
+                    minKept = Math.min(minKept, val[e]);
+                }
+            }
+            l0 = active / (double) rows;
+            if (arch == Architecture.BATCHTOPK && active > 0) {
+                double decay = config.thresholdDecay();
+                thresholdEma = decay * thresholdEma + (1 - decay) * minKept;
+                thresholdUpdates++;
+            }
+        } else {
+            DenseKernels.Result r = arch == Architecture.RELU
+                    ? DenseKernels.reluStep(x, rows, params, config.l1CoefficientAt(step), grad)
+                    : DenseKernels.jumpReluStep(x, rows, params, config.bandwidth(), config.l0Coefficient(),
+                            config.targetL0(), grad);
+            loss = r.mse() + r.sparsity();
+            mse = r.mse();
+            fvu = r.fvu();
+            l0 = r.l0();
+            fires = r.fires();
+        }
+        if (!Double.isFinite(loss)) {
+            Arrays.stream(grad.arrays()).forEach(a -> Arrays.fill(a, 0f));
+            throw new NonFiniteLossException(step, "training stopped at step " + step + ": the loss is " + loss
+                    + " (reconstruction " + mse + "). Check the activations for NaN/Inf or lower the learning rate"
+                    + " (now " + lr + ").");
+        }
+        if (config.unitNormDecoder()) {
+            Adam.projectDecoderGradient(params, grad);
+        }
+        if (config.gradClip() > 0) {
+            double norm = Adam.globalNorm(grad);
+            if (norm > config.gradClip()) {
+                Adam.scale(grad, (float) (config.gradClip() / norm));
+            }
+        }
+        adam.update(params, grad, lr, step + 1L);
+        if (config.unitNormDecoder()) {
+            Adam.normalizeDecoderRows(params);
+        }
+        tracker.record(fires, rows);
+        step++;
+        return new StepStats(step, loss, mse, l0, fvu, tracker.deadFraction(), tracker.denseFraction(), lr);
+    }
+
+    /** The SAE in the normalised input space (what training sees), without folding the input scale. */
+    public Sae normalisedSae() {
+        Architecture arch = config.architecture();
+        float[] threshold = null;
+        if (arch == Architecture.JUMPRELU) {
+            threshold = new float[config.dSae()];
+            for (int i = 0; i < threshold.length; i++) {
+                threshold[i] = (float) Math.exp(params.logThreshold[i]);
+            }
+        } else if (arch == Architecture.BATCHTOPK) {
+            threshold = new float[config.dSae()];
+            Arrays.fill(threshold, batchThreshold());
+        }
+        return Sae.builder().setArchitecture(arch.inferenceArchitecture()).setDims(config.dIn(), config.dSae())
+                .optK(config.k()).setEncoderRows(params.encT).setBEnc(params.bEnc).setWDec(params.wDec)
+                .setBDec(params.bDec).optThreshold(threshold).optMetadata(config.metadata())
+                .optProvenance(Provenance.create(config.toJson(), config.seed(), step,
+                        config.metadata().modelName(), config.metadata().hookName()))
+                .build();
+    }
+
+    /**
+     * The trained SAE for raw activations: the input scale folded into the weights (see
+     * {@link Sae#foldInputScale}), BatchTopK exported as JumpReLU with its learned global threshold.
+     */
+    public Sae export() {
+        return normalisedSae().foldInputScale(inputScale);
+    }
+
+    // ---------------------------------------------------------------- checkpoints
+
+    /**
+     * Writes a checkpoint under {@code root}: folder {@code step-NNNNNNNN} (written to a temporary folder and
+     * renamed atomically), then the pointer file {@code LATEST} (atomic), then older step folders are deleted. A
+     * crash at any point leaves {@code LATEST} naming a complete checkpoint. If the folder for this step already
+     * exists it holds the same state (training is deterministic) and is kept.
+     *
+     * @return the checkpoint folder
+     */
+    public Path checkpoint(Path root) throws IOException {
+        Files.createDirectories(root);
+        String name = String.format("step-%08d", step);
+        Path target = root.resolve(name);
+        if (!Files.isDirectory(target)) {
+            Path tmp = AtomicFiles.tempDirectoryFor(target);
+            try {
+                writeState(tmp);
+                AtomicFiles.publishDirectory(tmp, target);
+            } catch (IOException | RuntimeException e) {
+                AtomicFiles.deleteTree(tmp);
+                throw e;
+            }
+        }
+        AtomicFiles.writeString(root.resolve(LATEST), name + "\n");
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(root, "step-*")) {
+            for (Path p : ds) {
+                if (!p.getFileName().toString().equals(name)) {
+                    AtomicFiles.deleteTree(p);
+                }
+            }
+        }
+        return target;
+    }
+
+    private void writeState(Path dir) throws IOException {
+        SafetensorsWriter w = new SafetensorsWriter().metadata("format", "interp-sae-checkpoint");
+        String[] names = SaeParameters.names();
+        float[][] p = params.arrays();
+        float[][] m = adam.m.arrays();
+        float[][] v = adam.v.arrays();
+        for (int i = 0; i < names.length; i++) {
+            if (p[i].length > 0) {
+                w.addF32("param." + names[i], p[i], p[i].length);
+                w.addF32("adam_m." + names[i], m[i], m[i].length);
+                w.addF32("adam_v." + names[i], v[i], v[i].length);
+            }
+        }
+        w.addI32("tracker.steps_since_fired", tracker.stepsSinceFired, tracker.stepsSinceFired.length);
+        w.addI64("tracker.window_fires", tracker.windowFires, tracker.windowFires.length);
+        w.write(dir.resolve(STATE_TENSORS));
+        JsonObject o = new JsonObject();
+        o.addProperty("format", FORMAT);
+        o.addProperty("step", step);
+        o.addProperty("input_scale_bits", Double.doubleToRawLongBits(inputScale));
+        o.addProperty("input_scale", inputScale);
+        o.addProperty("threshold_ema_bits", Double.doubleToRawLongBits(thresholdEma));
+        o.addProperty("threshold_updates", thresholdUpdates);
+        o.addProperty("tracker_window_tokens", tracker.windowTokens);
+        o.addProperty("tracker_window_steps", tracker.windowSteps);
+        o.addProperty("tracker_last_dense_fraction_bits", Double.doubleToRawLongBits(tracker.lastDenseFraction));
+        o.addProperty("stream_position", data.position());
+        o.add("config", config.toJson());
+        AtomicFiles.writeString(dir.resolve(STATE_JSON), GSON.toJson(o));
+    }
+
+    /** Whether {@code root} holds a checkpoint ({@code LATEST} present). */
+    public static boolean hasCheckpoint(Path root) {
+        return Files.isRegularFile(root.resolve(LATEST));
+    }
+
+    /** The training config stored in the latest checkpoint under {@code root}. */
+    public static SaeConfig checkpointConfig(Path root) throws IOException {
+        return SaeConfig.fromJson(readStateJson(latestDir(root)).getAsJsonObject("config"));
+    }
+
+    /**
+     * Resumes from the latest checkpoint under {@code root}: restores every piece of state and seeks
+     * {@code data} to the stored stream position. Continuing it gives bit-identical results to a run that was
+     * never interrupted.
+     *
+     * @throws NoSuchFileException if there is no checkpoint
+     * @throws IOException if the checkpoint is incomplete or malformed (names the file and the problem)
+     */
+    public static TrainingRun resume(Path root, ActivationBatches data) throws IOException {
+        Interp.configureDjl();
+        Path dir = latestDir(root);
+        JsonObject o = readStateJson(dir);
+        if (o.get("format").getAsInt() != FORMAT) {
+            throw new IOException(dir.resolve(STATE_JSON) + ": unsupported checkpoint format " + o.get("format"));
+        }
+        SaeConfig config = SaeConfig.fromJson(o.getAsJsonObject("config"));
+        TrainingRun run = new TrainingRun(config, data);
+        run.step = o.get("step").getAsInt();
+        run.inputScale = Double.longBitsToDouble(o.get("input_scale_bits").getAsLong());
+        run.thresholdEma = Double.longBitsToDouble(o.get("threshold_ema_bits").getAsLong());
+        run.thresholdUpdates = o.get("threshold_updates").getAsLong();
+        run.tracker.windowTokens = o.get("tracker_window_tokens").getAsLong();
+        run.tracker.windowSteps = o.get("tracker_window_steps").getAsInt();
+        run.tracker.lastDenseFraction = Double.longBitsToDouble(
+                o.get("tracker_last_dense_fraction_bits").getAsLong());
+        try (SafetensorsFile f = SafetensorsFile.open(dir.resolve(STATE_TENSORS))) {
+            String[] names = SaeParameters.names();
+            float[][] p = run.params.arrays();
+            float[][] m = run.adam.m.arrays();
+            float[][] v = run.adam.v.arrays();
+            for (int i = 0; i < names.length; i++) {
+                if (p[i].length > 0) {
+                    readInto(f, "param." + names[i], p[i]);
+                    readInto(f, "adam_m." + names[i], m[i]);
+                    readInto(f, "adam_v." + names[i], v[i]);
+                }
+            }
+            int[] since = f.readInts("tracker.steps_since_fired");
+            long[] fires = f.readLongs("tracker.window_fires");
+            if (since.length != config.dSae() || fires.length != config.dSae()) {
+                throw new IOException(f.path() + ": tracker arrays have " + since.length + "/" + fires.length
+                        + " entries, expected d_sae=" + config.dSae());
+            }
+            System.arraycopy(since, 0, run.tracker.stepsSinceFired, 0, since.length);
+            System.arraycopy(fires, 0, run.tracker.windowFires, 0, fires.length);
+        }
+        data.seek(o.get("stream_position").getAsString());
+        return run;
+    }
+
+    private static void readInto(SafetensorsFile f, String name, float[] dst) throws IOException {
+        if (!f.contains(name)) {
+            throw new IOException(f.path() + ": checkpoint tensor '" + name + "' is missing");
+        }
+        float[] v = f.readFloats(name);
+        if (v.length != dst.length) {
+            throw new IOException(f.path() + ": checkpoint tensor '" + name + "' has " + v.length
+                    + " values, expected " + dst.length);
+        }
+        System.arraycopy(v, 0, dst, 0, v.length);
+    }
+
+    private static Path latestDir(Path root) throws IOException {
+        Path pointer = root.resolve(LATEST);
+        if (!Files.isRegularFile(pointer)) {
+            throw new NoSuchFileException(pointer.toString(), null, "no checkpoint to resume from");
+        }
+        String name = Files.readString(pointer, StandardCharsets.UTF_8).strip();
+        Path dir = root.resolve(name);
+        if (name.isEmpty() || name.contains("/") || !Files.isDirectory(dir)) {
+            throw new IOException(pointer + " names '" + name + "', which is not a checkpoint folder in " + root);
+        }
+        return dir;
+    }
+
+    private static JsonObject readStateJson(Path dir) throws IOException {
+        Path file = dir.resolve(STATE_JSON);
+        try {
+            return JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8)).getAsJsonObject();
+        } catch (RuntimeException e) {
+            throw new IOException(file + ": not a valid checkpoint state (" + e.getMessage() + ")", e);
+        }
+    }
+
+    private static void scaleInPlace(float[] x, int count, float s) {
+        if (s != 1f) {
+            for (int i = 0; i < count; i++) {
+                x[i] *= s;
+            }
+        }
+    }
+}

@@ -1,0 +1,389 @@
+package org.mechinterp.sae.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import java.nio.FloatBuffer;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.mechinterp.core.Interp;
+import org.mechinterp.sae.model.SparseCodes;
+
+/**
+ * The training kernels against independent references: the sparse TopK/BatchTopK/AuxK kernels against DJL
+ * autograd on the dense formulation, the explicit dense kernels (ReLU, TopK) against autograd, and the JumpReLU
+ * straight-through gradients against a brute-force double-precision loop implementation of the published
+ * pseudo-derivatives. Tolerance: every gradient entry within 2e-4 × (largest |entry| of that reference tensor).
+ */
+class KernelGradientTest {
+    static final int B = 24;
+    static final int D = 8;
+    static final int N = 32;
+
+    @BeforeAll
+    static void djl() {
+        Interp.configureDjl();
+    }
+
+    static SaeParameters randomParams(long seed, boolean threshold) {
+        SplittableRandom r = new SplittableRandom(seed);
+        SaeParameters p = new SaeParameters(D, N, threshold);
+        for (float[] a : p.arrays()) {
+            for (int i = 0; i < a.length; i++) {
+                a[i] = (float) (r.nextDouble() * 2 - 1) * 0.5f;
+            }
+        }
+        for (int i = 0; i < p.bEnc.length; i++) {
+            p.bEnc[i] = (float) (r.nextDouble() * 0.4 - 0.1);
+        }
+        return p;
+    }
+
+    static float[] randomX(long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] x = new float[B * D];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (r.nextDouble() * 4 - 2);
+        }
+        return x;
+    }
+
+    /** Dense mask [B, n] of the entries with a positive value. */
+    static float[] mask(SparseCodes c) {
+        float[] m = new float[B * N];
+        if (c == null) {
+            return m;
+        }
+        for (int b = 0; b < B; b++) {
+            for (int e = c.rowStart()[b]; e < c.rowStart()[b + 1]; e++) {
+                if (c.value()[e] > 0) {
+                    m[b * N + c.index()[e]] = 1f;
+                }
+            }
+        }
+        return m;
+    }
+
+    /** Autograd on the dense formulation with fixed selection masks; returns {loss, grads...}. */
+    static Object[] autograd(float[] x, SaeParameters p, float[] mainMask, float[] auxMask, double alpha,
+            double l1) {
+        try (NDManager m = NDManager.newBaseManager();
+                GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            NDArray enc = leaf(m, p.encT, N, D);
+            NDArray bEnc = leaf(m, p.bEnc, N);
+            NDArray dec = leaf(m, p.wDec, N, D);
+            NDArray bDec = leaf(m, p.bDec, D);
+            NDArray xs = m.create(FloatBuffer.wrap(x), new Shape(B, D));
+            NDArray xc = xs.sub(bDec);
+            NDArray z = xc.matMul(enc.transpose()).add(bEnc);
+            NDArray f = mainMask == null ? z.maximum(0f) : z.maximum(0f).mul(m.create(mainMask, new Shape(B, N)));
+            NDArray r = xs.sub(f.matMul(dec).add(bDec));
+            NDArray loss = r.square().sum().div(B);
+            if (l1 > 0) {
+                NDArray norms = dec.square().sum(new int[] {1}).sqrt();
+                loss = loss.add(f.sum(new int[] {0}).mul(norms).sum().mul((float) (l1 / B)));
+            }
+            if (auxMask != null) {
+                double tv = TopKKernels.totalVariance(x, B, D);
+                NDArray fa = z.maximum(0f).mul(m.create(auxMask, new Shape(B, N)));
+                NDArray ehat = fa.matMul(dec);
+                NDArray aux = ehat.sub(r.stopGradient()).square().sum().div((float) tv);
+                loss = loss.add(aux.mul((float) alpha));
+            }
+            gc.backward(loss);
+            return new Object[] {(double) loss.getFloat(), enc.getGradient().toFloatArray(),
+                    bEnc.getGradient().toFloatArray(), dec.getGradient().toFloatArray(),
+                    bDec.getGradient().toFloatArray()};
+        }
+    }
+
+    static NDArray leaf(NDManager m, float[] v, int... shape) {
+        long[] s = Arrays.stream(shape).asLongStream().toArray();
+        NDArray a = m.create(FloatBuffer.wrap(v.clone()), new Shape(s));
+        a.setRequiresGradient(true);
+        return a;
+    }
+
+    static void assertClose(String what, float[] expected, float[] actual) {
+        assertEquals(expected.length, actual.length, what + " length");
+        double scale = 0;
+        for (float v : expected) {
+            scale = Math.max(scale, Math.abs(v));
+        }
+        assertTrue(scale > 0, what + ": reference gradient is all zeros (test would be vacuous)");
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], actual[i], 2e-4 * scale, what + "[" + i + "]");
+        }
+    }
+
+    static void assertGradients(Object[] ref, SaeParameters g) {
+        assertClose("encT", (float[]) ref[1], g.encT);
+        assertClose("b_enc", (float[]) ref[2], g.bEnc);
+        assertClose("W_dec", (float[]) ref[3], g.wDec);
+        assertClose("b_dec", (float[]) ref[4], g.bDec);
+    }
+
+    @Test
+    void sparseTopKWithAuxKMatchesAutogradOfDenseFormulation() {
+        float[] x = randomX(1);
+        SaeParameters p = randomParams(2, false);
+        float[] xc = TopKKernels.centre(x, B, p.bDec);
+        SparseCodes codes;
+        SparseCodes aux;
+        boolean[] dead = new boolean[N];
+        for (int i = 0; i < N; i += 3) {
+            dead[i] = true;
+        }
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray z = TopKKernels.preActivations(m, xc, B, p);
+            float[] zJava = z.toFloatArray();
+            codes = TopKKernels.selectTopK(z, 4);
+            aux = TopKKernels.selectAux(m, z, dead, 5);
+            assertSelectionIsTopK(zJava, codes, 4, null);
+            assertSelectionIsTopK(zJava, aux, 5, dead);
+        }
+        assertNotNull(aux);
+        SaeParameters g = p.zerosLike();
+        TopKKernels.Losses losses = TopKKernels.forwardBackward(x, xc, B, p, codes, aux, 1.0 / 32, g);
+        Object[] ref = autograd(x, p, mask(codes), mask(aux), 1.0 / 32, 0);
+        assertEquals((double) ref[0], losses.mse() + losses.aux() / 32, 1e-4 * (double) ref[0]);
+        assertGradients(ref, g);
+    }
+
+    @Test
+    void sparseBatchTopKMatchesAutograd() {
+        float[] x = randomX(3);
+        SaeParameters p = randomParams(4, false);
+        float[] xc = TopKKernels.centre(x, B, p.bDec);
+        SparseCodes codes;
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray z = TopKKernels.preActivations(m, xc, B, p);
+            float[] zJava = z.toFloatArray();
+            codes = TopKKernels.selectBatchTopK(z, B * 3);
+            // the B·k kept entries are the B·k largest ReLU(z) of the batch: every kept value >= every dropped one
+            float[] kept = mask(codes);
+            float minKept = Float.MAX_VALUE;
+            float maxDropped = 0;
+            for (int i = 0; i < zJava.length; i++) {
+                float v = Math.max(0, zJava[i]);
+                if (kept[i] > 0) {
+                    minKept = Math.min(minKept, v);
+                } else {
+                    maxDropped = Math.max(maxDropped, v);
+                }
+            }
+            assertTrue(minKept >= maxDropped, "BatchTopK kept " + minKept + " but dropped " + maxDropped);
+            int rowsWithOtherCount = 0;
+            for (int b = 0; b < B; b++) {
+                rowsWithOtherCount += codes.activeCount(b) != 3 ? 1 : 0;
+            }
+            assertTrue(rowsWithOtherCount > 0, "BatchTopK should vary the per-row count on random data");
+        }
+        SaeParameters g = p.zerosLike();
+        TopKKernels.Losses losses = TopKKernels.forwardBackward(x, xc, B, p, codes, null, 0, g);
+        Object[] ref = autograd(x, p, mask(codes), null, 0, 0);
+        assertEquals((double) ref[0], losses.mse(), 1e-4 * (double) ref[0]);
+        assertGradients(ref, g);
+    }
+
+    @Test
+    void batchTopKSelectionIsExactWhenOneRowDominates() {
+        // row 0 holds the 20 largest values of the batch: more than the per-row candidate cap (4·k = 8), so the
+        // exact fallback must be taken; compare with a brute-force sort of all entries
+        SplittableRandom r = new SplittableRandom(12);
+        float[] z = new float[B * N];
+        for (int i = 0; i < z.length; i++) {
+            z[i] = (float) (r.nextDouble() * 2 - 1);
+        }
+        for (int i = 0; i < 20; i++) {
+            z[i] = 5f + i;
+        }
+        int total = B * 2;
+        try (NDManager m = NDManager.newBaseManager()) {
+            SparseCodes codes = TopKKernels.selectBatchTopK(m.create(z, new Shape(B, N)), total);
+            float[] sorted = z.clone();
+            Arrays.sort(sorted);
+            float cut = sorted[sorted.length - total];
+            float[] kept = mask(codes);
+            int count = 0;
+            for (int i = 0; i < z.length; i++) {
+                boolean expected = z[i] >= cut && z[i] > 0;
+                assertEquals(expected, kept[i] > 0, "entry " + i + " (z=" + z[i] + ", cut=" + cut + ")");
+                count += kept[i] > 0 ? 1 : 0;
+            }
+            assertEquals(total, count);
+            assertTrue(codes.activeCount(0) >= 20, "row 0 keeps its 20 dominant entries (cap is 8)");
+        }
+    }
+
+    @Test
+    void denseTopKReferenceAgreesWithSparseKernel() {
+        float[] x = randomX(5);
+        SaeParameters p = randomParams(6, false);
+        float[] xc = TopKKernels.centre(x, B, p.bDec);
+        SparseCodes codes;
+        try (NDManager m = NDManager.newBaseManager()) {
+            codes = TopKKernels.selectTopK(TopKKernels.preActivations(m, xc, B, p), 5);
+        }
+        SaeParameters sparse = p.zerosLike();
+        TopKKernels.Losses l = TopKKernels.forwardBackward(x, xc, B, p, codes, null, 0, sparse);
+        SaeParameters dense = p.zerosLike();
+        DenseKernels.Result r = DenseKernels.topKStep(x, B, p, 5, dense);
+        assertEquals(r.mse(), l.mse(), 1e-4 * r.mse());
+        assertClose("encT", dense.encT, sparse.encT);
+        assertClose("b_enc", dense.bEnc, sparse.bEnc);
+        assertClose("W_dec", dense.wDec, sparse.wDec);
+        assertClose("b_dec", dense.bDec, sparse.bDec);
+    }
+
+    @Test
+    void reluL1MatchesAutograd() {
+        float[] x = randomX(7);
+        SaeParameters p = randomParams(8, false);
+        SaeParameters g = p.zerosLike();
+        DenseKernels.Result r = DenseKernels.reluStep(x, B, p, 0.7, g);
+        Object[] ref = autograd(x, p, null, null, 0, 0.7);
+        assertEquals((double) ref[0], r.mse() + r.sparsity(), 1e-4 * (double) ref[0]);
+        assertGradients(ref, g);
+    }
+
+    @Test
+    void jumpReluMatchesBruteForcePseudoDerivatives() {
+        float[] x = randomX(9);
+        SaeParameters p = randomParams(10, true);
+        // thresholds near typical z so that the rectangle kernel is hit: θ in [0.05, 0.45], ε = 0.3
+        SplittableRandom r = new SplittableRandom(11);
+        for (int i = 0; i < N; i++) {
+            p.logThreshold[i] = (float) Math.log(0.05 + 0.4 * r.nextDouble());
+        }
+        for (double target : new double[] {0, 5}) {
+            SaeParameters g = p.zerosLike();
+            DenseKernels.Result res = DenseKernels.jumpReluStep(x, B, p, 0.3, 0.05, target, g);
+            double[][] ref = bruteForceJumpRelu(x, p, 0.3, 0.05, target);
+            assertEquals(ref[5][0], res.mse() + res.sparsity(), 1e-4 * ref[5][0]);
+            assertClose("encT", toFloat(ref[0]), g.encT);
+            assertClose("b_enc", toFloat(ref[1]), g.bEnc);
+            assertClose("W_dec", toFloat(ref[2]), g.wDec);
+            assertClose("b_dec", toFloat(ref[3]), g.bDec);
+            assertClose("log_threshold", toFloat(ref[4]), g.logThreshold);
+        }
+    }
+
+    /** Loops in double: the JumpReLU loss and its straight-through gradients, written from the paper's formulas. */
+    static double[][] bruteForceJumpRelu(float[] x, SaeParameters p, double eps, double lambda, double target) {
+        double[] gEnc = new double[N * D];
+        double[] gBEnc = new double[N];
+        double[] gDec = new double[N * D];
+        double[] gBDec = new double[D];
+        double[] gLog = new double[N];
+        double[] theta = new double[N];
+        for (int i = 0; i < N; i++) {
+            theta[i] = Math.exp(p.logThreshold[i]);
+        }
+        double sse = 0;
+        double l0 = 0;
+        double[][] z = new double[B][N];
+        double[][] xc = new double[B][D];
+        double[][] gx = new double[B][D];
+        double[] kernelSum = new double[N];
+        for (int b = 0; b < B; b++) {
+            for (int j = 0; j < D; j++) {
+                xc[b][j] = x[b * D + j] - p.bDec[j];
+            }
+            double[] xhat = new double[D];
+            for (int j = 0; j < D; j++) {
+                xhat[j] = p.bDec[j];
+            }
+            for (int i = 0; i < N; i++) {
+                double s = p.bEnc[i];
+                for (int j = 0; j < D; j++) {
+                    s += xc[b][j] * p.encT[i * D + j];
+                }
+                z[b][i] = s;
+                if (s > theta[i]) {
+                    l0 += 1.0 / B;
+                    for (int j = 0; j < D; j++) {
+                        xhat[j] += s * p.wDec[i * D + j];
+                    }
+                }
+                if (Math.abs((s - theta[i]) / eps) < 0.5) {
+                    kernelSum[i] += 1;
+                }
+            }
+            for (int j = 0; j < D; j++) {
+                double rj = x[b * D + j] - xhat[j];
+                sse += rj * rj;
+                gx[b][j] = -2 * rj / B;
+            }
+        }
+        double sparsity = target > 0 ? lambda * Math.pow(l0 / target - 1, 2) : lambda * l0;
+        double coef = target > 0 ? lambda * 2 * (l0 / target - 1) / target : lambda;
+        for (int b = 0; b < B; b++) {
+            for (int j = 0; j < D; j++) {
+                gBDec[j] += gx[b][j];
+            }
+            for (int i = 0; i < N; i++) {
+                double df = 0;
+                for (int j = 0; j < D; j++) {
+                    df += gx[b][j] * p.wDec[i * D + j];
+                }
+                boolean on = z[b][i] > theta[i];
+                double k = Math.abs((z[b][i] - theta[i]) / eps) < 0.5 ? 1 : 0;
+                // ∂f/∂θ = −(θ/ε)K, ∂logθ = θ ∂θ
+                gLog[i] += theta[i] * df * (-(theta[i] / eps) * k);
+                if (on) {
+                    for (int j = 0; j < D; j++) {
+                        gDec[i * D + j] += z[b][i] * gx[b][j];
+                        gEnc[i * D + j] += df * xc[b][j];
+                        gBDec[j] -= df * p.encT[i * D + j];
+                    }
+                    gBEnc[i] += df;
+                }
+            }
+        }
+        for (int i = 0; i < N; i++) {
+            gLog[i] += theta[i] * coef * (-(1 / eps) * kernelSum[i] / B);
+        }
+        return new double[][] {gEnc, gBEnc, gDec, gBDec, gLog, {sse / B + sparsity}};
+    }
+
+    static float[] toFloat(double[] v) {
+        float[] f = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            f[i] = (float) v[i];
+        }
+        return f;
+    }
+
+    /** Each row's selection is the k largest z (among allowed latents), checked by brute force. */
+    static void assertSelectionIsTopK(float[] z, SparseCodes codes, int k, boolean[] allowed) {
+        for (int b = 0; b < B; b++) {
+            int start = codes.rowStart()[b];
+            assertEquals(k, codes.rowStart()[b + 1] - start, "row " + b + " entries");
+            float minSel = Float.MAX_VALUE;
+            boolean[] sel = new boolean[N];
+            for (int e = start; e < start + k; e++) {
+                int i = codes.index()[e];
+                sel[i] = true;
+                if (allowed != null) {
+                    assertTrue(allowed[i], "selected latent " + i + " is not allowed");
+                }
+                minSel = Math.min(minSel, z[b * N + i]);
+                assertEquals(Math.max(0, z[b * N + i]), codes.value()[e], 0f);
+            }
+            for (int i = 0; i < N; i++) {
+                if (!sel[i] && (allowed == null || allowed[i])) {
+                    assertTrue(z[b * N + i] <= minSel, "row " + b + ": unselected " + i + " beats the selection");
+                }
+            }
+        }
+    }
+}
