@@ -2,6 +2,8 @@ package org.mechinterp.core.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -92,6 +94,30 @@ final class ForwardPass implements AutoCloseable {
         NDArray detached = x.stopGradient();
         detached.attach(owner);
         return detached;
+    }
+
+    /**
+     * A float32 scalar [] in memory libtorch allocated, owned by this pass. Use it instead of DJL's
+     * {@code mul(Number)}, {@code div(Number)} and {@code pow(Number)} on arrays that may be part of an autograd
+     * graph: those wrap the number in an array backed by a Java direct buffer and close it at once, but autograd keeps
+     * the operand for backward (the gradient of a·c needs c), so after a GC the backward pass reads freed memory and
+     * returns garbage gradients. The value and type are those DJL would use (bit-identical forward results).
+     */
+    NDArray scalar(float value) {
+        return manager.full(new Shape(), value, DataType.FLOAT32);
+    }
+
+    /**
+     * {@code javaBacked} (made by {@code NDManager.create} from Java data: libtorch uses the Java direct buffer's
+     * memory without copying, and that memory is freed once the array is closed and collected) copied into memory
+     * libtorch allocated, which the autograd graph can keep after this pass closes (as
+     * {@code HookedTransformer.forwardDifferentiable} needs); {@code javaBacked} is closed. Owned by this pass.
+     */
+    NDArray torchOwned(NDArray javaBacked) {
+        NDArray copy = javaBacked.duplicate();
+        copy.attach(manager);
+        javaBacked.close();
+        return copy;
     }
 
     private NDArray adopt(String name, NDArray original, NDArray replacement) {

@@ -135,6 +135,23 @@ public final class HookedTransformer implements AutoCloseable {
     }
 
     /**
+     * Runs the model and hands out logits that stay connected to the autograd graph: inside a
+     * {@code GradientCollector}, a loss computed from them back-propagates into every weight that requires a
+     * gradient (this is how {@code org.mechinterp.core.train} trains models). Outside a collector it equals
+     * {@link #forward}. Intermediates are released with the pass; the graph keeps what backward needs.
+     *
+     * @param owner manager that will own the returned logits (and whatever you compute from them)
+     * @return logits [B,T,V]
+     */
+    public NDArray forwardDifferentiable(NDManager owner, TokenBatch batch) {
+        try (ForwardPass pass = new ForwardPass(manager.newSubManager(), hooks, null, null, null)) {
+            NDArray logits = run(pass, batch);
+            logits.attach(owner);
+            return logits;
+        }
+    }
+
+    /**
      * Runs the model and records the activations at the points accepted by {@code filter}.
      *
      * @return a cache owning the activations and the logits; close it
@@ -199,16 +216,15 @@ public final class HookedTransformer implements AutoCloseable {
         batch.requireInVocabulary(config.vocabSize());
         int b = batch.batchSize();
         int t = batch.length();
-        NDManager m = f.manager;
         prepareMasks(f, batch);
-        NDArray x = gatherRows(m, weights.embed(), batch.flatIds()).reshape(b, t, config.dModel()); // [B,T,D]
+        NDArray x = gatherRows(f, weights.embed(), batch.flatIds()).reshape(b, t, config.dModel()); // [B,T,D]
         x = f.point(HookNames.EMBED, -1, x);
         if (config.positions() == ModelConfig.Positions.LEARNED) {
             if (t > config.maxPositions()) {
                 throw new IllegalArgumentException("sequence of " + t + " tokens is longer than the "
                         + config.maxPositions() + " learned positions");
             }
-            NDArray pos = gatherRows(m, weights.posEmbed(), positionIds(batch)).reshape(b, t, config.dModel());
+            NDArray pos = gatherRows(f, weights.posEmbed(), positionIds(batch)).reshape(b, t, config.dModel());
             x = x.add(f.point(HookNames.POS_EMBED, -1, pos));
         }
         for (int l = 0; l < config.nLayers(); l++) {
@@ -267,7 +283,7 @@ public final class HookedTransformer implements AutoCloseable {
             kh = kh.repeat(1, config.kvGroupSize());                                                // [B,H,T,Dh]
             vh = vh.repeat(1, config.kvGroupSize());
         }
-        NDArray scores = qh.matMul(kh.transpose(0, 1, 3, 2)).mul(attentionScale);                   // [B,H,T,T]
+        NDArray scores = qh.matMul(kh.transpose(0, 1, 3, 2)).mul(f.scalar(attentionScale));        // [B,H,T,T]
         scores = f.point(n.attnScores, l, scores.add(f.attentionMask));                              // masked
         NDArray pattern = f.point(n.pattern, l, scores.softmax(-1));                                // [B,H,T,T]
         NDArray z = f.point(n.z, l, pattern.matMul(vh).transpose(0, 2, 1, 3));                      // [B,T,H,Dh]
@@ -280,15 +296,15 @@ public final class HookedTransformer implements AutoCloseable {
         if (w.wGate() != null) {
             NDArray gate = f.point(n.mlpPre, l, h.matMul(w.wGate()));                               // [B,T,Dmlp]
             NDArray up = f.point(n.mlpPreLinear, l, linear(h, w.wIn(), w.bIn()));
-            post = activate(gate).mul(up);
+            post = activate(f, gate).mul(up);
         } else {
-            post = activate(f.point(n.mlpPre, l, linear(h, w.wIn(), w.bIn())));
+            post = activate(f, f.point(n.mlpPre, l, linear(h, w.wIn(), w.bIn())));
         }
         post = f.point(n.mlpPost, l, post);                                                         // [B,T,Dmlp]
         return linear(post, w.wOut(), w.bOut());                                                    // [B,T,D]
     }
 
-    private NDArray activate(NDArray x) {
+    private NDArray activate(ForwardPass f, NDArray x) {
         switch (config.activation()) {
             case SILU:
                 return x.mul(Activation.sigmoid(x));
@@ -298,8 +314,10 @@ public final class HookedTransformer implements AutoCloseable {
                 return Activation.relu(x);
             case GELU_TANH:
                 // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))
-                NDArray inner = x.pow(3).mul(0.044715f).add(x).mul((float) Math.sqrt(2 / Math.PI)).tanh();
-                return x.mul(0.5f).mul(inner.add(1f));
+                // scalars from the pass, not mul(Number)/pow(Number): see ForwardPass.scalar
+                NDArray inner = x.pow(f.scalar(3f)).mul(f.scalar(0.044715f)).add(x)
+                        .mul(f.scalar((float) Math.sqrt(2 / Math.PI))).tanh();
+                return x.mul(f.scalar(0.5f)).mul(inner.add(1f));
             default:
                 throw new IllegalStateException("unhandled activation " + config.activation());
         }
@@ -326,10 +344,10 @@ public final class HookedTransformer implements AutoCloseable {
     }
 
     /** Rows {@code table[ids]} as [N, cols], owned by the forward pass (not by the table's manager). */
-    private static NDArray gatherRows(NDManager m, NDArray table, long[] ids) {
-        NDArray index = m.create(ids);
+    private static NDArray gatherRows(ForwardPass f, NDArray table, long[] ids) {
+        NDArray index = f.torchOwned(f.manager.create(ids)); // kept by autograd when the table is trained
         NDArray rows = table.get(new NDIndex("{}", index));
-        rows.attach(m);
+        rows.attach(f.manager);
         return rows;
     }
 
@@ -363,7 +381,8 @@ public final class HookedTransformer implements AutoCloseable {
                 }
             }
         }
-        f.attentionMask = f.manager.create(mask, new Shape(maskBatches, 1, t, t));
+        // torch-owned copies: autograd keeps cos/sin (and may outlive the pass, see ForwardPass.torchOwned)
+        f.attentionMask = f.torchOwned(f.manager.create(mask, new Shape(maskBatches, 1, t, t)));
         if (config.positions() != ModelConfig.Positions.ROTARY) {
             return;
         }
@@ -387,8 +406,8 @@ public final class HookedTransformer implements AutoCloseable {
                 }
             }
         }
-        f.cos = f.manager.create(cos, new Shape(bs, t, 1, dh));
-        f.sin = f.manager.create(sin, new Shape(bs, t, 1, dh));
+        f.cos = f.torchOwned(f.manager.create(cos, new Shape(bs, t, 1, dh)));
+        f.sin = f.torchOwned(f.manager.create(sin, new Shape(bs, t, 1, dh)));
     }
 
     /** inv_freq rounded to float32 as HF stores it. */

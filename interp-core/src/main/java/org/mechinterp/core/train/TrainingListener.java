@@ -1,0 +1,10 @@
+package org.mechinterp.core.train;
+
+/** Callbacks of {@link CausalLmTrainer#run}, e.g. a progress bar; called on the training thread. */
+public interface TrainingListener {
+    /** After each step. */
+    default void onStep(StepStats stats) {}
+
+    /** After each evaluation. */
+    default void onEval(EvalResult result) {}
+}

@@ -1,0 +1,82 @@
+package org.mechinterp.examples.physics.study;
+
+import java.util.Objects;
+
+/**
+ * A matrix of feature values over read-out tokens, row-major {@code [rows, features]} in double precision,
+ * with the trajectory (group) of each row. Rows of one trajectory are contiguous and every trajectory has the
+ * same number of rows (one per time step), which the trajectory-permutation null of {@link FeatureCorrelation}
+ * relies on. Immutable by convention: the arrays are held, not copied; do not modify them.
+ *
+ * @param values {@code [rows * features]}
+ * @param rows number of rows
+ * @param features number of features (columns)
+ * @param groups trajectory index of each row, [rows]
+ */
+public record FeatureMatrix(double[] values, int rows, int features, int[] groups) {
+
+    public FeatureMatrix {
+        Objects.requireNonNull(values, "values");
+        Objects.requireNonNull(groups, "groups");
+        if (rows < 1 || features < 1 || (long) rows * features != values.length || groups.length != rows) {
+            throw new IllegalArgumentException("feature matrix needs rows*features = values and one group per row;"
+                    + " got rows " + rows + ", features " + features + ", values " + values.length + ", groups "
+                    + groups.length);
+        }
+    }
+
+    /** Wraps float rows {@code [rows, d]}. */
+    public static FeatureMatrix ofFloats(float[] x, int rows, int d, int[] groups) {
+        double[] v = new double[rows * d];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = x[i];
+        }
+        return new FeatureMatrix(v, rows, d, groups);
+    }
+
+    /** @return value of feature {@code j} at row {@code i} */
+    public double get(int i, int j) {
+        return values[i * features + j];
+    }
+
+    /** @return a copy of column {@code j} */
+    public double[] column(int j) {
+        double[] c = new double[rows];
+        for (int i = 0; i < rows; i++) {
+            c[i] = values[i * features + j];
+        }
+        return c;
+    }
+
+    /** @return projections onto directions {@code [k][features]}: a new {@code [rows, k]} matrix, same groups */
+    public FeatureMatrix project(double[][] directions, double[] centre) {
+        int k = directions.length;
+        double[] out = new double[rows * k];
+        for (int i = 0; i < rows; i++) {
+            int o = i * features;
+            for (int a = 0; a < k; a++) {
+                double s = 0;
+                double[] dir = directions[a];
+                for (int j = 0; j < features; j++) {
+                    s += (values[o + j] - (centre == null ? 0 : centre[j])) * dir[j];
+                }
+                out[i * k + a] = s;
+            }
+        }
+        return new FeatureMatrix(out, rows, k, groups);
+    }
+
+    /** @return the float rows {@code [rows, features]} (for SAE encoding) */
+    public float[] toFloats() {
+        float[] f = new float[values.length];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = (float) values[i];
+        }
+        return f;
+    }
+
+    /** @return number of distinct contiguous groups; checks they are contiguous and equally long */
+    public int groupCount() {
+        return GroupBlocks.of(groups).count();
+    }
+}

@@ -1,0 +1,391 @@
+package org.mechinterp.examples.physics.study;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.HeatMapChart;
+import org.knowm.xchart.HeatMapChartBuilder;
+import org.knowm.xchart.VectorGraphicsEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.internal.chartpart.Chart;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/**
+ * Writes the study's plots (PNG and SVG files under {@code out/plots}) and a self-contained {@code report.html}
+ * (inline CSS, plots embedded as base64 PNG, no external resources): the scaling law, the best latent against
+ * energy, latent activations over time with E1/E2, the |r| distributions of latents vs baselines, the scope
+ * heatmaps, a summary table and the headline numbers. Stateless.
+ */
+public final class StudyReport {
+
+    private static final int W = 760;
+    private static final int H = 460;
+
+    private StudyReport() {
+    }
+
+    /** Writes plots and {@code report.html} into {@code out}. */
+    public static void write(StudyResults r, Path out) throws IOException {
+        if (System.getProperty("java.awt.headless") == null) {
+            System.setProperty("java.awt.headless", "true");
+        }
+        Path plots = out.resolve("plots");
+        Files.createDirectories(plots);
+        Map<String, Chart<?, ?>> charts = new LinkedHashMap<>();
+        charts.put("scaling_law", scalingLaw(r.forecast()));
+        String q0 = r.correlation().keySet().iterator().next();
+        charts.put("best_latent_vs_" + q0, scatter(r, q0));
+        if (r.report().overTime().size() > 1) {
+            charts.put("latents_over_time", overTime(r.report().overTime()));
+        }
+        for (String q : r.correlation().keySet()) {
+            charts.put("abs_r_" + q, absR(r, q));
+        }
+        for (int m = 0; m < r.scopes().methods().length; m++) {
+            charts.put("scope_" + r.scopes().methods()[m], heatmap(r.scopes(), m));
+        }
+        charts.put("scope_lag_profile", lagProfile(r.scopes()));
+        Map<String, String> png = new LinkedHashMap<>();
+        for (Map.Entry<String, Chart<?, ?>> e : charts.entrySet()) {
+            byte[] bytes = BitmapEncoder.getBitmapBytes(e.getValue(), BitmapEncoder.BitmapFormat.PNG);
+            StudyResults.writeAtomically(plots.resolve(e.getKey() + ".png"), bytes);
+            ByteArrayOutputStream svg = new ByteArrayOutputStream();
+            VectorGraphicsEncoder.saveVectorGraphic(e.getValue(), svg,
+                    VectorGraphicsEncoder.VectorGraphicsFormat.SVG);
+            StudyResults.writeAtomically(plots.resolve(e.getKey() + ".svg"), svg.toByteArray());
+            png.put(e.getKey(), Base64.getEncoder().encodeToString(bytes));
+        }
+        StudyResults.writeAtomically(out.resolve("report.html"), html(r, png).getBytes(StandardCharsets.UTF_8));
+    }
+
+    static XYChart scalingLaw(ForecastResult f) {
+        XYChart c = new XYChartBuilder().width(W).height(H).title("Forecast error vs context length (held-out)")
+                .xAxisTitle("context length (steps)").yAxisTitle("RMSE (rescaled units)").build();
+        c.getStyler().setXAxisLogarithmic(true).setYAxisLogarithmic(true)
+                .setLegendPosition(Styler.LegendPosition.InsideSW);
+        double[] x = Arrays.stream(f.contexts()).asDoubleStream().toArray();
+        c.addSeries("model", x, floorPositive(f.modelRmse())).setMarker(SeriesMarkers.CIRCLE);
+        c.addSeries("model 95% lo", x, floorPositive(f.modelLo())).setMarker(SeriesMarkers.NONE)
+                .setLineStyle(dashed()).setLineColor(new Color(120, 120, 200)).setShowInLegend(false);
+        c.addSeries("model 95% hi", x, floorPositive(f.modelHi())).setMarker(SeriesMarkers.NONE)
+                .setLineStyle(dashed()).setLineColor(new Color(120, 120, 200)).setShowInLegend(false);
+        c.addSeries("context parroting", x, floorPositive(f.parrotRmse())).setMarker(SeriesMarkers.DIAMOND);
+        c.addSeries("repeat last value", x, floorPositive(f.lastRmse())).setMarker(SeriesMarkers.SQUARE);
+        c.addSeries("quantisation floor", x, floorPositive(f.floorRmse())).setMarker(SeriesMarkers.NONE)
+                .setLineStyle(dashed());
+        double[] fit = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            fit[i] = f.fit().predict(x[i]);
+        }
+        c.addSeries(String.format(Locale.ROOT, "fit c^%.2f", f.fit().exponent()), x, fit)
+                .setMarker(SeriesMarkers.NONE).setLineStyle(dashed());
+        return c;
+    }
+
+    private static BasicStroke dashed() {
+        return new BasicStroke(1.2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {5f, 4f}, 0f);
+    }
+
+    /** Log axes cannot show 0: replace non-positive values by a tiny positive number. */
+    private static double[] floorPositive(double[] a) {
+        double[] o = a.clone();
+        for (int i = 0; i < o.length; i++) {
+            if (!(o[i] > 0)) {
+                o[i] = 1e-6;
+            }
+        }
+        return o;
+    }
+
+    static XYChart scatter(StudyResults r, String q) {
+        FamilyCorrelation best = r.correlation().get(q).get(PhysicsStudy.SAE);
+        double[][] data = r.report().scatter().get(q);
+        XYChart c = new XYChartBuilder().width(W).height(H).title(String.format(Locale.ROOT,
+                "Best SAE latent (#%d, chosen on discovery) vs %s, held-out: r = %.3f", best.bestFeature(), q,
+                best.heldOutR())).xAxisTitle(q).yAxisTitle("latent activation").build();
+        c.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter).setMarkerSize(4)
+                .setLegendVisible(false);
+        c.addSeries("held-out read-out tokens", data[0], data[1]);
+        return c;
+    }
+
+    static XYChart overTime(Map<String, double[]> series) {
+        XYChart c = new XYChartBuilder().width(W).height(H)
+                .title("One held-out trajectory: energies (÷ mean E) and best latents (min–max scaled)")
+                .xAxisTitle("time step").yAxisTitle("scaled value").build();
+        c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+        double[] x = series.get("step");
+        // Energies share one scale (so a conserved E stays flat and E1 + E2 ≈ E is visible); latents get their own.
+        double[] e = series.get("E");
+        double unit = e != null ? Math.abs(Stats.mean(e)) : 0;
+        for (Map.Entry<String, double[]> en : series.entrySet()) {
+            if (en.getKey().equals("step")) {
+                continue;
+            }
+            boolean latent = en.getKey().startsWith("latent");
+            double[] y = latent || !(unit > 0) ? minMax(en.getValue()) : divide(en.getValue(), unit);
+            XYSeries s = c.addSeries(en.getKey(), x, y);
+            s.setMarker(SeriesMarkers.NONE);
+            if (latent) {
+                s.setLineStyle(dashed());
+            }
+        }
+        return c;
+    }
+
+    private static double[] divide(double[] v, double by) {
+        double[] o = new double[v.length];
+        for (int i = 0; i < v.length; i++) {
+            o[i] = v[i] / by;
+        }
+        return o;
+    }
+
+    private static double[] minMax(double[] v) {
+        double lo = Double.POSITIVE_INFINITY;
+        double hi = Double.NEGATIVE_INFINITY;
+        for (double x : v) {
+            lo = Math.min(lo, x);
+            hi = Math.max(hi, x);
+        }
+        double[] o = new double[v.length];
+        for (int i = 0; i < v.length; i++) {
+            o[i] = hi > lo ? (v[i] - lo) / (hi - lo) : 0.5;
+        }
+        return o;
+    }
+
+    static XYChart absR(StudyResults r, String q) {
+        XYChart c = new XYChartBuilder().width(W).height(H)
+                .title("Held-out |r| with " + q + ": fraction of features at or above |r|")
+                .xAxisTitle("|r| (held-out)").yAxisTitle("fraction of features").build();
+        c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        for (Map.Entry<String, double[][]> e : r.report().absR().get(q).entrySet()) {
+            double[] v = e.getValue()[1].clone();
+            Arrays.sort(v);
+            int n = v.length;
+            double[] x = new double[n];
+            double[] y = new double[n];
+            for (int i = 0; i < n; i++) {
+                x[i] = v[i];
+                y[i] = (n - i) / (double) n;
+            }
+            c.addSeries(e.getKey() + " (" + n + ")", x, y).setMarker(SeriesMarkers.NONE);
+        }
+        return c;
+    }
+
+    static HeatMapChart heatmap(ScopeAnalysis.Result s, int m) {
+        int maxT = s.targets()[s.targets().length - 1];
+        HeatMapChart c = new HeatMapChartBuilder().width(W).height(H).title(s.methods()[m]
+                + " scope: share of influence of earlier step s on the forecast of step c")
+                .xAxisTitle("earlier step s").yAxisTitle("forecast step c").build();
+        c.getStyler().setShowValue(false).setMin(0).setMax(maxShare(s, m))
+                .setRangeColors(new Color[] {new Color(250, 250, 255), new Color(90, 110, 220), new Color(150, 0, 40)});
+        List<Integer> xs = new ArrayList<>();
+        for (int i = 0; i < maxT; i++) {
+            xs.add(i);
+        }
+        List<Integer> ys = new ArrayList<>();
+        for (int t : s.targets()) {
+            ys.add(t);
+        }
+        List<Number[]> data = new ArrayList<>();
+        for (int ti = 0; ti < s.targets().length; ti++) {
+            for (int i = 0; i < maxT; i++) {
+                data.add(new Number[] {i, ti, s.share()[m][ti][i]});
+            }
+        }
+        c.addSeries(s.methods()[m], xs, ys, data);
+        return c;
+    }
+
+    static XYChart lagProfile(ScopeAnalysis.Result s) {
+        XYChart c = new XYChartBuilder().width(W).height(H)
+                .title("Mean share of influence vs lag c − s (all forecast targets)").xAxisTitle("lag (steps)")
+                .yAxisTitle("share").build();
+        c.getStyler().setYAxisLogarithmic(true).setLegendPosition(Styler.LegendPosition.InsideNE);
+        for (int m = 0; m < s.methods().length; m++) {
+            double[] share = s.lagShare()[m];
+            double[] x = new double[share.length];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = i + 1;
+            }
+            c.addSeries(s.methods()[m], x, floorPositive(share)).setMarker(SeriesMarkers.CIRCLE);
+        }
+        return c;
+    }
+
+    private static double maxShare(ScopeAnalysis.Result s, int m) {
+        double mx = 1e-9;
+        for (double[] row : s.share()[m]) {
+            for (double v : row) {
+                mx = Math.max(mx, v);
+            }
+        }
+        return mx;
+    }
+
+    static String html(StudyResults r, Map<String, String> png) {
+        StringBuilder sb = new StringBuilder();
+        ForecastResult f = r.forecast();
+        sb.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
+                .append("<title>Physics in context: ").append(esc(r.system())).append("</title>\n<style>")
+                .append("body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:1000px;margin:2em auto;")
+                .append("padding:0 1em;color:#222;line-height:1.45}h1{font-size:1.6em}h2{margin-top:1.8em;")
+                .append("border-bottom:1px solid #ddd}table{border-collapse:collapse;margin:1em 0;font-size:.92em}")
+                .append("td,th{border:1px solid #ccc;padding:.3em .6em;text-align:right}th{background:#f3f3f6}")
+                .append("td:first-child,th:first-child{text-align:left}.best{font-weight:bold;background:#eef6ee}")
+                .append("img{max-width:100%;border:1px solid #eee;margin:.5em 0}.note{color:#555;font-size:.92em}")
+                .append("code{background:#f4f4f4;padding:0 .2em}</style></head><body>\n");
+        sb.append("<h1>Physics in context: ").append(esc(r.system())).append("</h1>\n<p class=\"note\">Model <code>")
+                .append(esc(r.model())).append("</code>");
+        if (!r.modelNote().isEmpty()) {
+            sb.append(" — ").append(esc(r.modelNote()));
+        }
+        sb.append(". Settings: ").append(esc(r.settings().toString())).append("</p>\n");
+
+        sb.append("<h2>Headline</h2><ul>");
+        sb.append(String.format(Locale.ROOT, "<li>Forecast error scales as c<sup>%.3f</sup> (95%% CI [%.3f, %.3f], "
+                + "%s over %d held-out trajectories); at the longest context c = %d: model RMSE %.4f, context "
+                + "parroting %.4f, repeat-last %.4f, quantisation floor %.4f (rescaled units).</li>",
+                f.fit().exponent(), f.fit().lower(), f.fit().upper(), f.fit().method(), f.trajectories(),
+                f.contexts()[f.contexts().length - 1], last(f.modelRmse()), last(f.parrotRmse()),
+                last(f.lastRmse()), last(f.floorRmse())));
+        sb.append(String.format(Locale.ROOT, "<li>The model put on average %.1f%% of its probability on digit tokens "
+                + "at digit positions.</li>", 100 * f.digitMass()));
+        StudyResults.SaeSummary s = r.sae();
+        sb.append(String.format(Locale.ROOT, "<li>TopK SAE at layer %d (%s): %d latents, k = %d, %d steps on %d tokens;"
+                + " held-out FVU %.3f, L0 %.1f, %.1f%% of latents never fired on held-out tokens (scrambled-sequence SAE: FVU %.3f).</li>", s.layer(),
+                esc(s.layerChoice()), s.width(), s.k(), s.steps(), s.trainTokens(), s.fvu(), s.l0(),
+                100 * s.deadFraction(), s.scrambledFvu()));
+        for (Map.Entry<String, Map<String, FamilyCorrelation>> e : r.correlation().entrySet()) {
+            FamilyCorrelation sae = e.getValue().get(PhysicsStudy.SAE);
+            String bestBase = "";
+            double bestBaseR = -1;
+            for (Map.Entry<String, FamilyCorrelation> fe : e.getValue().entrySet()) {
+                if (!fe.getKey().equals(PhysicsStudy.SAE) && fe.getValue().heldOutAbsR() > bestBaseR) {
+                    bestBaseR = fe.getValue().heldOutAbsR();
+                    bestBase = fe.getKey();
+                }
+            }
+            sb.append(String.format(Locale.ROOT, "<li><b>%s</b>: best SAE latent held-out |r| = %.3f (discovery r "
+                    + "%.3f, selection p = %.3g); best baseline %s %.3f; ridge probe held-out R² = %.3f.</li>",
+                    esc(e.getKey()), sae.heldOutAbsR(), sae.discoveryR(), sae.selectionP(), esc(bestBase), bestBaseR,
+                    r.layerProbes().get(s.layer()).get(e.getKey()).heldOutR2()));
+        }
+        sb.append("</ul>\n");
+
+        sb.append("<h2>Features vs quantities (held-out trajectories)</h2>\n<p class=\"note\">Per family, the feature "
+                + "with the largest |Pearson r| on the discovery trajectories is scored on held-out trajectories "
+                + "(sign-aligned r; |r| in bold when it is the best family). p: trajectory-permutation p-value "
+                + "of the held-out r. q: Benjamini–Hochberg q of the selected feature on discovery; sig: features "
+                + "with q ≤ 0.05.</p>\n<table><tr><th>quantity</th><th>family</th><th>features</th><th>best</th>"
+                + "<th>disc. r</th><th>disc. ρ</th><th>sel. p</th><th>q</th><th>sig</th><th>held-out r</th>"
+                + "<th>held-out ρ</th><th>held-out p</th><th>max held-out |r|</th></tr>\n");
+        for (Map.Entry<String, Map<String, FamilyCorrelation>> e : r.correlation().entrySet()) {
+            double top = e.getValue().values().stream().mapToDouble(FamilyCorrelation::heldOutAbsR).max().orElse(0);
+            for (FamilyCorrelation c : e.getValue().values()) {
+                sb.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%s</td><td>%d</td><td>%d</td><td>%.3f</td>"
+                        + "<td>%.3f</td><td>%.3g</td><td>%.3g</td><td>%d</td><td%s>%.3f</td><td>%.3f</td><td>%.3g</td>"
+                        + "<td>%.3f</td></tr>\n", esc(c.quantity()), esc(c.family()), c.features(), c.bestFeature(),
+                        c.discoveryR(), c.discoverySpearman(), c.selectionP(), c.bestQ(), c.significant(),
+                        c.heldOutAbsR() == top ? " class=\"best\"" : "", c.heldOutR(), c.heldOutSpearman(),
+                        c.heldOutP(), c.maxHeldOutAbsR()));
+            }
+        }
+        sb.append("</table>\n");
+
+        sb.append("<h2>Linear probes per layer (held-out R²)</h2>\n<table><tr><th>layer</th>");
+        List<String> qs = new ArrayList<>(r.correlation().keySet());
+        for (String q : qs) {
+            sb.append("<th>").append(esc(q)).append("</th>");
+        }
+        sb.append("</tr>\n");
+        for (int l = 0; l < r.layerProbes().size(); l++) {
+            Map<String, ProbeRegression.Result> m = r.layerProbes().get(l);
+            if (m.isEmpty()) {
+                continue;
+            }
+            sb.append("<tr><td>").append(l).append(l == s.layer() ? " (SAE)" : "").append("</td>");
+            for (String q : qs) {
+                sb.append(String.format(Locale.ROOT, "<td>%.3f</td>", m.get(q).heldOutR2()));
+            }
+            sb.append("</tr>\n");
+        }
+        sb.append("</table>\n");
+
+        sb.append("<h2>Forecasting</h2>\n<table><tr><th>context</th><th>model</th><th>95% CI</th><th>parroting</th>"
+                + "<th>repeat last</th><th>floor</th>");
+        if (f.bhattacharyya() != null) {
+            sb.append("<th>Bhattacharyya</th>");
+        }
+        sb.append("</tr>\n");
+        for (int i = 0; i < f.contexts().length; i++) {
+            sb.append(String.format(Locale.ROOT, "<tr><td>%d</td><td>%.4f</td><td>[%.4f, %.4f]</td><td>%.4f</td>"
+                    + "<td>%.4f</td><td>%.4f</td>", f.contexts()[i], f.modelRmse()[i], f.modelLo()[i], f.modelHi()[i],
+                    f.parrotRmse()[i], f.lastRmse()[i], f.floorRmse()[i]));
+            if (f.bhattacharyya() != null) {
+                sb.append(String.format(Locale.ROOT, "<td>%.4f</td>", f.bhattacharyya()[i]));
+            }
+            sb.append("</tr>\n");
+        }
+        sb.append("</table>\n");
+
+        sb.append("<h2>Plots</h2>\n");
+        for (Map.Entry<String, String> e : png.entrySet()) {
+            sb.append("<figure><img alt=\"").append(esc(e.getKey())).append("\" src=\"data:image/png;base64,")
+                    .append(e.getValue()).append("\"><figcaption class=\"note\">").append(esc(caption(e.getKey())))
+                    .append("</figcaption></figure>\n");
+        }
+        sb.append("<h2>Timings</h2><p class=\"note\">");
+        r.timings().forEach((k, v) -> sb.append(String.format(Locale.ROOT, "%s %.1f s; ", esc(k), v)));
+        sb.append("</p>\n</body></html>\n");
+        return sb.toString();
+    }
+
+    private static String caption(String key) {
+        if (key.equals("scaling_law")) {
+            return "RMSE of the decoded mean of the model's digit distribution vs context length, log–log, with the "
+                    + "95% bootstrap band (dashed), baselines and the fitted power law.";
+        }
+        if (key.startsWith("best_latent")) {
+            return "Each dot is one held-out time step (read-out token).";
+        }
+        if (key.startsWith("abs_r_")) {
+            return "Complementary distribution of held-out |r| over all features of each family.";
+        }
+        if (key.equals("scope_lag_profile")) {
+            return "Which lags the forecast depends on; a peak at the period of the motion would mean look-up of the "
+                    + "previous cycle (as context parroting does).";
+        }
+        if (key.startsWith("scope_")) {
+            return "Rows: forecast targets; columns: earlier steps; colour: mean share of influence.";
+        }
+        return key.replace('_', ' ');
+    }
+
+    private static double last(double[] a) {
+        return a[a.length - 1];
+    }
+
+    private static String esc(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+}

@@ -1,0 +1,143 @@
+package org.mechinterp.examples.physics.study;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+
+/**
+ * Everything a {@link PhysicsStudy} run measured. {@link #toJson()} is the {@code results.json} layout: at least
+ * {@code forecast.exponent}, {@code sae.fvu}, {@code sae.l0}, and per quantity the held-out |r| of the best
+ * (discovery-selected) SAE latent and of each baseline's best feature.
+ *
+ * @param model model folder
+ * @param modelNote how the model was chosen (e.g. a fallback), empty when given explicitly
+ * @param system physical system name
+ * @param settings the study's settings
+ * @param forecast forecasting vs context length
+ * @param layerProbes per layer, per quantity: the ridge probe from the full residual
+ * @param sae the SAE (and scrambled-sequence SAE) trained at {@link SaeSummary#layer()}
+ * @param correlation per quantity, per family: best-feature statistics at the SAE layer
+ * @param scopes Temperature / Fisher scope shares per earlier step
+ * @param timings seconds per stage
+ * @param report data only the report needs (not written to JSON)
+ */
+public record StudyResults(String model, String modelNote, String system, Map<String, Object> settings,
+        ForecastResult forecast, List<Map<String, ProbeRegression.Result>> layerProbes, SaeSummary sae,
+        Map<String, Map<String, FamilyCorrelation>> correlation, ScopeAnalysis.Result scopes,
+        Map<String, Double> timings, ReportData report) {
+
+    /**
+     * @param layer residual-stream layer (blocks.L.hook_resid_post) the SAEs were trained on
+     * @param layerChoice why this layer ("given", or "best cross-validated probe R² for E")
+     * @param width latents n
+     * @param k active latents per token
+     * @param steps training steps
+     * @param trainTokens discovery tokens trained on
+     * @param fvu fraction of variance unexplained on held-out series tokens
+     * @param l0 mean active latents per held-out token
+     * @param deadFraction latents that never fired on held-out tokens
+     * @param scrambledFvu the scrambled-sequence SAE's held-out FVU (on real sequences)
+     */
+    public record SaeSummary(int layer, String layerChoice, int width, int k, int steps, long trainTokens, double fvu,
+            double l0, double deadFraction, double scrambledFvu) {
+    }
+
+    /**
+     * Per-feature data for the report's plots.
+     *
+     * @param absR per quantity, per family: |discovery r| of every feature and |held-out r| of every feature
+     * @param scatter per quantity: held-out (quantity, best SAE latent) pairs
+     * @param overTime one held-out trajectory: step, E1, E2, E and the best E1/E2/E latents over time
+     */
+    public record ReportData(Map<String, Map<String, double[][]>> absR, Map<String, double[][]> scatter,
+            Map<String, double[]> overTime) {
+    }
+
+    private static final Gson GSON = new GsonBuilder().serializeSpecialFloatingPointValues().disableHtmlEscaping()
+            .setPrettyPrinting().create();
+
+    /** @return the results.json object */
+    public JsonObject toJson() {
+        JsonObject o = new JsonObject();
+        o.addProperty("model", model);
+        o.addProperty("model_note", modelNote);
+        o.addProperty("system", system);
+        o.add("settings", GSON.toJsonTree(settings));
+        JsonObject f = GSON.toJsonTree(forecast).getAsJsonObject();
+        f.addProperty("exponent", forecast.fit().exponent());
+        JsonArray ci = new JsonArray();
+        ci.add(forecast.fit().lower());
+        ci.add(forecast.fit().upper());
+        f.add("exponent_ci95", ci);
+        f.addProperty("units", "RMSE on the rescaled axis u = code / 10^digits");
+        o.add("forecast", f);
+        JsonArray layers = new JsonArray();
+        for (int l = 0; l < layerProbes.size(); l++) {
+            JsonObject lo = new JsonObject();
+            lo.addProperty("layer", l);
+            lo.add("probe", GSON.toJsonTree(layerProbes.get(l)));
+            layers.add(lo);
+        }
+        o.add("layers", layers);
+        o.add("sae", GSON.toJsonTree(sae));
+        JsonObject q = new JsonObject();
+        for (Map.Entry<String, Map<String, FamilyCorrelation>> e : correlation.entrySet()) {
+            JsonObject qo = new JsonObject();
+            Map<String, FamilyCorrelation> fam = e.getValue();
+            qo.addProperty("sae_best_heldout_abs_r", fam.get(PhysicsStudy.SAE).heldOutAbsR());
+            JsonObject base = new JsonObject();
+            for (Map.Entry<String, FamilyCorrelation> fe : fam.entrySet()) {
+                if (!fe.getKey().equals(PhysicsStudy.SAE)) {
+                    base.addProperty(fe.getKey(), fe.getValue().heldOutAbsR());
+                }
+            }
+            qo.add("baseline_best_heldout_abs_r", base);
+            ProbeRegression.Result probe = layerProbes.get(sae.layer()).get(e.getKey());
+            qo.addProperty("probe_heldout_r2", probe.heldOutR2());
+            qo.add("families", GSON.toJsonTree(fam));
+            q.add(e.getKey(), qo);
+        }
+        o.add("quantities", q);
+        o.add("scopes", GSON.toJsonTree(scopes));
+        o.add("timings_s", GSON.toJsonTree(timings));
+        return o;
+    }
+
+    /** Writes {@link #toJson()} atomically (temporary file in the same folder, then an atomic rename). */
+    public void write(Path file) throws IOException {
+        writeAtomically(file, GSON.toJson(toJson()).getBytes(StandardCharsets.UTF_8));
+    }
+
+    static void writeAtomically(Path file, byte[] bytes) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+        try {
+            Files.write(tmp, bytes);
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** @return per quantity, family → held-out |r| of the selected feature */
+    public Map<String, Map<String, Double>> headline() {
+        Map<String, Map<String, Double>> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Map<String, FamilyCorrelation>> e : correlation.entrySet()) {
+            Map<String, Double> m = new LinkedHashMap<>();
+            e.getValue().forEach((k, v) -> m.put(k, v.heldOutAbsR()));
+            out.put(e.getKey(), m);
+        }
+        return out;
+    }
+}

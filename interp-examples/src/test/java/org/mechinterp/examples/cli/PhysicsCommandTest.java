@@ -1,0 +1,71 @@
+package org.mechinterp.examples.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mechinterp.examples.physics.study.ForecastEvaluationTest;
+
+/** {@code interp physics}: a small end-to-end run on the stories260K fixture, and usage errors. */
+class PhysicsCommandTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void smallStudyWritesResultsAndASelfContainedReport() throws Exception {
+        Path out = tmp.resolve("study");
+        InterpCliTest.Result r = InterpCliTest.run("physics", "--model", ForecastEvaluationTest.fixtureDir(),
+                "--out", out.toString(), "--discovery", "6", "--heldout", "3", "--steps", "16", "--layers", "1,3",
+                "--sae-steps", "60", "--sae-width", "64", "--permutations", "20");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("[1/8]") && r.err().contains("[8/8]"), "progress on stderr: " + r.err());
+        assertTrue(r.out().contains("forecast exponent"), r.out());
+        JsonObject o = JsonParser.parseString(Files.readString(out.resolve("results.json"))).getAsJsonObject();
+        assertTrue(Double.isFinite(o.getAsJsonObject("forecast").get("exponent").getAsDouble()));
+        JsonObject sae = o.getAsJsonObject("sae");
+        double fvu = sae.get("fvu").getAsDouble();
+        assertTrue(fvu >= 0 && fvu < 1, "fvu " + fvu);
+        assertEquals(8, sae.get("l0").getAsDouble(), 1e-9); // TopK k = 8 fires exactly k latents per token
+        int layer = sae.get("layer").getAsInt();
+        assertTrue(layer == 1 || layer == 3, "SAE layer among the captured ones: " + layer);
+        JsonObject e = o.getAsJsonObject("quantities").getAsJsonObject("E");
+        double saeR = e.get("sae_best_heldout_abs_r").getAsDouble();
+        assertTrue(saeR >= 0 && saeR <= 1, "sae |r| " + saeR);
+        JsonObject base = e.getAsJsonObject("baseline_best_heldout_abs_r");
+        for (String f : new String[] {"raw_dims", "pca", "random_dirs", "scrambled_sae"}) {
+            assertTrue(base.has(f), "baseline " + f + " in " + base);
+        }
+        assertTrue(e.has("probe_heldout_r2"));
+        String html = Files.readString(out.resolve("report.html"));
+        assertTrue(html.contains("data:image/png;base64,"), "embedded plots");
+        assertFalse(html.contains("src=\"http") || html.contains("href=\"http") || html.contains("<script src")
+                || html.contains("<link"), "no external resources");
+        for (String plot : new String[] {"scaling_law", "best_latent_vs_E", "latents_over_time", "abs_r_E",
+            "scope_temperature", "scope_fisher"}) {
+            assertTrue(Files.size(out.resolve("plots").resolve(plot + ".png")) > 1000, plot);
+            assertTrue(Files.isRegularFile(out.resolve("plots").resolve(plot + ".svg")), plot);
+        }
+    }
+
+    @Test
+    void badInputIsAUsageError() {
+        InterpCliTest.Result r = InterpCliTest.run("physics", "--system", "nope", "--out", tmp.toString());
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().startsWith("error: unknown system 'nope'"), r.err());
+        r = InterpCliTest.run("physics", "--model", tmp.resolve("missing").toString(), "--out", tmp.toString());
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("does not exist"), r.err());
+        r = InterpCliTest.run("physics", "--model", ForecastEvaluationTest.fixtureDir(), "--out",
+                tmp.resolve("o").toString(), "--layers", "7", "--steps", "12", "--discovery", "5", "--heldout", "2");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("layer 7 is outside 0..4"), r.err());
+        assertEquals(1, r.err().strip().lines().filter(l -> l.startsWith("error:")).count(), r.err());
+    }
+}
