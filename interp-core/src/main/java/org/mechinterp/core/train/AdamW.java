@@ -77,11 +77,15 @@ public final class AdamW implements AutoCloseable {
             NDArray denom = scratch.zeros(g.getShape(), g.getDataType()).addi(v.get(i)).muli(c2).sqrt()
                     .addi((float) epsilon);
             step.divi(denom).muli((float) lr);
-            NDArray p = params.get(i);
-            if (decay[i] && weightDecay > 0) {
-                p.muli((float) (1 - lr * weightDecay));
+            // Update through a detached alias sharing the parameter's storage: in-place ops on a leaf that requires
+            // grad are refused while grad mode is on, and grad mode is per thread in PyTorch (on by default; DJL
+            // only turns it off on the thread that started the engine), so never rely on it here.
+            try (NDArray p = params.get(i).stopGradient()) {
+                if (decay[i] && weightDecay > 0) {
+                    p.muli((float) (1 - lr * weightDecay));
+                }
+                p.subi(step);
             }
-            p.subi(step);
         }
     }
 

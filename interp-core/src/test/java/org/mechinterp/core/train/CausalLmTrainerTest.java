@@ -232,6 +232,29 @@ class CausalLmTrainerTest {
     }
 
     @Test
+    void trainsOnAThreadWhoseGradModeIsOn() throws Exception {
+        // PyTorch's grad mode is per thread and on by default; DJL turns it off only on the thread that started the
+        // engine. A fresh thread (a JUnit timeout thread, a JShell executor, an application's worker) must train too.
+        TrainerConfig cfg = TrainerConfig.builder().setSteps(3).setBatchSize(2).setLearningRate(1e-3)
+                .optEvalEvery(2).build();
+        NDManager.newBaseManager().close(); // start the engine on this thread, not on the worker
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread worker = new Thread(() -> {
+            try (CausalLmTrainer t = CausalLmTrainer.create(tiny(false, false), cfg, periodic(8),
+                    draw(periodic(8), 2, 3))) {
+                t.run(new TrainingListener() {});
+            } catch (Throwable e) {
+                failure.set(e);
+            }
+        });
+        worker.start();
+        worker.join();
+        if (failure.get() != null) {
+            throw new AssertionError("training on a fresh thread failed: " + failure.get(), failure.get());
+        }
+    }
+
+    @Test
     void curveIsWrittenAsJson() throws IOException {
         TrainerConfig cfg = TrainerConfig.builder().setSteps(3).setBatchSize(2).setLearningRate(1e-3)
                 .optEvalEvery(2).build();
