@@ -255,7 +255,7 @@ class SafetensorsFileTest {
     /** The real F16 fixture, decoded independently: header parsed with Gson, bits converted by the formula. */
     @Test
     void realF16Checkpoint() throws Exception {
-        Path file = SharedFixtures.resolve("fixtures/tiny-random-llama-fp16/model.safetensors");
+        Path file = org.mechinterp.core.testing.Fixtures.shared().resolve("fixtures/tiny-random-llama-fp16/model.safetensors");
         assumeTrue(Files.isRegularFile(file), "shared fixtures not available: " + file);
         byte[] bytes = Files.readAllBytes(file);
         ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);

