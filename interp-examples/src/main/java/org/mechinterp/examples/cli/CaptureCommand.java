@@ -14,6 +14,7 @@ import org.mechinterp.sae.store.ActivationCapture;
 import org.mechinterp.sae.store.StoreManifest;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -67,8 +68,9 @@ final class CaptureCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object instead of text.")
     boolean json;
 
-    @Option(names = "--verbose", description = "Show the stack trace of errors.")
-    boolean verbose;
+    @Mixin
+
+    VerboseOption verbose;
 
     @Override
     public Integer call() throws Exception {

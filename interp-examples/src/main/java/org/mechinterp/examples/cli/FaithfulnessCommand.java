@@ -22,6 +22,7 @@ import org.mechinterp.jacobian.faithfulness.Faithfulness;
 import org.mechinterp.jacobian.faithfulness.FaithfulnessReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -68,8 +69,9 @@ final class FaithfulnessCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object instead of a table.")
     boolean json;
 
-    @Option(names = "--verbose", description = "Show the stack trace of errors.")
-    boolean verbose;
+    @Mixin
+
+    VerboseOption verbose;
 
     @Override
     public Integer call() throws Exception {

@@ -13,6 +13,7 @@ import org.mechinterp.core.tokenizer.Tokenizer;
 import org.mechinterp.examples.EmbeddedModel;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -35,8 +36,9 @@ abstract class ModelCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object instead of text.")
     boolean json;
 
-    @Option(names = "--verbose", description = "Show the stack trace of errors.")
-    boolean verbose;
+    @Mixin
+
+    VerboseOption verbose;
 
     /** Exactly one of a text prompt or token ids. */
     static final class Prompt {

@@ -16,6 +16,7 @@ import org.mechinterp.examples.physics.study.StudyInputException;
 import org.mechinterp.examples.physics.study.StudyResults;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -94,8 +95,9 @@ final class PhysicsCommand implements Callable<Integer> {
             description = "Rescale each trajectory to its own window (default: one window fitted on the discovery set).")
     boolean perTrajectoryScaling;
 
-    @Option(names = "--verbose", description = "Show the stack trace of errors.")
-    boolean verbose;
+    @Mixin
+
+    VerboseOption verbose;
 
     @Override
     public Integer call() throws Exception {

@@ -19,6 +19,7 @@ import org.mechinterp.sae.store.StoreBatches;
 import org.mechinterp.sae.store.StoreReader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -62,8 +63,9 @@ final class SaeEvalCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
-    @Option(names = "--verbose", description = "Show the stack trace of errors.")
-    boolean verbose;
+    @Mixin
+
+    VerboseOption verbose;
 
     @Override
     public Integer call() throws Exception {

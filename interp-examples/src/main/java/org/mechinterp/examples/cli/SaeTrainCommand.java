@@ -17,6 +17,7 @@ import org.mechinterp.sae.train.SaeTrainer;
 import org.mechinterp.sae.train.TrainingRun;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -81,8 +82,9 @@ final class SaeTrainCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object summarising the run.")
     boolean json;
 
-    @Option(names = "--verbose", description = "Show the stack trace of errors.")
-    boolean verbose;
+    @Mixin
+
+    VerboseOption verbose;
 
     @Override
     public Integer call() throws Exception {

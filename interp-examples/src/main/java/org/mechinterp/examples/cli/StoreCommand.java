@@ -10,6 +10,7 @@ import org.mechinterp.sae.store.ActivationImport;
 import org.mechinterp.sae.store.StoreManifest;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -61,8 +62,9 @@ final class StoreCommand implements Callable<Integer> {
         @Option(names = "--json", description = "Print one JSON object instead of text.")
         boolean json;
 
-        @Option(names = "--verbose", description = "Show the stack trace of errors.")
-        boolean verbose;
+        @Mixin
+
+        VerboseOption verbose;
 
         @Override
         public Integer call() throws Exception {

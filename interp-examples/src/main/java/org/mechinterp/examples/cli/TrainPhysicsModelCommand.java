@@ -23,6 +23,7 @@ import org.mechinterp.examples.physics.model.PhysicsDataRecipe;
 import org.mechinterp.examples.physics.model.PhysicsModelTraining;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -121,8 +122,9 @@ final class TrainPhysicsModelCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print a JSON summary instead of text.")
     boolean json;
 
-    @Option(names = "--verbose", description = "Show the stack trace of errors.")
-    boolean verbose;
+    @Mixin
+
+    VerboseOption verbose;
 
     @Override
     public Integer call() throws Exception {
