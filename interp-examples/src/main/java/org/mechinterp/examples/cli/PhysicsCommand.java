@@ -84,6 +84,12 @@ final class PhysicsCommand implements Callable<Integer> {
             description = "SAE training steps (default: ${DEFAULT-VALUE}).")
     int saeSteps;
 
+    @Option(names = "--sae-tokens", paramLabel = "series|readout", defaultValue = "series",
+            converter = SaeTokensConverter.class,
+            description = "Tokens the SAEs train on: every series token, or only the read-out tokens closing each "
+                    + "time step (default: ${DEFAULT-VALUE}).")
+    PhysicsStudy.SaeTokens saeTokens;
+
     @Option(names = "--permutations", paramLabel = "N", defaultValue = "200",
             description = "Permutations of the correlation null (default: ${DEFAULT-VALUE}).")
     int permutations;
@@ -138,7 +144,7 @@ final class PhysicsCommand implements Callable<Integer> {
         }
         PhysicsStudy.Builder b = PhysicsStudy.builder().setModel(model).optModelNote(note).setOut(out)
                 .optSystem(system).optTrajectories(discovery, heldOut).optSteps(steps)
-                .optSae(saeWidth, saeK, saeSteps, 256).optPermutations(permutations).optSeed(seed)
+                .optSae(saeWidth, saeK, saeSteps, 256).optSaeTokens(saeTokens).optPermutations(permutations).optSeed(seed)
                 .optDatasetScaling(!perTrajectoryScaling).optLog(spec.commandLine().getErr());
         if (layers != null) {
             b.optLayers(parseLayers(layers));
@@ -191,6 +197,19 @@ final class PhysicsCommand implements Callable<Integer> {
             }
         }
         return null;
+    }
+
+    /** Lower-case names for {@link PhysicsStudy.SaeTokens}. */
+    static final class SaeTokensConverter implements picocli.CommandLine.ITypeConverter<PhysicsStudy.SaeTokens> {
+        @Override
+        public PhysicsStudy.SaeTokens convert(String value) {
+            for (PhysicsStudy.SaeTokens t : PhysicsStudy.SaeTokens.values()) {
+                if (t.name().equalsIgnoreCase(value)) {
+                    return t;
+                }
+            }
+            throw new picocli.CommandLine.TypeConversionException("expected series or readout, got '" + value + "'");
+        }
     }
 
     private int[] parseLayers(String list) {

@@ -43,8 +43,18 @@ class PhysicsCommandTest {
             assertTrue(base.has(f), "baseline " + f + " in " + base);
         }
         assertTrue(e.has("probe_heldout_r2"));
+        JsonObject byContext = e.getAsJsonObject("heldout_abs_r_by_context");
+        assertEquals(3, o.getAsJsonArray("context_bins").size());
+        for (String f : new String[] {"sae", "raw_dims", "pca", "random_dirs", "scrambled_sae"}) {
+            assertEquals(3, byContext.getAsJsonArray(f).size(), f);
+        }
+        JsonObject trajectoryLevel = e.getAsJsonObject("trajectory_level");
+        double tr = trajectoryLevel.get("sae_best_heldout_abs_r").getAsDouble();
+        assertTrue(tr >= 0 && tr <= 1, "trajectory-level |r| " + tr);
+        assertEquals(4, trajectoryLevel.getAsJsonObject("baseline_best_heldout_abs_r").size());
         String html = Files.readString(out.resolve("report.html"));
         assertTrue(html.contains("data:image/png;base64,"), "embedded plots");
+        assertTrue(html.contains("Trajectory level") && html.contains("sharpen"), "context and trajectory tables");
         assertFalse(html.contains("src=\"http") || html.contains("href=\"http") || html.contains("<script src")
                 || html.contains("<link"), "no external resources");
         for (String plot : new String[] {"scaling_law", "best_latent_vs_E", "latents_over_time", "abs_r_E",
@@ -67,5 +77,25 @@ class PhysicsCommandTest {
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().contains("layer 7 is outside 0..4"), r.err());
         assertEquals(1, r.err().strip().lines().filter(l -> l.startsWith("error:")).count(), r.err());
+        r = InterpCliTest.run("physics", "--sae-tokens", "digits", "--out", tmp.toString());
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("expected series or readout"), r.err());
+    }
+
+    /** SAEs trained on read-out tokens only are evaluated on held-out read-out tokens. */
+    @Test
+    void readoutSaeIsEvaluatedOnReadoutTokens() throws Exception {
+        Path out = tmp.resolve("readout");
+        InterpCliTest.Result r = InterpCliTest.run("physics", "--model", ForecastEvaluationTest.fixtureDir(),
+                "--out", out.toString(), "--discovery", "8", "--heldout", "3", "--steps", "16", "--layers", "2",
+                "--sae-steps", "200", "--sae-width", "64", "--sae-k", "4", "--sae-tokens", "readout",
+                "--permutations", "20");
+        assertEquals(0, r.code(), r.err());
+        JsonObject o = JsonParser.parseString(Files.readString(out.resolve("results.json"))).getAsJsonObject();
+        assertEquals("readout", o.getAsJsonObject("settings").get("sae_tokens").getAsString());
+        JsonObject sae = o.getAsJsonObject("sae");
+        assertEquals(8 * 16, sae.get("trainTokens").getAsLong(), "one read-out token per discovery step");
+        double fvu = sae.get("fvu").getAsDouble();
+        assertTrue(fvu >= 0 && fvu < 1, "fvu on held-out read-out tokens " + fvu);
     }
 }

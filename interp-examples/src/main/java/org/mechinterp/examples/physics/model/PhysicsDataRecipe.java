@@ -38,6 +38,11 @@ import org.mechinterp.examples.physics.prompt.SerializedSeries;
  * {@code [150, 850]} with one window for all components (the published protocol; amplitude then carries no absolute
  * information).
  *
+ * <p><b>Masses are 1 kg</b> in every built-in recipe. Only positions (angles) are written, and scaling all masses and
+ * springs by one factor leaves them unchanged while scaling the energy: with random masses E would not be a function
+ * of the text. With unit masses it is, and for the mass–spring system the mean squared velocity over a trajectory
+ * equals E (virial theorem), so E is the trajectory's "typical step size" squared.
+ *
  * <p><b>Systems</b> (built-in recipes; parameter ranges are the simulators' defaults unless stated):
  * <ul>
  *   <li>{@code mass-spring} ({@link org.mechinterp.examples.physics.CoupledMassSpring}): dt 0.4 s, a = 2.5 m;
@@ -69,10 +74,12 @@ public final class PhysicsDataRecipe {
     private static final Map<String, SystemRecipe> BUILT_IN = new LinkedHashMap<>();
 
     static {
-        BUILT_IN.put("mass-spring", new SystemRecipe("mass-spring", 0.4, 2.5, Map.of()));
-        BUILT_IN.put("pendulums", new SystemRecipe("pendulums", 0.15, 1.5, Map.of()));
-        BUILT_IN.put("harmonic", new SystemRecipe("harmonic", 0.4, 2.5, Map.of()));
-        BUILT_IN.put("damped", new SystemRecipe("damped", 0.4, 2.5, Map.of("c", new double[] {0.01, 0.1})));
+        double[] unit = {1, 1};
+        BUILT_IN.put("mass-spring", new SystemRecipe("mass-spring", 0.4, 2.5, Map.of("m1", unit, "m2", unit)));
+        BUILT_IN.put("pendulums", new SystemRecipe("pendulums", 0.15, 1.5, Map.of("m1", unit, "m2", unit)));
+        BUILT_IN.put("harmonic", new SystemRecipe("harmonic", 0.4, 2.5, Map.of("m", unit)));
+        BUILT_IN.put("damped", new SystemRecipe("damped", 0.4, 2.5, Map.of("m", unit,
+                "c", new double[] {0.01, 0.1})));
     }
 
     /** Default mix: mass-spring 0.5, pendulums 0.2, harmonic 0.15, damped 0.15. */

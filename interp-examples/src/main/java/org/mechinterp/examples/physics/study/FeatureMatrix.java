@@ -75,6 +75,34 @@ public record FeatureMatrix(double[] values, int rows, int features, int[] group
         return f;
     }
 
+    /**
+     * Trajectory-level features: per group (trajectory), the mean of each feature over its rows {@code from..end}
+     * (rows are time steps, in order). One row per group, group i = i.
+     *
+     * @param from first row within each group to include (e.g. skip the first steps, where little context is seen)
+     * @throws IllegalArgumentException if {@code from} is not below the rows per group
+     */
+    public FeatureMatrix pooled(int from) {
+        GroupBlocks blocks = GroupBlocks.of(groups);
+        if (from < 0 || from >= blocks.length()) {
+            throw new IllegalArgumentException("pooling from row " + from + " of groups with " + blocks.length()
+                    + " rows");
+        }
+        int g = blocks.count();
+        double[] out = new double[g * features];
+        int[] ids = new int[g];
+        int n = blocks.length() - from;
+        for (int b = 0; b < g; b++) {
+            ids[b] = b;
+            for (int i = blocks.starts()[b] + from; i < blocks.starts()[b] + blocks.length(); i++) {
+                for (int j = 0; j < features; j++) {
+                    out[b * features + j] += values[i * features + j] / n;
+                }
+            }
+        }
+        return new FeatureMatrix(out, g, features, ids);
+    }
+
     /** @return number of distinct contiguous groups; checks they are contiguous and equally long */
     public int groupCount() {
         return GroupBlocks.of(groups).count();

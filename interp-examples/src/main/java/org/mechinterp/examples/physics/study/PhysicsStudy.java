@@ -82,6 +82,14 @@ public final class PhysicsStudy {
     public static final String RANDOM = "random_dirs";
     public static final String SCRAMBLED = "scrambled_sae";
 
+    /** Which tokens the SAEs are trained on. */
+    public enum SaeTokens {
+        /** Every series token (digits and separators) of the discovery trajectories. */
+        SERIES,
+        /** Only the read-out tokens (the separators closing each time step), where quantities are read. */
+        READOUT
+    }
+
     private static final List<String> ENERGY_QUANTITIES = List.of("E", "E1", "E2", "Ec", "KE", "PE");
 
     private final Builder b;
@@ -221,11 +229,18 @@ public final class PhysicsStudy {
             int width = b.saeWidth > 0 ? b.saeWidth : Math.min(1024, Math.max(64, 8 * d));
             int k = Math.min(b.saeK, width);
             progress.stage("train TopK SAEs at layer " + saeLayer + " (" + width + " latents, k=" + k + ", "
-                    + b.saeSteps + " steps) on " + rows.trainTokens + " discovery tokens, and on scrambled steps");
+                    + b.saeSteps + " steps) on " + saeTrainTokens(rows) + " discovery tokens ("
+                    + b.saeTokens.name().toLowerCase(Locale.ROOT) + "), and on scrambled steps");
             SaeConfig saeConfig = saeConfig(d, width, k, saeLayer, length);
-            Sae sae = train(saeConfig, rows.trainAll, rows.trainTokens, d, progress, "sae");
-            EvalResult eval = SaeEvaluator.evaluate(sae, new InMemoryBatches(rows.heldAll, rows.heldTokens, d, 1),
-                    rows.heldTokens, 1024);
+            Sae sae = b.saeTokens == SaeTokens.READOUT
+                    ? train(saeConfig, rows.discovery.toFloats(), rows.discovery.rows(), d, progress, "sae")
+                    : train(saeConfig, rows.trainAll, rows.trainTokens, d, progress, "sae");
+            // evaluated on held-out tokens of the kind the SAEs were trained on
+            boolean readout = b.saeTokens == SaeTokens.READOUT;
+            float[] evalRows = readout ? rows.heldOut.toFloats() : rows.heldAll;
+            int evalCount = readout ? rows.heldOut.rows() : rows.heldTokens;
+            EvalResult eval = SaeEvaluator.evaluate(sae, new InMemoryBatches(evalRows, evalCount, d, 1), evalCount,
+                    1024);
             Path scrambledCorpus = b.out.resolve("corpus-scrambled.jsonl");
             SplittableRandom scr = new SplittableRandom(b.seed ^ 0x5CA4B1EDL);
             List<EncodedTrajectory> scrambled = new ArrayList<>();
@@ -245,12 +260,15 @@ public final class PhysicsStudy {
             try (StoreReader reader = StoreReader.open(scrambledStore)) {
                 scrambledRows = readRows(reader, saeHook, scrambled, scrambled.size());
             }
-            Sae scrambledSae = train(saeConfig, scrambledRows.trainAll, scrambledRows.trainTokens, d, progress,
-                    "scrambled sae");
+            Sae scrambledSae = b.saeTokens == SaeTokens.READOUT
+                    ? train(saeConfig, scrambledRows.discovery.toFloats(), scrambledRows.discovery.rows(), d,
+                            progress, "scrambled sae")
+                    : train(saeConfig, scrambledRows.trainAll, scrambledRows.trainTokens, d, progress,
+                            "scrambled sae");
             EvalResult scrambledEval = SaeEvaluator.evaluate(scrambledSae,
-                    new InMemoryBatches(rows.heldAll, rows.heldTokens, d, 1), rows.heldTokens, 1024);
+                    new InMemoryBatches(evalRows, evalCount, d, 1), evalCount, 1024);
             StudyResults.SaeSummary saeSummary = new StudyResults.SaeSummary(saeLayer, layerChoice, width, k,
-                    b.saeSteps, rows.trainTokens, eval.fvu(), eval.l0(), eval.deadFraction(), scrambledEval.fvu());
+                    b.saeSteps, saeTrainTokens(rows), eval.fvu(), eval.l0(), eval.deadFraction(), scrambledEval.fvu());
             progress.note(String.format(Locale.ROOT, "held-out FVU %.3f, L0 %.1f, never fired on held-out %.1f%%; scrambled-SAE FVU %.3f",
                     eval.fvu(), eval.l0(), 100 * eval.deadFraction(), scrambledEval.fvu()));
             timings.put("sae", progress.done());
@@ -294,6 +312,45 @@ public final class PhysicsStudy {
                 sb.append(String.format(Locale.ROOT, "; probe R² %.3f", probes.get(saeLayer).get(q).heldOutR2()));
                 progress.note(sb.toString());
             }
+            ContextProfile profile = ContextProfile.equalBins(steps, 3);
+            Map<String, Map<String, double[]>> byContext = new LinkedHashMap<>();
+            for (String q : quantities) {
+                Map<String, double[]> m = new LinkedHashMap<>();
+                for (Map.Entry<String, FamilyCorrelation> e : correlation.get(q).entrySet()) {
+                    FeatureMatrix heldFeatures = families.get(e.getKey())[1];
+                    double[] best = heldFeatures.column(e.getValue().bestFeature());
+                    m.put(e.getKey(), profile.absR(best, qValues.get(q)[1], steps));
+                }
+                byContext.put(q, m);
+            }
+            // Trajectory level: E of a conservative system is one number per trajectory; pool each feature over
+            // the read-out tokens after the first context bin and correlate across trajectories, same protocol.
+            int pooledFrom = profile.binStart()[Math.min(1, profile.bins() - 1)];
+            Map<String, double[][]> qPooled = new LinkedHashMap<>();
+            for (String q : quantities) {
+                double[][] v = qValues.get(q);
+                qPooled.put(q, new double[][] {poolRows(v[0], steps, pooledFrom), poolRows(v[1], steps, pooledFrom)});
+            }
+            Map<String, Map<String, FamilyCorrelation>> trajectoryLevel = new LinkedHashMap<>();
+            for (String q : quantities) {
+                trajectoryLevel.put(q, new LinkedHashMap<>());
+            }
+            for (Map.Entry<String, FeatureMatrix[]> e : families.entrySet()) {
+                for (FeatureCorrelation.Analysis a : fc.analyse(e.getKey(), e.getValue()[0].pooled(pooledFrom),
+                        e.getValue()[1].pooled(pooledFrom), qPooled)) {
+                    trajectoryLevel.get(a.summary().quantity()).put(e.getKey(), a.summary());
+                }
+            }
+            String q0 = quantities.get(0);
+            StringBuilder tl = new StringBuilder(q0 + " trajectory-level held-out |r| (mean over steps >= "
+                    + pooledFrom + "):");
+            trajectoryLevel.get(q0).forEach((f, c) -> tl.append(String.format(Locale.ROOT, " %s %.3f", f,
+                    c.heldOutAbsR())));
+            progress.note(tl.toString());
+            progress.note(String.format(Locale.ROOT, "%s held-out |r| of the SAE latent by context (steps %s..%s): %s",
+                    q0, Arrays.toString(profile.binStart()), Arrays.toString(profile.binEnd()),
+                    Arrays.toString(Arrays.stream(byContext.get(q0).get(SAE)).mapToObj(
+                            v -> String.format(Locale.ROOT, "%.3f", v)).toArray())));
             timings.put("correlation", progress.done());
 
             // 8. report
@@ -301,7 +358,8 @@ public final class PhysicsStudy {
             StudyResults.ReportData reportData = reportData(quantities, correlation, families, qValues, held, absR);
             timings.put("total_before_report", (System.nanoTime() - t0) / 1e9);
             StudyResults results = new StudyResults(b.model.toString(), b.modelNote, b.system, settings(layers, steps, data),
-                    forecast, probes, saeSummary, correlation, scopes, timings, reportData);
+                    forecast, probes, saeSummary, correlation, profile, byContext,
+                    new StudyResults.TrajectoryLevel(pooledFrom, trajectoryLevel), scopes, timings, reportData);
             results.write(b.out.resolve("results.json"));
             StudyReport.write(results, b.out);
             timings.put("report", progress.done());
@@ -426,6 +484,7 @@ public final class PhysicsStudy {
         s.put("data", data.description);
         s.put("dt", data.dt);
         s.put("readout_token", "the token closing each time step (step separator)");
+        s.put("sae_tokens", b.saeTokens.name().toLowerCase(Locale.ROOT));
         s.put("sae_k", b.saeK);
         s.put("sae_steps", b.saeSteps);
         s.put("sae_batch", b.saeBatch);
@@ -468,6 +527,24 @@ public final class PhysicsStudy {
         Map<String, double[][]> out = new LinkedHashMap<>();
         for (String q : quantities) {
             out.put(q, new double[][] {concat(disc, q), concat(held, q)});
+        }
+        return out;
+    }
+
+    private int saeTrainTokens(Rows rows) {
+        return b.saeTokens == SaeTokens.READOUT ? rows.discovery.rows() : rows.trainTokens;
+    }
+
+    /** Per trajectory (blocks of {@code steps} values), the mean of the values from step {@code from} on. */
+    static double[] poolRows(double[] v, int steps, int from) {
+        int n = v.length / steps;
+        double[] out = new double[n];
+        for (int t = 0; t < n; t++) {
+            double s = 0;
+            for (int i = from; i < steps; i++) {
+                s += v[t * steps + i];
+            }
+            out[t] = s / (steps - from);
         }
         return out;
     }
@@ -761,6 +838,7 @@ public final class PhysicsStudy {
         private int saeK = 8;
         private int saeSteps = 600;
         private int saeBatch = 256;
+        private SaeTokens saeTokens = SaeTokens.SERIES;
         private int permutations = 200;
         private int pcaComponents = 32;
         private int scopeTrajectories = 3;
@@ -832,6 +910,12 @@ public final class PhysicsStudy {
             this.saeK = k;
             this.saeSteps = steps;
             this.saeBatch = batch;
+            return this;
+        }
+
+        /** Tokens the SAEs are trained on (default {@link SaeTokens#SERIES}). */
+        public Builder optSaeTokens(SaeTokens tokens) {
+            this.saeTokens = Objects.requireNonNull(tokens, "tokens");
             return this;
         }
 

@@ -312,6 +312,44 @@ public final class StudyReport {
         }
         sb.append("</table>\n");
 
+        ContextProfile cp = r.contextProfile();
+        sb.append("<h2>Does the code sharpen as the context grows?</h2>\n<p class=\"note\">Held-out |r| of each "
+                + "family's selected feature, within ranges of time steps (context length) across all held-out "
+                + "trajectories.</p>\n<table><tr><th>quantity</th><th>family</th>");
+        for (int i = 0; i < cp.bins(); i++) {
+            sb.append(String.format(Locale.ROOT, "<th>steps %d–%d</th>", cp.binStart()[i], cp.binEnd()[i] - 1));
+        }
+        sb.append("</tr>\n");
+        for (Map.Entry<String, Map<String, double[]>> e : r.byContext().entrySet()) {
+            for (Map.Entry<String, double[]> fe : e.getValue().entrySet()) {
+                sb.append("<tr><td>").append(esc(e.getKey())).append("</td><td>").append(esc(fe.getKey()))
+                        .append("</td>");
+                for (double v : fe.getValue()) {
+                    sb.append(String.format(Locale.ROOT, "<td>%.3f</td>", v));
+                }
+                sb.append("</tr>\n");
+            }
+        }
+        sb.append("</table>\n");
+
+        StudyResults.TrajectoryLevel tl = r.trajectoryLevel();
+        sb.append("<h2>Trajectory level</h2>\n<p class=\"note\">Every feature and quantity averaged over each "
+                + "trajectory's read-out tokens from step " + tl.fromStep() + " on (one row per trajectory), then the "
+                + "same selection on discovery and scoring on held-out trajectories. For a conserved quantity this "
+                + "asks which feature best separates trajectories by their energy.</p>\n<table><tr><th>quantity</th>"
+                + "<th>family</th><th>best</th><th>disc. r</th><th>sel. p</th><th>held-out r</th><th>held-out ρ</th>"
+                + "<th>held-out p</th></tr>\n");
+        for (Map.Entry<String, Map<String, FamilyCorrelation>> e : tl.correlation().entrySet()) {
+            double top = e.getValue().values().stream().mapToDouble(FamilyCorrelation::heldOutAbsR).max().orElse(0);
+            for (FamilyCorrelation c : e.getValue().values()) {
+                sb.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%s</td><td>%d</td><td>%.3f</td><td>%.3g</td>"
+                        + "<td%s>%.3f</td><td>%.3f</td><td>%.3g</td></tr>\n", esc(c.quantity()), esc(c.family()),
+                        c.bestFeature(), c.discoveryR(), c.selectionP(), c.heldOutAbsR() == top ? " class=\"best\"" : "",
+                        c.heldOutR(), c.heldOutSpearman(), c.heldOutP()));
+            }
+        }
+        sb.append("</table>\n");
+
         sb.append("<h2>Linear probes per layer (held-out R²)</h2>\n<table><tr><th>layer</th>");
         List<String> qs = new ArrayList<>(r.correlation().keySet());
         for (String q : qs) {

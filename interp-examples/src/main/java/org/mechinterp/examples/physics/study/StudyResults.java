@@ -27,13 +27,17 @@ import com.google.gson.JsonObject;
  * @param layerProbes per layer, per quantity: the ridge probe from the full residual
  * @param sae the SAE (and scrambled-sequence SAE) trained at {@link SaeSummary#layer()}
  * @param correlation per quantity, per family: best-feature statistics at the SAE layer
+ * @param contextProfile the context-length bins of {@code byContext}
+ * @param byContext per quantity, per family: held-out |r| of the selected feature within each context bin
+ * @param trajectoryLevel the same correlation protocol on trajectory means (one row per trajectory)
  * @param scopes Temperature / Fisher scope shares per earlier step
  * @param timings seconds per stage
  * @param report data only the report needs (not written to JSON)
  */
 public record StudyResults(String model, String modelNote, String system, Map<String, Object> settings,
         ForecastResult forecast, List<Map<String, ProbeRegression.Result>> layerProbes, SaeSummary sae,
-        Map<String, Map<String, FamilyCorrelation>> correlation, ScopeAnalysis.Result scopes,
+        Map<String, Map<String, FamilyCorrelation>> correlation, ContextProfile contextProfile,
+        Map<String, Map<String, double[]>> byContext, TrajectoryLevel trajectoryLevel, ScopeAnalysis.Result scopes,
         Map<String, Double> timings, ReportData report) {
 
     /**
@@ -50,6 +54,18 @@ public record StudyResults(String model, String modelNote, String system, Map<St
      */
     public record SaeSummary(int layer, String layerChoice, int width, int k, int steps, long trainTokens, double fvu,
             double l0, double deadFraction, double scrambledFvu) {
+    }
+
+    /**
+     * Correlations at the trajectory level: every feature and quantity averaged over a trajectory's read-out tokens
+     * from step {@code fromStep} on, then selected on discovery and scored on held-out trajectories exactly as the
+     * per-token analysis ({@link FeatureCorrelation}, one row per trajectory). Meaningful for quantities that are
+     * constant or slowly varying along a trajectory (E of a conservative system).
+     *
+     * @param fromStep first step of the mean
+     * @param correlation per quantity, per family
+     */
+    public record TrajectoryLevel(int fromStep, Map<String, Map<String, FamilyCorrelation>> correlation) {
     }
 
     /**
@@ -104,10 +120,32 @@ public record StudyResults(String model, String modelNote, String system, Map<St
             qo.add("baseline_best_heldout_abs_r", base);
             ProbeRegression.Result probe = layerProbes.get(sae.layer()).get(e.getKey());
             qo.addProperty("probe_heldout_r2", probe.heldOutR2());
+            qo.add("heldout_abs_r_by_context", GSON.toJsonTree(byContext.get(e.getKey())));
+            JsonObject tl = new JsonObject();
+            tl.addProperty("mean_from_step", trajectoryLevel.fromStep());
+            Map<String, FamilyCorrelation> tfam = trajectoryLevel.correlation().get(e.getKey());
+            tl.addProperty("sae_best_heldout_abs_r", tfam.get(PhysicsStudy.SAE).heldOutAbsR());
+            JsonObject tbase = new JsonObject();
+            tfam.forEach((k, v) -> {
+                if (!k.equals(PhysicsStudy.SAE)) {
+                    tbase.addProperty(k, v.heldOutAbsR());
+                }
+            });
+            tl.add("baseline_best_heldout_abs_r", tbase);
+            tl.add("families", GSON.toJsonTree(tfam));
+            qo.add("trajectory_level", tl);
             qo.add("families", GSON.toJsonTree(fam));
             q.add(e.getKey(), qo);
         }
         o.add("quantities", q);
+        JsonArray bins = new JsonArray();
+        for (int i = 0; i < contextProfile.bins(); i++) {
+            JsonObject bo = new JsonObject();
+            bo.addProperty("first_step", contextProfile.binStart()[i]);
+            bo.addProperty("end_step", contextProfile.binEnd()[i]);
+            bins.add(bo);
+        }
+        o.add("context_bins", bins);
         o.add("scopes", GSON.toJsonTree(scopes));
         o.add("timings_s", GSON.toJsonTree(timings));
         return o;

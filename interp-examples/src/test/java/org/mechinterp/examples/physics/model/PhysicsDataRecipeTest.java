@@ -68,6 +68,32 @@ class PhysicsDataRecipeTest {
         assertEquals(850, max);
     }
 
+    /**
+     * With positions only in the text, scaling every mass and spring by the same factor leaves the trajectory unchanged
+     * but scales E: the recipe fixes the masses at 1 kg so that E is a function of what the model reads. Then, by the
+     * virial theorem, the mean squared velocity over a trajectory is E (mass-spring: sum over both masses).
+     */
+    @Test
+    void massesAreOneSoThatEnergyIsReadableFromTheText() {
+        for (String system : PhysicsDataRecipe.supportedSystems()) {
+            Trajectory t = RECIPE.sample(system, new SplittableRandom(21)).trajectory();
+            t.parameters().forEach((name, value) -> {
+                if (name.equals("m") || name.equals("m1") || name.equals("m2")) {
+                    assertEquals(1.0, value, 0.0, system + " " + name);
+                }
+            });
+        }
+        PhysicsDataRecipe long1 = PhysicsDataRecipe.builder().optContextTokens(8 * 2000).build();
+        Trajectory t = long1.sample("mass-spring", new SplittableRandom(4)).trajectory();
+        double[] v1 = t.quantity("v1");
+        double[] v2 = t.quantity("v2");
+        double meanSq = 0;
+        for (int i = 0; i < v1.length; i++) {
+            meanSq += (v1[i] * v1[i] + v2[i] * v2[i]) / v1.length;
+        }
+        assertEquals(t.quantity("E")[0], meanSq, 0.05 * t.quantity("E")[0]);
+    }
+
     @Test
     void mixIsRespectedAndSamplingIsReproducible() {
         SplittableRandom r = new SplittableRandom(1);
