@@ -82,6 +82,22 @@ class PhysicsCommandTest {
         assertTrue(r.err().contains("expected series or readout"), r.err());
     }
 
+    /** The README's main job ({@code ./interp physics}, no --model) runs on the embedded physics model. */
+    @Test
+    void defaultModelIsTheEmbeddedPhysicsModel() throws Exception {
+        Path out = tmp.resolve("main-job");
+        InterpCliTest.Result r = InterpCliTest.run("physics", "--out", out.toString(), "--discovery", "6",
+                "--heldout", "3", "--layers", "2", "--sae-steps", "60", "--sae-width", "64", "--permutations", "20");
+        assertEquals(0, r.code(), r.err());
+        assertFalse(r.err().contains("warning"), r.err());
+        JsonObject o = JsonParser.parseString(Files.readString(out.resolve("results.json"))).getAsJsonObject();
+        assertEquals(org.mechinterp.examples.EmbeddedPhysicsModel.path().toString(), o.get("model").getAsString());
+        assertEquals("", o.get("model_note").getAsString());
+        assertTrue(o.getAsJsonObject("settings").get("data").getAsString().startsWith("training recipe"),
+                "held-out trajectories drawn like the model's training data");
+        assertEquals(47, o.getAsJsonObject("settings").get("steps").getAsInt(), "mass-spring steps in 384 tokens");
+    }
+
     /** SAEs trained on read-out tokens only are evaluated on held-out read-out tokens. */
     @Test
     void readoutSaeIsEvaluatedOnReadoutTokens() throws Exception {
