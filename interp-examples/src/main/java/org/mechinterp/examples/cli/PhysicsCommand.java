@@ -53,11 +53,11 @@ final class PhysicsCommand implements Callable<Integer> {
             description = "Output folder (default: ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--discovery", paramLabel = "N", defaultValue = "32",
+    @Option(names = "--discovery", paramLabel = "N", defaultValue = "128",
             description = "Discovery trajectories (default: ${DEFAULT-VALUE}).")
     int discovery;
 
-    @Option(names = "--heldout", paramLabel = "N", defaultValue = "16",
+    @Option(names = "--heldout", paramLabel = "N", defaultValue = "64",
             description = "Held-out trajectories (default: ${DEFAULT-VALUE}).")
     int heldOut;
 

@@ -49,7 +49,9 @@ import org.mechinterp.examples.physics.prompt.SerializedSeries;
  *   <li>{@code pendulums} ({@link org.mechinterp.examples.physics.CoupledPendulums}): dt 0.15 s, a = 1.5 rad;
  *   <li>{@code harmonic} ({@link org.mechinterp.examples.physics.HarmonicOscillator}): dt 0.4 s, a = 2.5 m;
  *   <li>{@code damped} ({@link org.mechinterp.examples.physics.DampedOscillator}): dt 0.4 s, damping c in
- *       [0.01, 0.1] kg/s, a = 2.5 m.
+ *       [0.01, 0.1] kg/s, a = 2.5 m;
+ *   <li>{@code ou} ({@link org.mechinterp.examples.physics.OrnsteinUhlenbeck}): dt 0.1, noise sigma in [0.1, 1.5]
+ *       (a 15-fold range of step sizes the model must estimate in context), a = 2.5.
  * </ul>
  * The dt values put 7–30 steps in a period, so a 384-token context holds several periods.
  *
@@ -80,6 +82,7 @@ public final class PhysicsDataRecipe {
         BUILT_IN.put("harmonic", new SystemRecipe("harmonic", 0.4, 2.5, Map.of("m", unit)));
         BUILT_IN.put("damped", new SystemRecipe("damped", 0.4, 2.5, Map.of("m", unit,
                 "c", new double[] {0.01, 0.1})));
+        BUILT_IN.put("ou", new SystemRecipe("ou", 0.1, 2.5, Map.of("sigma", new double[] {0.1, 1.5})));
     }
 
     /** Default mix: mass-spring 0.5, pendulums 0.2, harmonic 0.15, damped 0.15. */
@@ -120,8 +123,9 @@ public final class PhysicsDataRecipe {
             cumulative[i] = acc;
         }
         cumulative[cumulative.length - 1] = 1.0;
-        for (String name : names) {
-            systems.put(name, build(BUILT_IN.get(name)));
+        // every built-in system, not only the mix: a study may draw any of them exactly as training would
+        for (SystemRecipe r : BUILT_IN.values()) {
+            systems.put(r.name(), build(r));
         }
     }
 
@@ -170,11 +174,12 @@ public final class PhysicsDataRecipe {
         return weights;
     }
 
-    /** The simulator of a system of the mix. */
+    /** The simulator of a supported system (in the mix or not), with its recipe settings. */
     public PhysicalSystem system(String name) {
         PhysicalSystem s = systems.get(name);
         if (s == null) {
-            throw new IllegalArgumentException("system '" + name + "' is not in this recipe's mix " + names);
+            throw new IllegalArgumentException("no training recipe for system '" + name + "'; supported: "
+                    + supportedSystems());
         }
         return s;
     }

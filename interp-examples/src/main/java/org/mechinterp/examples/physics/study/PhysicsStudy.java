@@ -829,8 +829,8 @@ public final class PhysicsStudy {
         private String modelNote = "";
         private Path out;
         private String system = "mass-spring";
-        private int discovery = 32;
-        private int heldOut = 16;
+        private int discovery = 128;
+        private int heldOut = 64;
         private int steps;
         private int[] layers;
         private int saeLayer = -1;
@@ -876,7 +876,10 @@ public final class PhysicsStudy {
             return this;
         }
 
-        /** Discovery and held-out trajectory counts (defaults 32 and 16). */
+        /**
+         * Discovery and held-out trajectory counts (defaults 128 and 64: E of a conservative system is one value per
+         * trajectory, so these are the sample sizes of the trajectory-level statistics).
+         */
         public Builder optTrajectories(int discovery, int heldOut) {
             this.discovery = discovery;
             this.heldOut = heldOut;
