@@ -49,7 +49,7 @@ final class TrainPhysicsModelCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Replace a model already in --out.")
     boolean force;
 
-    @Option(names = "--steps", paramLabel = "N", defaultValue = "1600", description = "Optimizer steps (default 1600).")
+    @Option(names = "--steps", paramLabel = "N", defaultValue = "3000", description = "Optimizer steps (default 3000).")
     int steps;
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "0",

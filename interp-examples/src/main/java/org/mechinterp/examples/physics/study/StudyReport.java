@@ -290,6 +290,17 @@ public final class StudyReport {
                     esc(e.getKey()), sae.heldOutAbsR(), sae.discoveryR(), sae.selectionP(), esc(bestBase), bestBaseR,
                     r.layerProbes().get(s.layer()).get(e.getKey()).heldOutR2()));
         }
+        String q0 = r.trajectoryLevel().correlation().keySet().iterator().next();
+        Map<String, FamilyCorrelation> tq = r.trajectoryLevel().correlation().get(q0);
+        StringBuilder tb = new StringBuilder();
+        tq.forEach((fam, c) -> {
+            if (!fam.equals(PhysicsStudy.SAE)) {
+                tb.append(String.format(Locale.ROOT, ", %s %.3f", esc(fam), c.heldOutAbsR()));
+            }
+        });
+        sb.append(String.format(Locale.ROOT, "<li>Trajectory level (means over steps ≥ %d): <b>%s</b> best SAE latent "
+                + "held-out |r| = %.3f; baselines%s.</li>", r.trajectoryLevel().fromStep(), esc(q0),
+                tq.get(PhysicsStudy.SAE).heldOutAbsR(), tb.toString().replaceFirst("^,", "")));
         sb.append("</ul>\n");
 
         sb.append("<h2>Features vs quantities (held-out trajectories)</h2>\n<p class=\"note\">Per family, the feature "
