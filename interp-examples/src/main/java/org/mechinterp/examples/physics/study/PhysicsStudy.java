@@ -229,16 +229,14 @@ public final class PhysicsStudy {
             int width = b.saeWidth > 0 ? b.saeWidth : Math.min(1024, Math.max(64, 8 * d));
             int k = Math.min(b.saeK, width);
             progress.stage("train TopK SAEs at layer " + saeLayer + " (" + width + " latents, k=" + k + ", "
-                    + b.saeSteps + " steps) on " + saeTrainTokens(rows) + " discovery tokens ("
+                    + b.saeSteps + " steps) on " + rows.saeTrainCount(b.saeTokens) + " discovery tokens ("
                     + b.saeTokens.name().toLowerCase(Locale.ROOT) + "), and on scrambled steps");
             SaeConfig saeConfig = saeConfig(d, width, k, saeLayer, length);
-            Sae sae = b.saeTokens == SaeTokens.READOUT
-                    ? train(saeConfig, rows.discovery.toFloats(), rows.discovery.rows(), d, progress, "sae")
-                    : train(saeConfig, rows.trainAll, rows.trainTokens, d, progress, "sae");
+            Sae sae = train(saeConfig, rows.saeTrain(b.saeTokens), rows.saeTrainCount(b.saeTokens), d, progress,
+                    "sae");
             // evaluated on held-out tokens of the kind the SAEs were trained on
-            boolean readout = b.saeTokens == SaeTokens.READOUT;
-            float[] evalRows = readout ? rows.heldOut.toFloats() : rows.heldAll;
-            int evalCount = readout ? rows.heldOut.rows() : rows.heldTokens;
+            float[] evalRows = rows.saeHeldOut(b.saeTokens);
+            int evalCount = rows.saeHeldOutCount(b.saeTokens);
             EvalResult eval = SaeEvaluator.evaluate(sae, new InMemoryBatches(evalRows, evalCount, d, 1), evalCount,
                     1024);
             Path scrambledCorpus = b.out.resolve("corpus-scrambled.jsonl");
@@ -260,15 +258,12 @@ public final class PhysicsStudy {
             try (StoreReader reader = StoreReader.open(scrambledStore)) {
                 scrambledRows = readRows(reader, saeHook, scrambled, scrambled.size());
             }
-            Sae scrambledSae = b.saeTokens == SaeTokens.READOUT
-                    ? train(saeConfig, scrambledRows.discovery.toFloats(), scrambledRows.discovery.rows(), d,
-                            progress, "scrambled sae")
-                    : train(saeConfig, scrambledRows.trainAll, scrambledRows.trainTokens, d, progress,
-                            "scrambled sae");
+            Sae scrambledSae = train(saeConfig, scrambledRows.saeTrain(b.saeTokens),
+                    scrambledRows.saeTrainCount(b.saeTokens), d, progress, "scrambled sae");
             EvalResult scrambledEval = SaeEvaluator.evaluate(scrambledSae,
                     new InMemoryBatches(evalRows, evalCount, d, 1), evalCount, 1024);
             StudyResults.SaeSummary saeSummary = new StudyResults.SaeSummary(saeLayer, layerChoice, width, k,
-                    b.saeSteps, saeTrainTokens(rows), eval.fvu(), eval.l0(), eval.deadFraction(), scrambledEval.fvu());
+                    b.saeSteps, rows.saeTrainCount(b.saeTokens), eval.fvu(), eval.l0(), eval.deadFraction(), scrambledEval.fvu());
             progress.note(String.format(Locale.ROOT, "held-out FVU %.3f, L0 %.1f, never fired on held-out %.1f%%; scrambled-SAE FVU %.3f",
                     eval.fvu(), eval.l0(), 100 * eval.deadFraction(), scrambledEval.fvu()));
             timings.put("sae", progress.done());
@@ -531,22 +526,16 @@ public final class PhysicsStudy {
         return out;
     }
 
-    private int saeTrainTokens(Rows rows) {
-        return b.saeTokens == SaeTokens.READOUT ? rows.discovery.rows() : rows.trainTokens;
-    }
-
-    /** Per trajectory (blocks of {@code steps} values), the mean of the values from step {@code from} on. */
+    /**
+     * Per trajectory (blocks of {@code steps} values), the mean of the values from step {@code from} on: the same
+     * pooling as {@link FeatureMatrix#pooled(int)}, for a quantity.
+     */
     static double[] poolRows(double[] v, int steps, int from) {
-        int n = v.length / steps;
-        double[] out = new double[n];
-        for (int t = 0; t < n; t++) {
-            double s = 0;
-            for (int i = from; i < steps; i++) {
-                s += v[t * steps + i];
-            }
-            out[t] = s / (steps - from);
+        int[] groups = new int[v.length];
+        for (int i = 0; i < v.length; i++) {
+            groups[i] = i / steps;
         }
-        return out;
+        return new FeatureMatrix(v, v.length, 1, groups).pooled(from).values();
     }
 
     private static double[] concat(List<EncodedTrajectory> ts, String q) {
@@ -567,6 +556,24 @@ public final class PhysicsStudy {
     /** Activations of one hook: read-out rows (discovery / held-out) and all series tokens (for the SAE). */
     private record Rows(FeatureMatrix discovery, FeatureMatrix heldOut, float[] trainAll, int trainTokens,
             float[] heldAll, int heldTokens) {
+
+        /** Discovery rows an SAE trains on: every series token, or the read-out rows. */
+        float[] saeTrain(SaeTokens tokens) {
+            return tokens == SaeTokens.READOUT ? discovery.toFloats() : trainAll;
+        }
+
+        int saeTrainCount(SaeTokens tokens) {
+            return tokens == SaeTokens.READOUT ? discovery.rows() : trainTokens;
+        }
+
+        /** Held-out rows of the same kind, for evaluation. */
+        float[] saeHeldOut(SaeTokens tokens) {
+            return tokens == SaeTokens.READOUT ? heldOut.toFloats() : heldAll;
+        }
+
+        int saeHeldOutCount(SaeTokens tokens) {
+            return tokens == SaeTokens.READOUT ? heldOut.rows() : heldTokens;
+        }
     }
 
     /**

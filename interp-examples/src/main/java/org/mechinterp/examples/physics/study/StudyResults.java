@@ -110,28 +110,14 @@ public record StudyResults(String model, String modelNote, String system, Map<St
         for (Map.Entry<String, Map<String, FamilyCorrelation>> e : correlation.entrySet()) {
             JsonObject qo = new JsonObject();
             Map<String, FamilyCorrelation> fam = e.getValue();
-            qo.addProperty("sae_best_heldout_abs_r", fam.get(PhysicsStudy.SAE).heldOutAbsR());
-            JsonObject base = new JsonObject();
-            for (Map.Entry<String, FamilyCorrelation> fe : fam.entrySet()) {
-                if (!fe.getKey().equals(PhysicsStudy.SAE)) {
-                    base.addProperty(fe.getKey(), fe.getValue().heldOutAbsR());
-                }
-            }
-            qo.add("baseline_best_heldout_abs_r", base);
+            addBest(qo, fam);
             ProbeRegression.Result probe = layerProbes.get(sae.layer()).get(e.getKey());
             qo.addProperty("probe_heldout_r2", probe.heldOutR2());
             qo.add("heldout_abs_r_by_context", GSON.toJsonTree(byContext.get(e.getKey())));
             JsonObject tl = new JsonObject();
             tl.addProperty("mean_from_step", trajectoryLevel.fromStep());
             Map<String, FamilyCorrelation> tfam = trajectoryLevel.correlation().get(e.getKey());
-            tl.addProperty("sae_best_heldout_abs_r", tfam.get(PhysicsStudy.SAE).heldOutAbsR());
-            JsonObject tbase = new JsonObject();
-            tfam.forEach((k, v) -> {
-                if (!k.equals(PhysicsStudy.SAE)) {
-                    tbase.addProperty(k, v.heldOutAbsR());
-                }
-            });
-            tl.add("baseline_best_heldout_abs_r", tbase);
+            addBest(tl, tfam);
             tl.add("families", GSON.toJsonTree(tfam));
             qo.add("trajectory_level", tl);
             qo.add("families", GSON.toJsonTree(fam));
@@ -149,6 +135,18 @@ public record StudyResults(String model, String modelNote, String system, Map<St
         o.add("scopes", GSON.toJsonTree(scopes));
         o.add("timings_s", GSON.toJsonTree(timings));
         return o;
+    }
+
+    /** Adds {@code sae_best_heldout_abs_r} and {@code baseline_best_heldout_abs_r} (family → |r|) to {@code o}. */
+    private static void addBest(JsonObject o, Map<String, FamilyCorrelation> families) {
+        o.addProperty("sae_best_heldout_abs_r", families.get(PhysicsStudy.SAE).heldOutAbsR());
+        JsonObject base = new JsonObject();
+        families.forEach((name, c) -> {
+            if (!name.equals(PhysicsStudy.SAE)) {
+                base.addProperty(name, c.heldOutAbsR());
+            }
+        });
+        o.add("baseline_best_heldout_abs_r", base);
     }
 
     /** Writes {@link #toJson()} atomically (temporary file in the same folder, then an atomic rename). */
