@@ -69,7 +69,6 @@ final class CaptureCommand implements Callable<Integer> {
     boolean json;
 
     @Mixin
-
     VerboseOption verbose;
 
     @Override

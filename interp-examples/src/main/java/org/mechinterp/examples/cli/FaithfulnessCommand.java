@@ -70,7 +70,6 @@ final class FaithfulnessCommand implements Callable<Integer> {
     boolean json;
 
     @Mixin
-
     VerboseOption verbose;
 
     @Override

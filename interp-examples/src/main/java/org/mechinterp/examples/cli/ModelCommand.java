@@ -37,7 +37,6 @@ abstract class ModelCommand implements Callable<Integer> {
     boolean json;
 
     @Mixin
-
     VerboseOption verbose;
 
     /** Exactly one of a text prompt or token ids. */

@@ -102,7 +102,6 @@ final class PhysicsCommand implements Callable<Integer> {
     boolean perTrajectoryScaling;
 
     @Mixin
-
     VerboseOption verbose;
 
     @Override

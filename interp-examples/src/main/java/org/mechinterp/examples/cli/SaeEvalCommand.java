@@ -64,7 +64,6 @@ final class SaeEvalCommand implements Callable<Integer> {
     boolean json;
 
     @Mixin
-
     VerboseOption verbose;
 
     @Override

@@ -83,7 +83,6 @@ final class SaeTrainCommand implements Callable<Integer> {
     boolean json;
 
     @Mixin
-
     VerboseOption verbose;
 
     @Override

@@ -63,7 +63,6 @@ final class StoreCommand implements Callable<Integer> {
         boolean json;
 
         @Mixin
-
         VerboseOption verbose;
 
         @Override

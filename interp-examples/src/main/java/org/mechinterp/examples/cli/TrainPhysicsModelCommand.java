@@ -123,7 +123,6 @@ final class TrainPhysicsModelCommand implements Callable<Integer> {
     boolean json;
 
     @Mixin
-
     VerboseOption verbose;
 
     @Override
