@@ -27,6 +27,9 @@ Semantics implemented (transformers' modeling_llama / mistral / qwen2 / qwen3, e
   attention: q/k/v projections (Qwen2: q,k,v biases), Qwen3: per-head RMSNorm (q_norm/k_norm over head_dim)
   before RoPE; RoPE rotate_half convention (optionally Llama-3 scaled inverse frequencies); GQA (query head h
   uses kv head h // (H/KV)); scores = q.k / sqrt(head_dim), causal mask, softmax, @ v, o_proj (no bias).
+  Sliding windows (masking_utils.sliding_window_overlay): key j visible to query i iff j <= i and j > i - window;
+  per layer from the config as HF reads it (Mistral: sliding_window on every layer; Qwen2/3: only with
+  use_sliding_window, on layers >= max_window_layers unless layer_types says otherwise).
 All arithmetic is float64 on the weights exactly as stored (F32, or BF16 upcast exactly); outputs are cast
 to F32 only when written.
 
@@ -47,7 +50,7 @@ reference.safetensors contents
   logits                      F32 [T, V]
   blocks.{L}.hook_resid_post  F32 [T, D]   residual after layer L (pre final norm; HF hidden_states[L+1])
   unembed.hook_in             F32 [T, D]   output of the final norm (weight applied)
-  blocks.0.attn.hook_pattern  F32 [H, T, T] post-softmax attention of layer 0
+  blocks.0.attn.hook_pattern  F32 [H, T, T] post-softmax attention of layer 0 (every layer for the -sw models)
   greedy_ids                  I64 [T+8]    input ids + 8 greedy argmax tokens (full re-forward each step, no cache)
 """
 
@@ -256,6 +259,39 @@ def softmax(s):
     return e / np.sum(e, axis=-1, keepdims=True)
 
 
+def layer_windows(cfg):
+    """Per-layer sliding window (None = full causal attention), as the HF configs define it.
+
+    Mistral (configuration_mistral.py): `sliding_window` (int or null) applies to every layer.
+    Qwen2/Qwen3 (configuration_qwen2.py __post_init__): sliding_window = sliding_window if use_sliding_window else
+    None; layer_types defaults to "sliding_attention" for layer i >= max_window_layers (when a window is set), else
+    "full_attention"; an explicit layer_types list wins. A sliding layer uses config.sliding_window.
+    """
+    n = cfg["num_hidden_layers"]
+    mt = cfg["model_type"]
+    if mt == "mistral":
+        return [cfg.get("sliding_window")] * n
+    if mt in ("qwen2", "qwen3"):
+        w = cfg.get("sliding_window", 4096) if cfg.get("use_sliding_window", False) else None
+        types = cfg.get("layer_types")
+        if types is None:
+            mwl = cfg.get("max_window_layers", 28)
+            types = ["sliding_attention" if w is not None and i >= mwl else "full_attention" for i in range(n)]
+        return [w if t == "sliding_attention" else None for t in types]
+    return [None] * n
+
+
+def visible(Tn, window, off_by_one=False):
+    """HF masking_utils: causal_mask_function (kv_idx <= q_idx) AND sliding_window_overlay
+    (kv_idx > q_idx - sliding_window). off_by_one is a bug probe (kv_idx >= q_idx - sliding_window)."""
+    q = np.arange(Tn)[:, None]
+    kv = np.arange(Tn)[None, :]
+    ok = kv <= q
+    if window is not None:
+        ok &= (kv >= q - window) if off_by_one else (kv > q - window)
+    return ok
+
+
 def forward(cfg, W, ids, opts=None):
     """W: {name: float64 array} (HF names). Returns dict with logits, resid_post list, unembed_in, pattern0."""
     opts = opts or {}
@@ -285,12 +321,14 @@ def forward(cfg, W, ids, opts=None):
         cos = np.repeat(np.cos(ang), 2, axis=-1).astype(dt)
         sin = np.repeat(np.sin(ang), 2, axis=-1).astype(dt)
 
-    causal = np.triu(np.ones((Tn, Tn), dtype=bool), k=1)
+    windows = [None] * cfg["num_hidden_layers"] if opts.get("no_window") else layer_windows(cfg)
     x = W["model.embed_tokens.weight"][np.asarray(ids)]
     resid_post = []
     pattern0 = None
+    patterns = []
     for L in range(cfg["num_hidden_layers"]):
         p = "model.layers.%d." % L
+        masked = ~visible(Tn, windows[L], opts.get("window_off_by_one", False))
         n = rms_norm(x, W[p + "input_layernorm.weight"], eps)
 
         def bias(name):
@@ -311,12 +349,13 @@ def forward(cfg, W, ids, opts=None):
         for h in range(H):
             g = (h % KV) if opts.get("gqa_modulo") else h // n_rep  # gqa_modulo: bug probe
             s = (q[:, h, :] @ k[:, g, :].T) / dt(math.sqrt(hd))
-            s = np.where(causal, -np.inf, s)
+            s = np.where(masked, -np.inf, s)
             a = softmax(s)
             pats[h] = a
             z[:, h, :] = a @ v[:, g, :]
         if L == 0:
             pattern0 = pats
+        patterns.append(pats)
         attn_out = linear(z.reshape(Tn, H * hd), W[p + "self_attn.o_proj.weight"])
         hmid = x + attn_out
         n2 = rms_norm(hmid, W[p + "post_attention_layernorm.weight"], eps)
@@ -331,7 +370,8 @@ def forward(cfg, W, ids, opts=None):
     else:
         lm = W["lm_head.weight"]
     logits = unembed_in @ lm.T
-    return {"logits": logits, "resid_post": resid_post, "unembed_in": unembed_in, "pattern0": pattern0}
+    return {"logits": logits, "resid_post": resid_post, "unembed_in": unembed_in, "pattern0": pattern0,
+            "patterns": patterns, "windows": windows}
 
 
 def greedy(cfg, W, ids, n):
@@ -489,6 +529,24 @@ def model_specs():
                                "no top-level rope_theta/rope_scaling but rope_parameters {rope_theta, rope_type: "
                                "default}, \"dtype\": \"bfloat16\" instead of torch_dtype, eos_token_id a list "
                                "[2, 3]; MQA (4 query heads, 1 kv head), head_dim 16 != 32/4, q_norm/k_norm"})
+
+    # 6. mistral-sw: Mistral with a sliding window of 3 over the 12 + 8 tokens: every layer windowed.
+    c = base_cfg("mistral", "MistralForCausalLM", D=32, I=96, layers=2, H=4, KV=2, V=64, eps=1e-5,
+                 theta=10000.0, tied=False, bos=1, eos=2, max_pos=32768)
+    c.update({"sliding_window": 3})
+    specs.append({"name": "mistral-sw", "cfg": c, "seed": 6006, "bias": False, "qk_norm": False, "dtype": "F32",
+                  "shards": 1, "all_patterns": True,
+                  "exercises": "Mistral sliding_window 3 (every layer): key j visible to query i iff "
+                               "i - 3 < j <= i; GQA 4/2; untied"})
+
+    # 7. qwen2-sw: Qwen2 with use_sliding_window, window 4, max_window_layers 1: layer 0 full, layers 1-2 windowed.
+    c = base_cfg("qwen2", "Qwen2ForCausalLM", D=32, I=96, layers=3, H=4, KV=2, V=64, eps=1e-6,
+                 theta=1000000.0, tied=True, bos=1, eos=2, max_pos=32768)
+    c.update({"max_window_layers": 1, "rope_scaling": None, "sliding_window": 4, "use_sliding_window": True})
+    specs.append({"name": "qwen2-sw", "cfg": c, "seed": 7007, "bias": True, "qk_norm": False, "dtype": "F32",
+                  "shards": 1, "all_patterns": True,
+                  "exercises": "Qwen2 use_sliding_window true, sliding_window 4, max_window_layers 1: layer 0 full "
+                               "attention, layers 1 and 2 sliding (i - 4 < j <= i); q/k/v biases, tied"})
     return specs
 
 
@@ -615,7 +673,18 @@ def build(spec):
         dl = float(np.max(np.abs(forward(cfg, W, ids, {"no_qk_norm": True})["logits"] - logits)))
         check("qwen3: removing q_norm/k_norm changes logits by > 1e-2", dl > 1e-2, "max |dlogit| %.4f" % dl)
 
+    windows = out["windows"]
+    if any(w is not None for w in windows):
+        print("  sliding windows per layer: %s" % windows)
+        dl = float(np.max(np.abs(forward(cfg, W, ids, {"no_window": True})["logits"] - logits)))
+        check("sliding window: full attention instead changes logits by > 1e-2", dl > 1e-2, "max |dlogit| %.4f" % dl)
+        for L, w in enumerate(windows):
+            outside = out["patterns"][L][:, ~visible(T, w)]
+            check("layer-%d pattern is 0 outside the window %s and the causal triangle" % (L, w),
+                  np.all(outside == 0.0))
     probes = [("rope_interleaved", "RoPE pairs (2i,2i+1) instead of rotate_half")]
+    if any(w is not None for w in windows):
+        probes.append(("window_off_by_one", "sliding window one key too wide (kv >= q - w)"))
     if cfg["num_key_value_heads"] > 1 and cfg["num_attention_heads"] // cfg["num_key_value_heads"] > 1:
         probes.append(("gqa_modulo", "GQA kv head h % KV instead of h // (H/KV)"))
     if regimes is not None:
@@ -652,6 +721,9 @@ def build(spec):
         ref.append(("blocks.%d.hook_resid_post" % L, r, "F32"))
     ref.append(("unembed.hook_in", out["unembed_in"], "F32"))
     ref.append(("blocks.0.attn.hook_pattern", pat, "F32"))
+    if spec.get("all_patterns"):
+        for L in range(1, len(out["patterns"])):
+            ref.append(("blocks.%d.attn.hook_pattern" % L, out["patterns"][L], "F32"))
     ref.append(("greedy_ids", np.asarray(seq, dtype=np.int64), "I64"))
     write_safetensors(os.path.join(d, "reference.safetensors"), ref)
     return {"name": name, "logits_min": float(logits.min()), "logits_max": float(logits.max())}

@@ -13,13 +13,13 @@ import org.mechinterp.core.model.NormWeights;
 import org.mechinterp.core.model.TransformerWeights;
 
 /**
- * Llama and Mistral checkpoints ({@code model.layers.i.self_attn.q_proj.weight}, ...), and the base of the Qwen
+ * Llama checkpoints ({@code model.layers.i.self_attn.q_proj.weight}, ...), and the base of the Mistral and Qwen
  * families, which differ only in {@link #customise}: RMSNorm, SwiGLU MLP, RoPE (incl. Llama-3 scaling), GQA.
  */
 public class LlamaFamily implements ModelFamily {
     @Override
     public Set<String> modelTypes() {
-        return Set.of("llama", "mistral");
+        return Set.of("llama");
     }
 
     @Override

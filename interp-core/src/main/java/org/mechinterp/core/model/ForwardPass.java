@@ -29,10 +29,14 @@ final class ForwardPass implements AutoCloseable {
     /** True when no hook, cache or gradient can fire: {@link #point} then returns at once. */
     private final boolean passive;
 
-    /** Rotary tables [B,T,1,Dh] and the additive attention mask [B or 1,1,T,T] of this pass. */
+    /** Rotary tables [B,Tq,1,Dh] of the new positions, and per layer the additive mask [B or 1,1,Tq,K]. */
     NDArray cos;
     NDArray sin;
-    NDArray attentionMask;
+    NDArray[] attentionMasks;
+    /** Where this pass's tokens sit (padding, cached slots, new slots). */
+    SlotLayout layout;
+    /** The key/value cache this pass reads and extends, or null for a self-contained pass. */
+    KvCache kv;
 
     ForwardPass(NDManager manager, HookRegistry hooks, ActivationCache cache, Predicate<String> cacheFilter,
             Predicate<String> gradFilter) {

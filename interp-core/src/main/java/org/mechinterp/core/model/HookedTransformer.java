@@ -11,7 +11,9 @@ import ai.djl.training.GradientCollector;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
@@ -135,6 +137,44 @@ public final class HookedTransformer implements AutoCloseable {
     }
 
     /**
+     * An empty key/value cache for {@link #forward(NDManager, TokenBatch, KvCache)}; close it (closing the model
+     * frees it too).
+     */
+    public KvCache newKvCache() {
+        return new KvCache(this, manager.newSubManager(), config.nLayers());
+    }
+
+    /**
+     * Runs the model on new tokens, attending to the tokens already in {@code cache}, and adds the new keys and values
+     * to it. The first call takes a whole (left-padded) prompt batch; each later call takes the next tokens, the same
+     * number for every sequence (usually one), at positions continuing from each sequence's real length. Logits equal
+     * those of a full recomputation at the same positions (within float round-off).
+     *
+     * <p>Hooks run as in {@link #forward(NDManager, TokenBatch)} but see only the new positions, as in
+     * TransformerLens: activations are [B,Tq,...] with Tq new tokens, and {@code hook_attn_scores} /
+     * {@code hook_pattern} are [B,H,Tq,K] over all K cached plus new keys. Keys and values are cached after their
+     * hooks ({@code hook_rot_k}, or {@code hook_k} for learned positions, and {@code hook_v}), so patches of them
+     * persist. No autograd.
+     *
+     * @param owner manager that will own the returned logits
+     * @return logits [B,Tq,V] of the new tokens
+     * @throws IllegalArgumentException for token ids outside the vocabulary, positions beyond the learned position
+     *     embedding, a batch size other than the cache's, or padding in a continuation; the cache is then unchanged
+     */
+    public NDArray forward(NDManager owner, TokenBatch batch, KvCache cache) {
+        cache.requireOwner(this);
+        try (ForwardPass pass = new ForwardPass(manager.newSubManager(), hooks, null, null, null)) {
+            pass.kv = cache;
+            NDArray logits = run(pass, batch);
+            cache.commit(pass.layout);
+            return ForwardPass.handOut(logits, owner);
+        } catch (RuntimeException e) {
+            cache.discard();
+            throw e;
+        }
+    }
+
+    /**
      * Runs the model and hands out logits that stay connected to the autograd graph: inside a
      * {@code GradientCollector}, a loss computed from them back-propagates into every weight that requires a
      * gradient (this is how {@code org.mechinterp.core.train} trains models). Outside a collector it equals
@@ -214,17 +254,19 @@ public final class HookedTransformer implements AutoCloseable {
     /** The forward pass proper: a few lines of residual arithmetic per block. */
     private NDArray run(ForwardPass f, TokenBatch batch) {
         batch.requireInVocabulary(config.vocabSize());
+        f.layout = f.kv == null ? SlotLayout.of(batch) : f.kv.layoutFor(batch);
         int b = batch.batchSize();
         int t = batch.length();
-        prepareMasks(f, batch);
+        prepareMasks(f);
         NDArray x = gatherRows(f, weights.embed(), batch.flatIds()).reshape(b, t, config.dModel()); // [B,T,D]
         x = f.point(HookNames.EMBED, -1, x);
         if (config.positions() == ModelConfig.Positions.LEARNED) {
-            if (t > config.maxPositions()) {
-                throw new IllegalArgumentException("sequence of " + t + " tokens is longer than the "
+            int length = f.layout.keyLength();
+            if (length > config.maxPositions()) {
+                throw new IllegalArgumentException("sequence of " + length + " tokens is longer than the "
                         + config.maxPositions() + " learned positions");
             }
-            NDArray pos = gatherRows(f, weights.posEmbed(), positionIds(batch)).reshape(b, t, config.dModel());
+            NDArray pos = gatherRows(f, weights.posEmbed(), f.layout.queryPositions()).reshape(b, t, config.dModel());
             x = x.add(f.point(HookNames.POS_EMBED, -1, pos));
         }
         for (int l = 0; l < config.nLayers(); l++) {
@@ -276,16 +318,21 @@ public final class HookedTransformer implements AutoCloseable {
             q = f.point(n.rotQ, l, rotate(q, f));
             k = f.point(n.rotK, l, rotate(k, f));
         }
+        if (f.kv != null) {
+            NDArray[] cached = f.kv.append(l, k, v, f.manager);        // [B,K,Hkv,Dh]: cached slots, then the new
+            k = cached[0];
+            v = cached[1];
+        }
         NDArray qh = q.transpose(0, 2, 1, 3);                                                       // [B,H,T,Dh]
-        NDArray kh = k.transpose(0, 2, 1, 3);                                                       // [B,Hkv,T,Dh]
+        NDArray kh = k.transpose(0, 2, 1, 3);                                                       // [B,Hkv,K,Dh]
         NDArray vh = v.transpose(0, 2, 1, 3);
         if (kvHeads != heads) {
-            kh = kh.repeat(1, config.kvGroupSize());                                                // [B,H,T,Dh]
+            kh = kh.repeat(1, config.kvGroupSize());                                                // [B,H,K,Dh]
             vh = vh.repeat(1, config.kvGroupSize());
         }
-        NDArray scores = qh.matMul(kh.transpose(0, 1, 3, 2)).mul(f.scalar(attentionScale));        // [B,H,T,T]
-        scores = f.point(n.attnScores, l, scores.add(f.attentionMask));                              // masked
-        NDArray pattern = f.point(n.pattern, l, scores.softmax(-1));                                // [B,H,T,T]
+        NDArray scores = qh.matMul(kh.transpose(0, 1, 3, 2)).mul(f.scalar(attentionScale));        // [B,H,T,K]
+        scores = f.point(n.attnScores, l, scores.add(f.attentionMasks[l]));                         // masked
+        NDArray pattern = f.point(n.pattern, l, scores.softmax(-1));                                // [B,H,T,K]
         NDArray z = f.point(n.z, l, pattern.matMul(vh).transpose(0, 2, 1, 3));                      // [B,T,H,Dh]
         return linear(z.reshape(b, t, (long) heads * dh), w.wo(), w.bo());                          // [B,T,D]
     }
@@ -351,48 +398,41 @@ public final class HookedTransformer implements AutoCloseable {
         return rows;
     }
 
-    private static long[] positionIds(TokenBatch batch) {
-        int t = batch.length();
-        long[] pos = new long[batch.batchSize() * t];
-        for (int b = 0; b < batch.batchSize(); b++) {
-            for (int j = 0; j < t; j++) {
-                pos[b * t + j] = batch.position(b, j);
-            }
+    /**
+     * Builds the additive attention masks [B or 1,1,Tq,K] of this pass, one per distinct sliding window (causal,
+     * padding, window; see {@link SlotLayout#additiveMask}) and, for rotary models, the cos/sin tables of the new
+     * positions.
+     */
+    private void prepareMasks(ForwardPass f) {
+        SlotLayout layout = f.layout;
+        Shape shape = new Shape(layout.maskRows(), 1, layout.queryLength(), layout.keyLength());
+        Map<Integer, NDArray> byWindow = new HashMap<>();
+        f.attentionMasks = new NDArray[config.nLayers()];
+        for (int l = 0; l < config.nLayers(); l++) {
+            int window = config.slidingWindow(l);
+            int effective = window >= layout.keyLength() ? 0 : window;     // a window over every key is no window
+            // torch-owned copies: autograd keeps cos/sin (and may outlive the pass, see ForwardPass.torchOwned)
+            f.attentionMasks[l] = byWindow.computeIfAbsent(effective, w -> f.torchOwned(
+                    f.manager.create(layout.additiveMask(w, MASKED_SCORE), shape)));
         }
-        return pos;
+        if (config.positions() == ModelConfig.Positions.ROTARY) {
+            rotaryTables(f);
+        }
     }
 
-    /** Builds the causal (and padding) mask and, for rotary models, the cos/sin tables of this batch. */
-    private void prepareMasks(ForwardPass f, TokenBatch batch) {
-        int bs = batch.batchSize();
-        int t = batch.length();
-        boolean padded = batch.isPadded();
-        int maskBatches = padded ? bs : 1;
-        // Additive mask: 0 where query i may attend to key j, MASKED_SCORE elsewhere. A padded query attends to
-        // itself only, so its (unused) row stays finite.
-        float[] mask = new float[maskBatches * t * t];
-        java.util.Arrays.fill(mask, MASKED_SCORE);
-        for (int b = 0; b < maskBatches; b++) {
-            for (int i = 0; i < t; i++) {
-                for (int j = 0; j <= i; j++) {
-                    if (batch.isReal(b, j) || !batch.isReal(b, i) && j == i) {
-                        mask[(b * t + i) * t + j] = 0f;
-                    }
-                }
-            }
-        }
-        // torch-owned copies: autograd keeps cos/sin (and may outlive the pass, see ForwardPass.torchOwned)
-        f.attentionMask = f.torchOwned(f.manager.create(mask, new Shape(maskBatches, 1, t, t)));
-        if (config.positions() != ModelConfig.Positions.ROTARY) {
-            return;
-        }
+    /** cos/sin [B,Tq,1,Dh] at the positions of the new slots. */
+    private void rotaryTables(ForwardPass f) {
+        SlotLayout layout = f.layout;
+        int bs = layout.batchSize();
+        int t = layout.queryLength();
+        long[] positions = layout.queryPositions();
         int dh = config.headDim();
         int half = dh / 2;
         float[] cos = new float[bs * t * dh];
         float[] sin = new float[bs * t * dh];
         for (int b = 0; b < bs; b++) {
             for (int j = 0; j < t; j++) {
-                float p = batch.position(b, j);
+                float p = positions[b * t + j];
                 int base = (b * t + j) * dh;
                 for (int i = 0; i < half; i++) {
                     // fp32 angle as HF computes it (inv_freq and position_ids multiplied in float32)

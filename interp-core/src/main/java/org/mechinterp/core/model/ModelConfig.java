@@ -36,8 +36,9 @@ public final class ModelConfig {
     private final RopeScaling rope;
     private final int bosTokenId;
     private final int[] eosTokenIds;
+    private final int[] slidingWindows;
 
-    private ModelConfig(Builder b) {
+    private ModelConfig(Builder b, int[] slidingWindows) {
         this.modelType = b.modelType;
         this.vocabSize = b.vocabSize;
         this.dModel = b.dModel;
@@ -60,6 +61,7 @@ public final class ModelConfig {
         this.rope = b.rope;
         this.bosTokenId = b.bosTokenId;
         this.eosTokenIds = b.eosTokenIds.clone();
+        this.slidingWindows = slidingWindows;
     }
 
     public static Builder builder() {
@@ -91,6 +93,7 @@ public final class ModelConfig {
         b.rope = rope;
         b.bosTokenId = bosTokenId;
         b.eosTokenIds = eosTokenIds.clone();
+        b.slidingWindows = slidingWindows.clone();
         return b;
     }
 
@@ -189,6 +192,25 @@ public final class ModelConfig {
         return eosTokenIds.clone();
     }
 
+    /**
+     * The attention window of a layer, in tokens, as HF defines {@code sliding_window}: query i sees key j iff
+     * {@code i - window < j <= i} (the query itself and the {@code window - 1} tokens before it); 0 means full causal
+     * attention. Per layer, so alternating local/global layers are configuration, not code.
+     */
+    public int slidingWindow(int layer) {
+        return slidingWindows[layer];
+    }
+
+    /** True if any layer has a sliding window. */
+    public boolean hasSlidingWindow() {
+        for (int w : slidingWindows) {
+            if (w > 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Number of query heads sharing one key/value head (1 without GQA). */
     public int kvGroupSize() {
         return nHeads / nKvHeads;
@@ -221,7 +243,8 @@ public final class ModelConfig {
                 + ", head_dim=" + headDim + ", d_mlp=" + dMlp + ", vocab=" + vocabSize + ", " + norm + ", "
                 + activation + (gatedMlp ? " gated" : "") + (qkvBias ? ", qkv bias" : "")
                 + (qkNorm ? ", qk norm" : "") + (tiedEmbeddings ? ", tied" : "") + ", "
-                + (positions == Positions.ROTARY ? rope : "learned positions") + ")";
+                + (positions == Positions.ROTARY ? rope : "learned positions")
+                + (hasSlidingWindow() ? ", sliding windows " + java.util.Arrays.toString(slidingWindows) : "") + ")";
     }
 
     /** Builder; {@code set*} are required, {@code opt*} have defaults. */
@@ -248,6 +271,8 @@ public final class ModelConfig {
         private RopeScaling rope = RopeScaling.plain(10000);
         private int bosTokenId = -1;
         private int[] eosTokenIds = new int[0];
+        private int[] slidingWindows = new int[0];
+        private Integer uniformWindow;
 
         private Builder() {}
 
@@ -274,6 +299,18 @@ public final class ModelConfig {
         public Builder optRope(RopeScaling v) { positions = Positions.ROTARY; rope = v; return this; }
         public Builder optBosTokenId(int v) { bosTokenId = v; return this; }
         public Builder optEosTokenIds(int... v) { eosTokenIds = v.clone(); return this; }
+        /** The same sliding window on every layer (0 = full attention, the default); see {@link #slidingWindow}. */
+        public Builder optSlidingWindow(int window) {
+            uniformWindow = window;
+            slidingWindows = new int[0];
+            return this;
+        }
+        /** One sliding window per layer (0 = full attention); the array's length must equal the number of layers. */
+        public Builder optSlidingWindows(int... perLayer) {
+            slidingWindows = perLayer.clone();
+            uniformWindow = null;
+            return this;
+        }
 
         /**
          * Validates and builds.
@@ -304,10 +341,29 @@ public final class ModelConfig {
             if (!(normEps > 0)) {
                 throw new IllegalArgumentException("norm epsilon must be > 0, got " + normEps);
             }
-            if (norm == null || activation == null || rope == null || eosTokenIds == null) {
-                throw new IllegalArgumentException("norm, activation, rope and eos ids must not be null");
+            if (norm == null || activation == null || rope == null || eosTokenIds == null || slidingWindows == null) {
+                throw new IllegalArgumentException("norm, activation, rope, eos ids and windows must not be null");
             }
-            return new ModelConfig(this);
+            return new ModelConfig(this, resolvedSlidingWindows());
+        }
+
+        /** One window per layer (from {@link #optSlidingWindow} or {@link #optSlidingWindows}), checked. */
+        private int[] resolvedSlidingWindows() {
+            int[] windows = slidingWindows.length == 0 ? new int[nLayers] : slidingWindows.clone();
+            if (uniformWindow != null) {
+                java.util.Arrays.fill(windows, uniformWindow);
+            }
+            if (windows.length != nLayers) {
+                throw new IllegalArgumentException("sliding windows are given for " + windows.length
+                        + " layers but the model has " + nLayers);
+            }
+            for (int l = 0; l < windows.length; l++) {
+                if (windows[l] < 0) {
+                    throw new IllegalArgumentException("sliding window of layer " + l + " must be >= 0 (0 = full "
+                            + "attention), got " + windows[l]);
+                }
+            }
+            return windows;
         }
 
         private static void requirePositive(String what, int v) {

@@ -20,14 +20,15 @@ import org.mechinterp.core.testing.Fixtures;
 
 /**
  * The families without a shared fixture (Qwen2, Qwen3, Mistral sharded, Llama-3 rope scaling, BF16 with a
- * transformers-v5 config) against the independent numpy float64 reference of {@code tools/make_family_fixtures.py}:
- * logits, every resid_post, the unembedding input and layer 0's attention pattern within 1e-4, greedy ids equal.
+ * transformers-v5 config, Mistral and Qwen2 sliding windows) against the independent numpy float64 reference of
+ * {@code tools/make_family_fixtures.py}: logits, every resid_post, the unembedding input and layer 0's attention
+ * pattern (every layer's for the sliding-window models) within 1e-4, greedy ids equal.
  */
 class FamilyParityTest {
     private static final double TOLERANCE = 1e-4;
 
     @ParameterizedTest
-    @ValueSource(strings = {"qwen2", "qwen3", "mistral", "llama3", "qwen3-bf16-v5"})
+    @ValueSource(strings = {"qwen2", "qwen3", "mistral", "llama3", "qwen3-bf16-v5", "mistral-sw", "qwen2-sw"})
     void matchesFloat64Reference(String name) throws IOException {
         Path dir = Fixtures.family(name);
         try (SafetensorsFile ref = SafetensorsFile.open(dir.resolve("reference.safetensors"));
@@ -35,7 +36,11 @@ class FamilyParityTest {
             int[] ids = toInts(ref.readLongs("input_ids"));
             List<String> names = new ArrayList<>(model.residPostNames());
             names.add(HookNames.UNEMBED_IN);
-            names.add(HookNames.pattern(0));
+            for (int l = 0; l < model.config().nLayers(); l++) {
+                if (l == 0 || ref.names().contains(HookNames.pattern(l))) {   // every layer's for the -sw models
+                    names.add(HookNames.pattern(l));
+                }
+            }
             try (ActivationCache cache = model.runWithCache(TokenBatch.of(ids), names)) {
                 assertClose(name, "logits", ref.readFloats("logits"), cache.logits().toFloatArray());
                 for (String hook : names) {
