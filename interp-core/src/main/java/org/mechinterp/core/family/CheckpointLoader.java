@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.mechinterp.core.io.ShardedCheckpoint;
+import org.mechinterp.core.model.LoadOptions;
 import org.mechinterp.core.model.ModelConfig;
 import org.mechinterp.core.model.TransformerWeights;
 
@@ -12,8 +13,12 @@ import org.mechinterp.core.model.TransformerWeights;
 public final class CheckpointLoader {
     private CheckpointLoader() {}
 
-    /** A loaded config and its weights (owned by the manager passed to {@link #load}). */
-    public record Loaded(ModelConfig config, TransformerWeights weights) {}
+    /**
+     * A loaded config and its weights (owned by the manager passed to {@link #load}).
+     *
+     * @param storage the form the weights were loaded in (never AUTO)
+     */
+    public record Loaded(ModelConfig config, TransformerWeights weights, LoadOptions.Storage storage) {}
 
     /** Reads only {@code config.json} into a model config. */
     public static ModelConfig readConfig(Path dir) throws IOException {
@@ -22,19 +27,61 @@ public final class CheckpointLoader {
         return configOf(ModelFamilies.forModelType(hf.modelType()), hf);
     }
 
-    /**
-     * Loads config and weights; the weights are created in {@code manager}.
-     *
-     * @throws CheckpointException for a missing folder or config, an unsupported family, or missing/misshapen
-     *     tensors
-     */
+    /** Loads config and weights in F32 (no memory guard); the weights are created in {@code manager}. */
     public static Loaded load(Path dir, NDManager manager) throws IOException {
+        return load(dir, manager, LoadOptions.builder().optStorage(LoadOptions.Storage.F32)
+                .optMemoryCheck(false).build());
+    }
+
+    /**
+     * Loads config and weights in the form {@code options} asks for; resident weights are created in
+     * {@code manager}, and weights at rest keep the checkpoint mapped until the model is closed.
+     *
+     * @throws CheckpointException for a missing folder or config, an unsupported family, missing/misshapen tensors,
+     *     or (memory guard) a form that does not fit in the available memory
+     */
+    public static Loaded load(Path dir, NDManager manager, LoadOptions options) throws IOException {
         requireDirectory(dir);
         HfConfig hf = HfConfig.read(dir);
         ModelFamily family = ModelFamilies.forModelType(hf.modelType());
         ModelConfig config = configOf(family, hf);
-        try (ShardedCheckpoint checkpoint = ShardedCheckpoint.open(dir)) {
-            return new Loaded(config, family.loadWeights(config, new WeightLoader(checkpoint, manager)));
+        ShardedCheckpoint checkpoint = ShardedCheckpoint.open(dir);
+        try {
+            MemoryGuard.Estimate estimate = MemoryGuard.estimate(config, checkpoint, options);
+            LoadOptions.Storage storage = MemoryGuard.choose(options.storage(), estimate, options, dir);
+            if (storage == LoadOptions.Storage.F32) {
+                try (checkpoint) {
+                    return new Loaded(config, family.loadWeights(config, new WeightLoader(checkpoint, manager)),
+                            storage);
+                }
+            }
+            RestingWeights resting = new RestingWeights(family, config, checkpoint, manager);
+            try {
+                checkShapes(family, config, checkpoint, manager);
+            } catch (IOException | RuntimeException e) {
+                resting.close();
+                throw e;
+            }
+            return new Loaded(config, TransformerWeights.supplied(resting), storage);
+        } catch (IOException | RuntimeException e) {
+            checkpoint.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Runs the family's loading code once over every part with a loader that allocates but never touches memory
+     * (libtorch's empty arrays are untouched pages), so missing or misshapen tensors are reported at load time.
+     */
+    private static void checkShapes(ModelFamily family, ModelConfig config, ShardedCheckpoint checkpoint,
+            NDManager manager) throws IOException {
+        try (NDManager probe = manager.newSubManager()) {
+            WeightLoader shapesOnly = WeightLoader.shapesOnly(checkpoint, probe);
+            family.loadEmbedding(config, shapesOnly);
+            for (int l = 0; l < config.nLayers(); l++) {
+                family.loadBlock(config, shapesOnly, l);
+            }
+            family.loadHead(config, shapesOnly, null);
         }
     }
 

@@ -1,18 +1,16 @@
 package org.mechinterp.core.family;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.index.NDIndex;
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Set;
 import org.mechinterp.core.model.ActivationFunction;
 import org.mechinterp.core.model.BlockWeights;
+import org.mechinterp.core.model.EmbeddingWeights;
+import org.mechinterp.core.model.HeadWeights;
 import org.mechinterp.core.model.ModelConfig;
 import org.mechinterp.core.model.NormKind;
 import org.mechinterp.core.model.NormWeights;
-import org.mechinterp.core.model.TransformerWeights;
 
 /**
  * GPT-2 checkpoints: LayerNorm, learned positions, GELU MLP, Conv1D weights stored [in, out] (already our
@@ -59,49 +57,49 @@ public final class Gpt2Family implements ModelFamily {
     }
 
     @Override
-    public TransformerWeights loadWeights(ModelConfig cfg, WeightLoader w) throws IOException {
-        String p = w.contains("transformer.wte.weight") ? "transformer." : "";
+    public EmbeddingWeights loadEmbedding(ModelConfig cfg, WeightLoader w) throws IOException {
+        String p = prefix(w);
+        return new EmbeddingWeights(w.tensor(p + "wte.weight", cfg.vocabSize(), cfg.dModel()),
+                w.tensor(p + "wpe.weight", cfg.maxPositions(), cfg.dModel()));
+    }
+
+    @Override
+    public BlockWeights loadBlock(ModelConfig cfg, WeightLoader w, int i) throws IOException {
         int d = cfg.dModel();
         int m = cfg.dMlp();
-        NDManager manager = w.manager();
-        NDArray wte = w.tensor(p + "wte.weight", cfg.vocabSize(), d);
-        NDArray wpe = w.tensor(p + "wpe.weight", cfg.maxPositions(), d);
-        List<BlockWeights> blocks = new ArrayList<>();
-        for (int i = 0; i < cfg.nLayers(); i++) {
-            String l = p + "h." + i + ".";
-            float[] qkv = w.read(l + "attn.c_attn.weight", d, 3L * d);       // [D, 3D]: q | k | v columns
-            float[] qkvBias = w.read(l + "attn.c_attn.bias", 3L * d);
-            blocks.add(new BlockWeights(
-                    layerNorm(w, l + "ln_1", d),
-                    columns(manager, qkv, d, 3 * d, 0, d), slice(manager, qkvBias, 0, d),
-                    columns(manager, qkv, d, 3 * d, d, d), slice(manager, qkvBias, d, d),
-                    columns(manager, qkv, d, 3 * d, 2 * d, d), slice(manager, qkvBias, 2 * d, d),
-                    null, null,
-                    w.tensor(l + "attn.c_proj.weight", d, d), w.vector(l + "attn.c_proj.bias", d),
-                    layerNorm(w, l + "ln_2", d),
-                    null,
-                    w.tensor(l + "mlp.c_fc.weight", d, m), w.vector(l + "mlp.c_fc.bias", m),
-                    w.tensor(l + "mlp.c_proj.weight", m, d), w.vector(l + "mlp.c_proj.bias", d)));
-        }
-        return new TransformerWeights(wte, wpe, blocks, layerNorm(w, p + "ln_f", d), wte.transpose());
+        String l = prefix(w) + "h." + i + ".";
+        // Conv1D weights are stored [in, out] already; c_attn's columns are q | k | v (views, no copies).
+        NDArray qkv = w.tensor(l + "attn.c_attn.weight", d, 3L * d);                            // [D, 3D]
+        NDArray qkvBias = w.vector(l + "attn.c_attn.bias", 3L * d);
+        return new BlockWeights(
+                layerNorm(w, l + "ln_1", d),
+                part(qkv, ":, {}:{}", 0, d), part(qkvBias, "{}:{}", 0, d),
+                part(qkv, ":, {}:{}", d, 2 * d), part(qkvBias, "{}:{}", d, 2 * d),
+                part(qkv, ":, {}:{}", 2 * d, 3 * d), part(qkvBias, "{}:{}", 2 * d, 3 * d),
+                null, null,
+                w.tensor(l + "attn.c_proj.weight", d, d), w.vector(l + "attn.c_proj.bias", d),
+                layerNorm(w, l + "ln_2", d),
+                null,
+                w.tensor(l + "mlp.c_fc.weight", d, m), w.vector(l + "mlp.c_fc.bias", m),
+                w.tensor(l + "mlp.c_proj.weight", m, d), w.vector(l + "mlp.c_proj.bias", d));
+    }
+
+    @Override
+    public HeadWeights loadHead(ModelConfig cfg, WeightLoader w, NDArray embed) throws IOException {
+        NDArray wte = embed != null ? embed : w.tensor(prefix(w) + "wte.weight", cfg.vocabSize(), cfg.dModel());
+        return new HeadWeights(layerNorm(w, prefix(w) + "ln_f", cfg.dModel()), wte.transpose(), null);
+    }
+
+    private static String prefix(WeightLoader w) {
+        return w.contains("transformer.wte.weight") ? "transformer." : "";
     }
 
     private static NormWeights layerNorm(WeightLoader w, String prefix, int d) throws IOException {
         return new NormWeights(w.vector(prefix + ".weight", d), w.vector(prefix + ".bias", d));
     }
 
-    /** Columns [from, from+width) of a row-major [rows, cols] matrix, as [rows, width]. */
-    private static NDArray columns(NDManager m, float[] data, int rows, int cols, int from, int width) {
-        float[] out = new float[rows * width];
-        for (int r = 0; r < rows; r++) {
-            System.arraycopy(data, r * cols + from, out, r * width, width);
-        }
-        return m.create(out, new Shape(rows, width));
-    }
-
-    private static NDArray slice(NDManager m, float[] data, int from, int length) {
-        float[] out = new float[length];
-        System.arraycopy(data, from, out, 0, length);
-        return m.create(out, new Shape(length));
+    /** A view of part of {@code whole}, in the same manager. */
+    private static NDArray part(NDArray whole, String index, long from, long to) {
+        return whole.get(new NDIndex(index, from, to));
     }
 }

@@ -2,15 +2,14 @@ package org.mechinterp.core.family;
 
 import ai.djl.ndarray.NDArray;
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Set;
 import org.mechinterp.core.model.ActivationFunction;
 import org.mechinterp.core.model.BlockWeights;
+import org.mechinterp.core.model.EmbeddingWeights;
+import org.mechinterp.core.model.HeadWeights;
 import org.mechinterp.core.model.ModelConfig;
 import org.mechinterp.core.model.NormKind;
 import org.mechinterp.core.model.NormWeights;
-import org.mechinterp.core.model.TransformerWeights;
 
 /**
  * Llama checkpoints ({@code model.layers.i.self_attn.q_proj.weight}, ...), and the base of the Mistral and Qwen
@@ -56,34 +55,46 @@ public class LlamaFamily implements ModelFamily {
     protected void customise(HfConfig config, ModelConfig.Builder builder) throws CheckpointException {}
 
     @Override
-    public TransformerWeights loadWeights(ModelConfig cfg, WeightLoader w) throws IOException {
-        String p = w.contains("model.embed_tokens.weight") ? "model." : "";
+    public EmbeddingWeights loadEmbedding(ModelConfig cfg, WeightLoader w) throws IOException {
+        return new EmbeddingWeights(w.tensor(prefix(w) + "embed_tokens.weight", cfg.vocabSize(), cfg.dModel()), null);
+    }
+
+    @Override
+    public BlockWeights loadBlock(ModelConfig cfg, WeightLoader w, int i) throws IOException {
         int d = cfg.dModel();
         int qDim = cfg.nHeads() * cfg.headDim();
         int kvDim = cfg.nKvHeads() * cfg.headDim();
         int m = cfg.dMlp();
-        NDArray embed = w.tensor(p + "embed_tokens.weight", cfg.vocabSize(), d);
-        List<BlockWeights> blocks = new ArrayList<>();
-        for (int i = 0; i < cfg.nLayers(); i++) {
-            String l = p + "layers." + i + ".";
-            String a = l + "self_attn.";
-            blocks.add(new BlockWeights(
-                    new NormWeights(w.vector(l + "input_layernorm.weight", d), null),
-                    w.linearWeight(a + "q_proj.weight", qDim, d), bias(w, cfg.qkvBias(), a + "q_proj.bias", qDim),
-                    w.linearWeight(a + "k_proj.weight", kvDim, d), bias(w, cfg.qkvBias(), a + "k_proj.bias", kvDim),
-                    w.linearWeight(a + "v_proj.weight", kvDim, d), bias(w, cfg.qkvBias(), a + "v_proj.bias", kvDim),
-                    cfg.qkNorm() ? w.vector(a + "q_norm.weight", cfg.headDim()) : null,
-                    cfg.qkNorm() ? w.vector(a + "k_norm.weight", cfg.headDim()) : null,
-                    w.linearWeight(a + "o_proj.weight", d, qDim), bias(w, cfg.attnOutBias(), a + "o_proj.bias", d),
-                    new NormWeights(w.vector(l + "post_attention_layernorm.weight", d), null),
-                    w.linearWeight(l + "mlp.gate_proj.weight", m, d),
-                    w.linearWeight(l + "mlp.up_proj.weight", m, d), null,
-                    w.linearWeight(l + "mlp.down_proj.weight", d, m), null));
+        String l = prefix(w) + "layers." + i + ".";
+        String a = l + "self_attn.";
+        return new BlockWeights(
+                new NormWeights(w.vector(l + "input_layernorm.weight", d), null),
+                w.linearWeight(a + "q_proj.weight", qDim, d), bias(w, cfg.qkvBias(), a + "q_proj.bias", qDim),
+                w.linearWeight(a + "k_proj.weight", kvDim, d), bias(w, cfg.qkvBias(), a + "k_proj.bias", kvDim),
+                w.linearWeight(a + "v_proj.weight", kvDim, d), bias(w, cfg.qkvBias(), a + "v_proj.bias", kvDim),
+                cfg.qkNorm() ? w.vector(a + "q_norm.weight", cfg.headDim()) : null,
+                cfg.qkNorm() ? w.vector(a + "k_norm.weight", cfg.headDim()) : null,
+                w.linearWeight(a + "o_proj.weight", d, qDim), bias(w, cfg.attnOutBias(), a + "o_proj.bias", d),
+                new NormWeights(w.vector(l + "post_attention_layernorm.weight", d), null),
+                w.linearWeight(l + "mlp.gate_proj.weight", m, d),
+                w.linearWeight(l + "mlp.up_proj.weight", m, d), null,
+                w.linearWeight(l + "mlp.down_proj.weight", d, m), null);
+    }
+
+    @Override
+    public HeadWeights loadHead(ModelConfig cfg, WeightLoader w, NDArray embed) throws IOException {
+        int d = cfg.dModel();
+        NormWeights lnFinal = new NormWeights(w.vector(prefix(w) + "norm.weight", d), null);
+        if (!cfg.tiedEmbeddings()) {
+            return new HeadWeights(lnFinal, w.linearWeight("lm_head.weight", cfg.vocabSize(), d), null);
         }
-        NormWeights lnFinal = new NormWeights(w.vector(p + "norm.weight", d), null);
-        NDArray unembed = cfg.tiedEmbeddings() ? embed.transpose()
-                : w.linearWeight("lm_head.weight", cfg.vocabSize(), d);
-        return new TransformerWeights(embed, null, blocks, lnFinal, unembed);
+        NDArray table = embed != null ? embed : loadEmbedding(cfg, w).embed();
+        return new HeadWeights(lnFinal, table.transpose(), null);
+    }
+
+    /** "model." for checkpoints saved from a *ForCausalLM, "" for bare models. */
+    private static String prefix(WeightLoader w) {
+        return w.contains("model.embed_tokens.weight") ? "model." : "";
     }
 
     private static NDArray bias(WeightLoader w, boolean present, String name, int n) throws IOException {

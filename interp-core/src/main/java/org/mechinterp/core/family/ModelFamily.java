@@ -1,6 +1,13 @@
 package org.mechinterp.core.family;
 
+import ai.djl.ndarray.NDArray;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
+import org.mechinterp.core.model.BlockWeights;
+import org.mechinterp.core.model.EmbeddingWeights;
+import org.mechinterp.core.model.HeadWeights;
 import org.mechinterp.core.model.ModelConfig;
 import org.mechinterp.core.model.TransformerWeights;
 
@@ -22,9 +29,41 @@ public interface ModelFamily {
     ModelConfig parseConfig(HfConfig config) throws CheckpointException;
 
     /**
-     * Reads the weights into the loader's manager.
+     * Reads W_E (and W_pos) into the loader's manager.
      *
      * @throws CheckpointException naming a missing or misshapen tensor
      */
-    TransformerWeights loadWeights(ModelConfig config, WeightLoader loader) throws java.io.IOException;
+    EmbeddingWeights loadEmbedding(ModelConfig config, WeightLoader loader) throws IOException;
+
+    /**
+     * Reads block {@code layer}'s weights into the loader's manager. Called once per layer at load time, or once per
+     * layer and forward pass when the weights stay at rest in 16 bits; so it must request the same tensors in the
+     * same order for every layer.
+     *
+     * @throws CheckpointException naming a missing or misshapen tensor
+     */
+    BlockWeights loadBlock(ModelConfig config, WeightLoader loader, int layer) throws IOException;
+
+    /**
+     * Reads the final norm and W_U into the loader's manager; for tied embeddings W_U is a transposed view of W_E.
+     *
+     * @param embed W_E when the caller has it already (then a tied W_U is its view, not a second read), else null
+     * @throws CheckpointException naming a missing or misshapen tensor
+     */
+    HeadWeights loadHead(ModelConfig config, WeightLoader loader, NDArray embed) throws IOException;
+
+    /**
+     * Reads every weight into the loader's manager.
+     *
+     * @throws CheckpointException naming a missing or misshapen tensor
+     */
+    default TransformerWeights loadWeights(ModelConfig config, WeightLoader loader) throws IOException {
+        EmbeddingWeights embedding = loadEmbedding(config, loader);
+        List<BlockWeights> blocks = new ArrayList<>();
+        for (int l = 0; l < config.nLayers(); l++) {
+            blocks.add(loadBlock(config, loader, l));
+        }
+        HeadWeights head = loadHead(config, loader, embedding.embed());
+        return TransformerWeights.of(embedding, blocks, head);
+    }
 }

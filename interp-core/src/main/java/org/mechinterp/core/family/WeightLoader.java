@@ -2,23 +2,71 @@ package org.mechinterp.core.family;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import org.mechinterp.core.io.ShardedCheckpoint;
 import org.mechinterp.core.io.TensorInfo;
+import org.mechinterp.core.io.Unmapper;
+import org.mechinterp.core.io.Upcast;
 
 /**
- * Reads checkpoint tensors into NDArrays owned by one manager, checking every shape against what the config
- * implies. F16/BF16 tensors are upcast exactly to F32.
+ * Reads checkpoint tensors into float32 NDArrays, checking every shape against what the config implies.
+ *
+ * <p>No tensor passes through a Java array: its bytes are memory-mapped and converted (F16/BF16 exactly, see
+ * {@link Upcast}) straight into the memory of an array libtorch allocated, so weights are also safe for autograd to
+ * keep (see the README's autograd note). Mappings are released as soon as a tensor is converted unless they come
+ * from a {@link MappedTensors} the caller keeps (weights at rest).
+ *
+ * <p>Results are owned by {@link #manager()}; with a {@link ReusableArrays} pool they are views of the pool's
+ * storage (overwritten by the next block), still owned by {@link #manager()}.
  */
 public final class WeightLoader {
+    /** Largest destination filled through one direct buffer (Java buffers are int-indexed). */
+    private static final long MAX_FILL_BYTES = 1L << 30;
+
     private final ShardedCheckpoint checkpoint;
     private final NDManager manager;
+    private final MappedTensors mapped;
+    private final ReusableArrays pool;
+    /** False for a loader that only checks names and shapes (its arrays are allocated but never written). */
+    private final boolean convert;
 
+    /** A loader whose arrays are owned by {@code manager}; every tensor is mapped, converted and unmapped. */
     public WeightLoader(ShardedCheckpoint checkpoint, NDManager manager) {
+        this(checkpoint, manager, null, null, true);
+    }
+
+    /**
+     * A loader that checks every tensor's name, shape and dtype like a real one but never reads data: its arrays are
+     * libtorch's uninitialised ones (untouched pages cost no memory). Running a family's loading code with it
+     * validates a checkpoint that is otherwise read lazily.
+     */
+    static WeightLoader shapesOnly(ShardedCheckpoint checkpoint, NDManager manager) {
+        return new WeightLoader(checkpoint, manager, null, null, false);
+    }
+
+    /**
+     * @param mapped mappings kept open by the caller (null: map and unmap per tensor)
+     * @param pool storage to reuse (null: fresh arrays)
+     */
+    WeightLoader(ShardedCheckpoint checkpoint, NDManager manager, MappedTensors mapped, ReusableArrays pool) {
+        this(checkpoint, manager, mapped, pool, true);
+    }
+
+    private WeightLoader(ShardedCheckpoint checkpoint, NDManager manager, MappedTensors mapped, ReusableArrays pool,
+            boolean convert) {
         this.checkpoint = checkpoint;
+        this.convert = convert;
         this.manager = manager;
+        this.mapped = mapped;
+        this.pool = pool;
+        if (pool != null) {
+            pool.rewind();
+        }
     }
 
     /** The manager that owns every loaded array. */
@@ -45,12 +93,31 @@ public final class WeightLoader {
     }
 
     /**
-     * A tensor of exactly the expected shape, as stored.
+     * A tensor of exactly the expected shape, as stored, in float32.
      *
      * @throws CheckpointException if it is missing or has another shape
      */
     public NDArray tensor(String name, long... expectedShape) throws IOException {
-        return manager.create(read(name, expectedShape), new Shape(expectedShape));
+        TensorInfo info = check(name, expectedShape);
+        Shape shape = new Shape(expectedShape);
+        NDArray target = pool == null ? manager.create(shape, DataType.FLOAT32) : pool.next(shape);
+        if (!convert) {
+            return target;
+        }
+        ByteBuffer bytes = mapped == null ? checkpoint.mapRaw(name) : mapped.get(name);
+        try {
+            fill(target, bytes, info, MAX_FILL_BYTES);
+        } finally {
+            if (mapped == null) {
+                Unmapper.unmap(bytes);
+            }
+        }
+        if (pool == null) {
+            return target;
+        }
+        NDArray view = target.reshape(shape); // a new handle on the pool's storage, owned by our manager
+        view.attach(manager);
+        return view;
     }
 
     /** A vector [n]. */
@@ -58,13 +125,25 @@ public final class WeightLoader {
         return tensor(name, n);
     }
 
-    /** An {@code nn.Linear} weight stored [out, in], returned transposed as [in, out]. */
+    /**
+     * An {@code nn.Linear} weight stored [out, in], returned as [in, out]: a transposed view of the stored layout
+     * (no copy; libtorch's GEMM reads it as is).
+     */
     public NDArray linearWeight(String name, int out, int in) throws IOException {
-        return manager.create(transpose(read(name, out, in), out, in), new Shape(in, out));
+        NDArray stored = tensor(name, out, in);
+        NDArray t = stored.transpose();
+        t.attach(manager);
+        stored.close(); // the view keeps the storage alive
+        return t;
     }
 
-    /** The raw floats of a tensor whose shape is checked against {@code expectedShape}. */
-    public float[] read(String name, long... expectedShape) throws IOException {
+    /**
+     * Checks that a tensor exists with the expected shape.
+     *
+     * @return its header entry
+     * @throws CheckpointException if it is missing or has another shape
+     */
+    public TensorInfo check(String name, long... expectedShape) throws CheckpointException {
         if (!checkpoint.contains(name)) {
             throw missing(name);
         }
@@ -74,7 +153,11 @@ public final class WeightLoader {
                     + " but the config implies " + Arrays.toString(expectedShape) + " (in "
                     + checkpoint.location() + ")");
         }
-        return checkpoint.readFloats(name);
+        if (!info.dtype().isFloatingPoint()) {
+            throw new CheckpointException("tensor '" + name + "' has dtype " + info.dtype()
+                    + "; weights must be F32, F16, BF16 or F64 (in " + checkpoint.location() + ")");
+        }
+        return info;
     }
 
     /** Row-major [rows, cols] to [cols, rows]. */
@@ -87,6 +170,33 @@ public final class WeightLoader {
             }
         }
         return t;
+    }
+
+    /**
+     * Converts the stored bytes into {@code target}'s memory, in blocks of rows when it exceeds {@code maxBytes}
+     * (one direct buffer cannot address more than 2 GiB).
+     */
+    static void fill(NDArray target, ByteBuffer bytes, TensorInfo info, long maxBytes) {
+        long n = info.numel();
+        if (n == 0) {
+            return;
+        }
+        if (n * 4 <= maxBytes) {
+            Upcast.toFloat32(bytes, info.dtype(), target.toByteBuffer(true), n, true);
+            return;
+        }
+        long rows = target.getShape().get(0);
+        long rowElems = n / rows;
+        long step = Math.max(1, maxBytes / (rowElems * 4));
+        int width = info.dtype().byteSize();
+        for (long r = 0; r < rows; r += step) {
+            long end = Math.min(rows, r + step);
+            ByteBuffer src = bytes.duplicate().position(Math.toIntExact(r * rowElems * width))
+                    .limit(Math.toIntExact(end * rowElems * width)).slice().order(bytes.order());
+            try (NDArray block = target.get(new NDIndex("{}:{}", r, end))) {
+                Upcast.toFloat32(src, info.dtype(), block.toByteBuffer(true), (end - r) * rowElems, true);
+            }
+        }
     }
 
     private CheckpointException missing(String name) {

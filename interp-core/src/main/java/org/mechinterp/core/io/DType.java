@@ -48,7 +48,7 @@ public enum DType {
     }
 
     /** Returns whether this is a floating-point type that {@code readFloats} accepts. */
-    boolean isFloatingPoint() {
+    public boolean isFloatingPoint() {
         return this == F64 || this == F32 || this == F16 || this == BF16;
     }
 

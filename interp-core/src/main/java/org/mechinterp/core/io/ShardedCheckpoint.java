@@ -270,6 +270,17 @@ public final class ShardedCheckpoint implements AutoCloseable {
     }
 
     /**
+     * Maps a tensor's raw bytes; see {@link SafetensorsFile#mapRaw}.
+     *
+     * @param name the tensor name
+     * @return a read-only little-endian buffer over exactly the tensor's bytes, valid after {@link #close()}
+     * @throws IOException as for {@link SafetensorsFile#readFloats}
+     */
+    public java.nio.ByteBuffer mapRaw(String name) throws IOException {
+        return owner(name).mapRaw(name);
+    }
+
+    /**
      * Reads an integer tensor as longs; see {@link SafetensorsFile#readLongs}.
      *
      * @param name the tensor name

@@ -37,6 +37,8 @@ final class ForwardPass implements AutoCloseable {
     SlotLayout layout;
     /** The key/value cache this pass reads and extends, or null for a self-contained pass. */
     KvCache kv;
+    /** True when the caller back-propagates through the logits (training): weights must then outlive each block. */
+    boolean differentiable;
 
     ForwardPass(NDManager manager, HookRegistry hooks, ActivationCache cache, Predicate<String> cacheFilter,
             Predicate<String> gradFilter) {
@@ -83,6 +85,14 @@ final class ForwardPass implements AutoCloseable {
         for (Map.Entry<String, NDArray> e : gradLeaves.entrySet()) {
             cache.put(HookNames.grad(e.getKey()), handOut(e.getValue().getGradient(), cache.manager()));
         }
+    }
+
+    /**
+     * Whether an autograd graph may keep this pass's operands: then weights upcast for one block must not be
+     * overwritten by the next (see {@link WeightSource#block}).
+     */
+    boolean mayBackpropagate() {
+        return differentiable || gradFilter != NOTHING;
     }
 
     /** Names of the points whose gradients are being collected. */

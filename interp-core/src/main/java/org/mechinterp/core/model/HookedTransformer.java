@@ -54,7 +54,7 @@ public final class HookedTransformer implements AutoCloseable {
         this.config = Objects.requireNonNull(config);
         this.weights = Objects.requireNonNull(weights);
         this.manager = Objects.requireNonNull(manager);
-        if (weights.blocks().size() != config.nLayers()) {
+        if (weights.resident() && weights.blocks().size() != config.nLayers()) {
             throw new IllegalArgumentException("config has " + config.nLayers() + " layers but weights have "
                     + weights.blocks().size());
         }
@@ -68,21 +68,34 @@ public final class HookedTransformer implements AutoCloseable {
         this.attentionScale = (float) (1.0 / Math.sqrt(config.headDim()));
     }
 
-    /** Loads an HF checkpoint folder ({@code config.json} + safetensors) onto the CPU. */
+    /**
+     * Loads an HF checkpoint folder ({@code config.json} + safetensors) onto the CPU with the default
+     * {@link LoadOptions}: weights in F32 when they fit in memory, else at rest in their stored dtype.
+     */
     public static HookedTransformer load(Path modelDir) throws IOException {
-        return load(modelDir, Device.cpu());
+        return load(modelDir, LoadOptions.defaults());
     }
 
     /**
-     * Loads an HF checkpoint folder onto a device.
+     * Loads an HF checkpoint folder onto a device with the default storage choice.
      *
      * @throws IOException if the folder, config or weights are missing or malformed (the message names them)
      */
     public static HookedTransformer load(Path modelDir, Device device) throws IOException {
+        return load(modelDir, LoadOptions.builder().optDevice(device).build());
+    }
+
+    /**
+     * Loads an HF checkpoint folder as {@code options} say (storage form, device, memory guard).
+     *
+     * @throws IOException if the folder, config or weights are missing or malformed, or the memory guard finds
+     *     that the model does not fit (the message names the needed and available bytes)
+     */
+    public static HookedTransformer load(Path modelDir, LoadOptions options) throws IOException {
         Interp.configureDjl();
-        NDManager manager = NDManager.newBaseManager(device);
+        NDManager manager = NDManager.newBaseManager(options.device());
         try {
-            CheckpointLoader.Loaded loaded = CheckpointLoader.load(modelDir, manager);
+            CheckpointLoader.Loaded loaded = CheckpointLoader.load(modelDir, manager, options);
             return new HookedTransformer(loaded.config(), loaded.weights(), manager);
         } catch (IOException | RuntimeException e) {
             manager.close();
@@ -185,6 +198,7 @@ public final class HookedTransformer implements AutoCloseable {
      */
     public NDArray forwardDifferentiable(NDManager owner, TokenBatch batch) {
         try (ForwardPass pass = new ForwardPass(manager.newSubManager(), hooks, null, null, null)) {
+            pass.differentiable = true;
             NDArray logits = run(pass, batch);
             logits.attach(owner);
             return logits;
@@ -258,7 +272,8 @@ public final class HookedTransformer implements AutoCloseable {
         int b = batch.batchSize();
         int t = batch.length();
         prepareMasks(f);
-        NDArray x = gatherRows(f, weights.embed(), batch.flatIds()).reshape(b, t, config.dModel()); // [B,T,D]
+        EmbeddingWeights embedding = weights.embedding(f.manager);
+        NDArray x = gatherRows(f, embedding.embed(), batch.flatIds()).reshape(b, t, config.dModel()); // [B,T,D]
         x = f.point(HookNames.EMBED, -1, x);
         if (config.positions() == ModelConfig.Positions.LEARNED) {
             int length = f.layout.keyLength();
@@ -266,12 +281,12 @@ public final class HookedTransformer implements AutoCloseable {
                 throw new IllegalArgumentException("sequence of " + length + " tokens is longer than the "
                         + config.maxPositions() + " learned positions");
             }
-            NDArray pos = gatherRows(f, weights.posEmbed(), f.layout.queryPositions()).reshape(b, t, config.dModel());
+            NDArray pos = gatherRows(f, embedding.posEmbed(), f.layout.queryPositions()).reshape(b, t, config.dModel());
             x = x.add(f.point(HookNames.POS_EMBED, -1, pos));
         }
         for (int l = 0; l < config.nLayers(); l++) {
             HookNames.Layer n = layerNames[l];
-            BlockWeights w = weights.blocks().get(l);
+            BlockWeights w = weights.block(l, f.manager, !f.mayBackpropagate());
             x = f.point(n.residPre, l, x);                                                          // [B,T,D]
             NDArray attnOut = f.point(n.attnOut, l, attention(f, n, w, norm(f, x, w.ln1(), n.ln1Scale,
                     n.ln1Normalized, l)));
@@ -280,9 +295,10 @@ public final class HookedTransformer implements AutoCloseable {
                     n.ln2Normalized, l)));
             x = f.point(n.residPost, l, x.add(mlpOut));
         }
-        NDArray y = norm(f, x, weights.lnFinal(), HookNames.LN_FINAL_SCALE, HookNames.LN_FINAL_NORMALIZED, -1);
+        HeadWeights head = weights.head(f.manager);
+        NDArray y = norm(f, x, head.lnFinal(), HookNames.LN_FINAL_SCALE, HookNames.LN_FINAL_NORMALIZED, -1);
         y = f.point(HookNames.UNEMBED_IN, -1, y);                                                   // [B,T,D]
-        return f.point(HookNames.LOGITS, -1, linear(y, weights.unembed(), weights.unembedBias()));  // [B,T,V]
+        return f.point(HookNames.LOGITS, -1, linear(y, head.unembed(), head.unembedBias()));        // [B,T,V]
     }
 
     /**
@@ -464,6 +480,9 @@ public final class HookedTransformer implements AutoCloseable {
     @Override
     public void close() {
         hooks.clear();
+        if (weights.source() != null) {
+            weights.source().close();
+        }
         manager.close();
     }
 

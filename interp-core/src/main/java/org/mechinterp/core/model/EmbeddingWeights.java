@@ -1,0 +1,11 @@
+package org.mechinterp.core.model;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * What turns token ids into the residual stream.
+ *
+ * @param embed W_E [V, D]
+ * @param posEmbed W_pos [P, D] for learned positions, else null
+ */
+public record EmbeddingWeights(NDArray embed, NDArray posEmbed) {}

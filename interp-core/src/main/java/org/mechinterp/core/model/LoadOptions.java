@@ -1,0 +1,137 @@
+package org.mechinterp.core.model;
+
+import ai.djl.Device;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * How {@link HookedTransformer#load(java.nio.file.Path, LoadOptions)} holds a checkpoint's weights. Compute is always
+ * float32, so results do not depend on the choice beyond float32 rounding.
+ *
+ * <ul>
+ *   <li>{@link Storage#F32}: every weight upcast once at load into float32 arrays libtorch owns (4 bytes per
+ *       parameter). Fastest forward pass; needed for training and weight processing.
+ *   <li>{@link Storage#AT_REST}: weights stay in the checkpoint's own dtype (BF16, F16 or F32), memory-mapped from the
+ *       safetensors files, and each block is upcast to float32 just before it runs (about 2 bytes per parameter
+ *       for a BF16 checkpoint, plus one block in float32). What lets an 8B model run in 24 GiB.
+ *   <li>{@link Storage#AUTO} (default): F32 when the memory guard says it fits, else AT_REST.
+ * </ul>
+ *
+ * <p>Built with {@link #builder()}; {@link Builder#build()} validates.
+ */
+public final class LoadOptions {
+    /** Where and in which dtype the weights live between forward passes. */
+    public enum Storage {
+        AUTO, F32, AT_REST;
+
+        /**
+         * Parses a CLI value: {@code auto}, {@code f32}, or {@code stored} / {@code at-rest} / {@code bf16} /
+         * {@code f16} (all meaning: as stored in the checkpoint).
+         *
+         * @throws IllegalArgumentException naming the accepted values
+         */
+        public static Storage parse(String value) {
+            switch (value.toLowerCase(Locale.ROOT)) {
+                case "auto":
+                    return AUTO;
+                case "f32":
+                case "float32":
+                    return F32;
+                case "stored":
+                case "at-rest":
+                case "bf16":
+                case "f16":
+                    return AT_REST;
+                default:
+                    throw new IllegalArgumentException("unknown dtype '" + value + "': use auto, f32, or stored "
+                            + "(weights at rest in the checkpoint's own dtype, upcast per layer; bf16 and f16 are "
+                            + "accepted as names for it)");
+            }
+        }
+    }
+
+    private final Storage storage;
+    private final Device device;
+    private final boolean memoryCheck;
+    private final long availableBytes;
+
+    private LoadOptions(Builder b) {
+        this.storage = b.storage;
+        this.device = b.device;
+        this.memoryCheck = b.memoryCheck;
+        this.availableBytes = b.availableBytes;
+    }
+
+    /** The defaults: AUTO storage on the CPU with the memory guard on. */
+    public static LoadOptions defaults() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Storage storage() {
+        return storage;
+    }
+
+    public Device device() {
+        return device;
+    }
+
+    /** Whether {@link MemoryGuard} may refuse a load that would not fit. */
+    public boolean memoryCheck() {
+        return memoryCheck;
+    }
+
+    /** Bytes of memory the guard assumes are available; negative means "ask the operating system". */
+    public long availableBytes() {
+        return availableBytes;
+    }
+
+    @Override
+    public String toString() {
+        return "LoadOptions[storage=" + storage + ", device=" + device + ", memoryCheck=" + memoryCheck + "]";
+    }
+
+    /** Builder in DJL's {@code set}/{@code opt} style. */
+    public static final class Builder {
+        private Storage storage = Storage.AUTO;
+        private Device device = Device.cpu();
+        private boolean memoryCheck = true;
+        private long availableBytes = -1;
+
+        private Builder() {}
+
+        public Builder optStorage(Storage storage) {
+            this.storage = storage;
+            return this;
+        }
+
+        public Builder optDevice(Device device) {
+            this.device = device;
+            return this;
+        }
+
+        /** Turns the memory guard off (it then neither refuses nor picks AT_REST for AUTO on memory grounds). */
+        public Builder optMemoryCheck(boolean memoryCheck) {
+            this.memoryCheck = memoryCheck;
+            return this;
+        }
+
+        /** Overrides the available memory the guard compares against (tests, or a budget below the machine's). */
+        public Builder optAvailableBytes(long bytes) {
+            this.availableBytes = bytes;
+            return this;
+        }
+
+        /**
+         * @throws NullPointerException for a null storage or device
+         */
+        public LoadOptions build() {
+            Objects.requireNonNull(storage, "storage");
+            Objects.requireNonNull(device, "device");
+            return new LoadOptions(this);
+        }
+    }
+}
