@@ -9,6 +9,7 @@ import ai.djl.ndarray.*;
 import ai.djl.ndarray.types.*;
 import org.mechinterp.core.Interp;
 import org.mechinterp.core.model.*;
+import org.mechinterp.core.generate.*;
 import org.mechinterp.core.hooks.*;
 import org.mechinterp.core.tokenizer.*;
 import org.mechinterp.sae.store.*;

@@ -109,6 +109,16 @@ class ExamplesScriptsTest {
             assertTrue(fvu > 0 && fvu < 1, "study SAE FVU " + fvu);
             assertTrue(out.contains("results.json") && out.contains("report.html"), "study files");
         });
+        CHECKS.put("06-generate.jsh", out -> {
+            // the KV-cache greedy continuation is 01's full-recomputation one
+            assertTrue(out.contains("greedy: Once upon a time, there was"), "greedy continuation");
+            assertTrue(Pattern.compile("(?m)^sampled: Once upon a time").matcher(out).find(), "sampled text");
+            assertTrue(out.contains("same seed, same tokens: true"), "seeded sampling reproducible");
+            assertTrue(out.contains("steering changed the text: true"), "steering has an effect");
+            assertTrue(out.contains("cached == recomputed: true"), "cache keeps the steered generation");
+            assertTrue(Pattern.compile("(?m)^batch 1 \\((MAX_NEW_TOKENS|STOP_TOKEN)\\): The cat").matcher(out).find(),
+                    "batch row 1");
+        });
     }
 
     @Test

@@ -4,7 +4,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.Arrays;
 
-/** Decoding helpers on top of {@link HookedTransformer#forward}. Hooks registered on the model apply at each step. */
+/**
+ * Decoding helpers on top of {@link HookedTransformer#forward}. Hooks registered on the model apply at each step.
+ * {@link #greedy} recomputes the whole sequence per token and is the reference for
+ * {@link org.mechinterp.core.generate.Generator} (KV cache, sampling, batches, stop tokens).
+ */
 public final class Generation {
     private Generation() {}
 
