@@ -55,7 +55,7 @@ final class CacheCommand extends ModelCommand {
             throw usage("--out " + out + " is a folder; give a file name such as acts.safetensors");
         }
         Path dir = resolveModelDir();
-        try (Tokenizer tokenizer = openTokenizer(dir); HookedTransformer model = HookedTransformer.load(dir)) {
+        try (Tokenizer tokenizer = openTokenizer(dir); HookedTransformer model = loadModel(dir)) {
             List<String> names = resolveHooks(model, requested);
             int[] ids = tokens(tokenizer, model);
             // logits is written from the cache's own logits, so it is never cached twice

@@ -71,6 +71,9 @@ final class CaptureCommand implements Callable<Integer> {
     @Mixin
     VerboseOption verbose;
 
+    @Mixin
+    DTypeOption dtype;
+
     @Override
     public Integer call() throws Exception {
         List<String> names = ModelCommand.splitList(hooks);
@@ -97,7 +100,7 @@ final class CaptureCommand implements Callable<Integer> {
         boolean resumed = Files.isRegularFile(out.resolve(StoreManifest.FILE_NAME));
         StoreManifest m;
         try (Tokenizer tokenizer = hasTokenizer ? Tokenizer.load(dir) : null;
-                HookedTransformer model = HookedTransformer.load(dir)) {
+                HookedTransformer model = dtype.load(dir)) {
             ActivationCapture capture;
             try {
                 ActivationCapture.Builder b = ActivationCapture.builder().setModel(model).optTokenizer(tokenizer)

@@ -49,7 +49,7 @@ final class GenerateCommand extends ModelCommand {
     public Integer call() throws Exception {
         GenerationOptions options = options();
         Path dir = resolveModelDir();
-        try (Tokenizer tokenizer = openTokenizer(dir); HookedTransformer model = HookedTransformer.load(dir)) {
+        try (Tokenizer tokenizer = openTokenizer(dir); HookedTransformer model = loadModel(dir)) {
             int[] ids = tokens(tokenizer, model);
             GenerationResult result;
             try {

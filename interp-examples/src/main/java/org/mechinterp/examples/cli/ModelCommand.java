@@ -39,6 +39,9 @@ abstract class ModelCommand implements Callable<Integer> {
     @Mixin
     VerboseOption verbose;
 
+    @Mixin
+    DTypeOption dtype;
+
     /** Exactly one of a text prompt or token ids. */
     static final class Prompt {
         @Option(names = "--prompt", paramLabel = "TEXT", required = true,
@@ -79,6 +82,11 @@ abstract class ModelCommand implements Callable<Integer> {
             throw usage("--model must be a folder (config.json + safetensors), but " + modelDir + " is a file");
         }
         return modelDir;
+    }
+
+    /** Loads the model folder with the chosen {@code --dtype}. */
+    HookedTransformer loadModel(Path dir) throws IOException {
+        return dtype.load(dir);
     }
 
     /** The tokenizer of the model folder, or null when it has none and the prompt is given as ids. */

@@ -31,7 +31,7 @@ final class RunCommand extends ModelCommand {
             throw usage("--top-k must be at least 1, got " + topK);
         }
         Path dir = resolveModelDir();
-        try (Tokenizer tokenizer = openTokenizer(dir); HookedTransformer model = HookedTransformer.load(dir)) {
+        try (Tokenizer tokenizer = openTokenizer(dir); HookedTransformer model = loadModel(dir)) {
             int[] ids = tokens(tokenizer, model);
             float[] logits = Generation.lastLogits(model, ids);
             Candidate[] top = topK(logits, topK);

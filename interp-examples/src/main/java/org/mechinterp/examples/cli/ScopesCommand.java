@@ -86,7 +86,7 @@ final class ScopesCommand extends ModelCommand {
             checkOutput(p);
         }
         Path dir = resolveModelDir();
-        try (Tokenizer tokenizer = openTokenizer(dir); HookedTransformer model = HookedTransformer.load(dir)) {
+        try (Tokenizer tokenizer = openTokenizer(dir); HookedTransformer model = loadModel(dir)) {
             int[] ids = tokens(tokenizer, model);
             if (fisherRank > model.config().dModel()) {
                 throw usage("--fisher-rank " + fisherRank + " exceeds the hidden size " + model.config().dModel());

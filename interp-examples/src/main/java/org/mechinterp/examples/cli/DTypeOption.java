@@ -1,0 +1,31 @@
+package org.mechinterp.examples.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import org.mechinterp.core.model.HookedTransformer;
+import org.mechinterp.core.model.LoadOptions;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Option;
+
+/** The {@code --dtype} option of the commands that load a model: how its weights are held (see LoadOptions). */
+final class DTypeOption {
+    @Option(names = "--dtype", paramLabel = "auto|f32|stored", converter = StorageConverter.class,
+            defaultValue = "auto",
+            description = "How weights are held: f32 (upcast once at load, fastest), stored (at rest in the "
+                    + "checkpoint's own BF16/F16, upcast per layer; about half the memory), auto (f32 when it "
+                    + "fits in memory, else stored). Compute is F32 either way. Default: ${DEFAULT-VALUE}.")
+    LoadOptions.Storage storage = LoadOptions.Storage.AUTO;
+
+    /** Loads {@code dir} with the chosen storage (and the memory guard on). */
+    HookedTransformer load(Path dir) throws IOException {
+        return HookedTransformer.load(dir, LoadOptions.builder().optStorage(storage).build());
+    }
+
+    /** picocli's hook for {@link LoadOptions.Storage#parse}, so a bad value is a usage error (exit 2). */
+    static final class StorageConverter implements ITypeConverter<LoadOptions.Storage> {
+        @Override
+        public LoadOptions.Storage convert(String value) {
+            return LoadOptions.Storage.parse(value);
+        }
+    }
+}
