@@ -269,21 +269,8 @@ public final class HookedTransformer implements AutoCloseable {
     private NDArray run(ForwardPass f, TokenBatch batch) {
         batch.requireInVocabulary(config.vocabSize());
         f.layout = f.kv == null ? SlotLayout.of(batch) : f.kv.layoutFor(batch);
-        int b = batch.batchSize();
-        int t = batch.length();
         prepareMasks(f);
-        EmbeddingWeights embedding = weights.embedding(f.manager);
-        NDArray x = gatherRows(f, embedding.embed(), batch.flatIds()).reshape(b, t, config.dModel()); // [B,T,D]
-        x = f.point(HookNames.EMBED, -1, x);
-        if (config.positions() == ModelConfig.Positions.LEARNED) {
-            int length = f.layout.keyLength();
-            if (length > config.maxPositions()) {
-                throw new IllegalArgumentException("sequence of " + length + " tokens is longer than the "
-                        + config.maxPositions() + " learned positions");
-            }
-            NDArray pos = gatherRows(f, embedding.posEmbed(), f.layout.queryPositions()).reshape(b, t, config.dModel());
-            x = x.add(f.point(HookNames.POS_EMBED, -1, pos));
-        }
+        NDArray x = embed(f, batch);                                                                 // [B,T,D]
         for (int l = 0; l < config.nLayers(); l++) {
             HookNames.Layer n = layerNames[l];
             BlockWeights w = weights.block(l, f.manager, !f.mayBackpropagate());
@@ -295,10 +282,36 @@ public final class HookedTransformer implements AutoCloseable {
                     n.ln2Normalized, l)));
             x = f.point(n.residPost, l, x.add(mlpOut));
         }
-        HeadWeights head = weights.head(f.manager);
-        NDArray y = norm(f, x, head.lnFinal(), HookNames.LN_FINAL_SCALE, HookNames.LN_FINAL_NORMALIZED, -1);
-        y = f.point(HookNames.UNEMBED_IN, -1, y);                                                   // [B,T,D]
-        return f.point(HookNames.LOGITS, -1, linear(y, head.unembed(), head.unembedBias()));        // [B,T,V]
+        // W_U may be upcast for this pass only (weights at rest): freed as soon as the logits exist.
+        try (NDManager part = f.manager.newSubManager()) {
+            HeadWeights head = weights.head(part);
+            NDArray y = norm(f, x, head.lnFinal(), HookNames.LN_FINAL_SCALE, HookNames.LN_FINAL_NORMALIZED, -1);
+            y = f.point(HookNames.UNEMBED_IN, -1, y);                                               // [B,T,D]
+            return f.point(HookNames.LOGITS, -1, linear(y, head.unembed(), head.unembedBias()));    // [B,T,V]
+        }
+    }
+
+    /** Token (and learned position) embeddings entering the residual stream, hooked as hook_embed/hook_pos_embed. */
+    private NDArray embed(ForwardPass f, TokenBatch batch) {
+        int b = batch.batchSize();
+        int t = batch.length();
+        // W_E may be upcast for this pass only (weights at rest): freed as soon as the rows are gathered.
+        try (NDManager part = f.manager.newSubManager()) {
+            EmbeddingWeights embedding = weights.embedding(part);
+            NDArray x = gatherRows(f, embedding.embed(), batch.flatIds()).reshape(b, t, config.dModel()); // [B,T,D]
+            x = f.point(HookNames.EMBED, -1, x);
+            if (config.positions() != ModelConfig.Positions.LEARNED) {
+                return x;
+            }
+            int length = f.layout.keyLength();
+            if (length > config.maxPositions()) {
+                throw new IllegalArgumentException("sequence of " + length + " tokens is longer than the "
+                        + config.maxPositions() + " learned positions");
+            }
+            NDArray pos = gatherRows(f, embedding.posEmbed(), f.layout.queryPositions()).reshape(b, t,
+                    config.dModel());
+            return x.add(f.point(HookNames.POS_EMBED, -1, pos));
+        }
     }
 
     /**
