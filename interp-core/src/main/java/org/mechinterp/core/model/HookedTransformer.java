@@ -352,17 +352,20 @@ public final class HookedTransformer implements AutoCloseable {
             k = cached[0];
             v = cached[1];
         }
-        NDArray qh = q.transpose(0, 2, 1, 3);                                                       // [B,H,T,Dh]
-        NDArray kh = k.transpose(0, 2, 1, 3);                                                       // [B,Hkv,K,Dh]
-        NDArray vh = v.transpose(0, 2, 1, 3);
-        if (kvHeads != heads) {
-            kh = kh.repeat(1, config.kvGroupSize());                                                // [B,H,K,Dh]
-            vh = vh.repeat(1, config.kvGroupSize());
-        }
-        NDArray scores = qh.matMul(kh.transpose(0, 1, 3, 2)).mul(f.scalar(attentionScale));        // [B,H,T,K]
-        scores = f.point(n.attnScores, l, scores.add(f.attentionMasks[l]));                         // masked
+        // Grouped-query attention without copying K and V per query head: the G = H/Hkv query heads that share
+        // kv head j (HF's repeat_kv order: query head h reads kv head h / G) form one [G·T, Dh] operand, so each
+        // kv head is one GEMM. The score scale is applied to q (T·Dh values per head, not T·K).
+        long g = config.kvGroupSize();
+        long keys = k.getShape().get(1);
+        NDArray qh = q.transpose(0, 2, 1, 3).mul(f.scalar(attentionScale))
+                .reshape(b, kvHeads, g * t, dh);                                                    // [B,Hkv,G·T,Dh]
+        NDArray kh = k.transpose(0, 2, 3, 1);                                                       // [B,Hkv,Dh,K]
+        NDArray vh = v.transpose(0, 2, 1, 3);                                                       // [B,Hkv,K,Dh]
+        NDArray scores = qh.matMul(kh).reshape(b, heads, t, keys).addi(f.attentionMasks[l]);        // [B,H,T,K]
+        scores = f.point(n.attnScores, l, scores);                                                  // masked
         NDArray pattern = f.point(n.pattern, l, scores.softmax(-1));                                // [B,H,T,K]
-        NDArray z = f.point(n.z, l, pattern.matMul(vh).transpose(0, 2, 1, 3));                      // [B,T,H,Dh]
+        NDArray z = pattern.reshape(b, kvHeads, g * t, keys).matMul(vh).reshape(b, heads, t, dh);  // [B,H,T,Dh]
+        z = f.point(n.z, l, z.transpose(0, 2, 1, 3));                                               // [B,T,H,Dh]
         return linear(z.reshape(b, t, (long) heads * dh), w.wo(), w.bo());                          // [B,T,D]
     }
 
