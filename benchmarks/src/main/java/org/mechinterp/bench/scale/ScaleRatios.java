@@ -70,7 +70,7 @@ public final class ScaleRatios {
             long t0 = System.nanoTime();
             try (HookedTransformer m = ScaleWorkloads.load(dir, storage)) {
                 seconds[i] = (System.nanoTime() - t0) / 1e9;
-                if (i == loads - 1) {
+                if (i == 0) { // the first load: later ones reuse memory glibc kept from earlier models
                     long rss = ScaleWorkloads.residentBytes();
                     long form = formBytes(m);
                     System.out.printf(Locale.ROOT, "resident after load %.3f GiB (JVM before load %.3f GiB); "
