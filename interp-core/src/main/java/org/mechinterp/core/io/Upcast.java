@@ -23,6 +23,18 @@ public final class Upcast {
     /** Below this many elements a conversion runs on the calling thread only. */
     private static final long PARALLEL_THRESHOLD = 1L << 20;
     private static final int[] HALF_BITS = halfTable();
+    /**
+     * Per-thread chunk arrays, reused: a model's upcast per forward pass would otherwise allocate a few hundred KiB
+     * per tensor and part, and the garbage grows the Java heap's resident set by gigabytes before a GC.
+     */
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    private static final class Scratch {
+        final long[] words = new long[CHUNK];
+        final long[] wide = new long[2 * CHUNK];
+        final short[] halves = new short[CHUNK];
+        final int[] floats = new int[CHUNK];
+    }
 
     private Upcast() {}
 
@@ -92,8 +104,9 @@ public final class Upcast {
         int words = n / 4;
         LongBuffer in = s.asLongBuffer();
         LongBuffer out = d.asLongBuffer();
-        long[] a = new long[Math.min(CHUNK, Math.max(words, 1))];
-        long[] b = new long[2 * a.length];
+        Scratch scratch = SCRATCH.get();
+        long[] a = scratch.words;
+        long[] b = scratch.wide;
         for (int done = 0; done < words; ) {
             int len = Math.min(a.length, words - done);
             in.get(a, 0, len);
@@ -111,8 +124,9 @@ public final class Upcast {
     }
 
     private static void half(ShortBuffer in, IntBuffer out, int n) {
-        short[] a = new short[Math.min(CHUNK, n)];
-        int[] b = new int[a.length];
+        Scratch scratch = SCRATCH.get();
+        short[] a = scratch.halves;
+        int[] b = scratch.floats;
         for (int done = 0; done < n; ) {
             int len = Math.min(a.length, n - done);
             in.get(a, 0, len);
