@@ -29,9 +29,9 @@ final class ForwardPass implements AutoCloseable {
     /** True when no hook, cache or gradient can fire: {@link #point} then returns at once. */
     private final boolean passive;
 
-    /** Rotary tables [B,Tq,1,Dh] of the new positions, and per layer the additive mask [B or 1,1,Tq,K]. */
-    NDArray cos;
-    NDArray sin;
+    /** Per layer: rotary tables [B,Tq,1,R] of the new positions, and the additive mask [B or 1,1,Tq,K]. */
+    NDArray[] cos;
+    NDArray[] sin;
     NDArray[] attentionMasks;
     /** Where this pass's tokens sit (padding, cached slots, new slots). */
     SlotLayout layout;
