@@ -352,10 +352,17 @@ public final class HookedTransformer implements AutoCloseable {
         return f.point(n.residPost, l, out);
     }
 
-    /** A post norm (Gemma's post_attention / post_feedforward layernorm), or x itself when the block has none. */
+    /** A post norm (Gemma's post_attention / post_feedforward layernorm), or x itself without post norms. */
     private NDArray postNorm(ForwardPass f, NDArray x, NormWeights w, String scaleName, String normalizedName,
             int layer) {
-        return w == null ? x : norm(f, x, w, scaleName, normalizedName, layer);
+        if (!config.postNorms()) {
+            return x;
+        }
+        if (w == null) {
+            throw new IllegalStateException("the config has post norms but block " + layer + " has no post-norm "
+                    + "weights");
+        }
+        return norm(f, x, w, scaleName, normalizedName, layer);
     }
 
     /** c·tanh(x/c) (Gemma 2's soft-capping, in HF's order of operations); x itself when c = 0. */
