@@ -21,6 +21,8 @@ import java.util.Set;
  * <tr><td>blocks.L.attn.hook_k, hook_v, hook_rot_k (rotary only)</td><td>[B,T,Hkv,Dh]</td></tr>
  * <tr><td>blocks.L.attn.hook_attn_scores, hook_pattern</td><td>[B,H,T,T]</td></tr>
  * <tr><td>blocks.L.attn.hook_z</td><td>[B,T,H,Dh]</td></tr>
+ * <tr><td>blocks.L.attn.hook_result (per-head output z_h·W_O[h], computed only when asked for)</td>
+ *     <td>[B,T,H,D]</td></tr>
  * <tr><td>blocks.L.ln1_post.hook_scale, ln2_post.hook_scale (post norms only)</td><td>[B,T,1]</td></tr>
  * <tr><td>blocks.L.ln1_post.hook_normalized, ln2_post.hook_normalized (post norms only)</td><td>[B,T,D]</td></tr>
  * <tr><td>blocks.L.hook_attn_out, hook_mlp_out (what is added to the residual, after any post norm)</td>
@@ -136,6 +138,7 @@ public final class HookNames {
         public final String attnScores;
         public final String pattern;
         public final String z;
+        public final String result;
         public final String attnOut;
         public final String residMid;
         public final String ln2Scale;
@@ -169,6 +172,7 @@ public final class HookNames {
             attnScores = attnScores(l);
             pattern = pattern(l);
             z = block(l, "attn.hook_z");
+            result = block(l, "attn.hook_result");
             attnOut = attnOut(l);
             residMid = residMid(l);
             ln2Scale = block(l, "ln2.hook_scale");
@@ -195,7 +199,7 @@ public final class HookNames {
             if (features.rotary()) {
                 Collections.addAll(names, rotQ, rotK);
             }
-            Collections.addAll(names, attnScores, pattern, z);
+            Collections.addAll(names, attnScores, pattern, z, result);
             if (features.postNorms()) {
                 Collections.addAll(names, ln1PostScale, ln1PostNormalized);
             }

@@ -80,6 +80,14 @@ final class ForwardPass implements AutoCloseable {
         return x;
     }
 
+    /**
+     * Whether anything observes point {@code name} in this pass (a hook, the cache filter or the gradient filter):
+     * optional points such as {@code attn.hook_result} are computed only then.
+     */
+    boolean wants(String name) {
+        return !passive && (!hooks.at(name).isEmpty() || cacheFilter.test(name) || gradFilter.test(name));
+    }
+
     /** Copies gradients of the leaves into the cache as {@code NAME_grad}; call after backward. */
     void collectGradients() {
         for (Map.Entry<String, NDArray> e : gradLeaves.entrySet()) {

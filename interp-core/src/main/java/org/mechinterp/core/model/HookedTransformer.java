@@ -228,7 +228,7 @@ public final class HookedTransformer implements AutoCloseable {
      * @return a cache owning the activations and the logits; close it
      */
     public ActivationCache runWithCache(TokenBatch batch, Predicate<String> filter) {
-        ActivationCache cache = new ActivationCache(manager.newSubManager());
+        ActivationCache cache = new ActivationCache(manager.newSubManager(), this);
         try (ForwardPass pass = new ForwardPass(manager.newSubManager(), hooks, cache, filter, null)) {
             cache.setLogits(ForwardPass.handOut(run(pass, batch), cache.manager()));
             return cache;
@@ -260,7 +260,7 @@ public final class HookedTransformer implements AutoCloseable {
     public ActivationCache runWithGradients(TokenBatch batch, Predicate<String> cacheFilter,
             Predicate<String> gradFilter, Function<NDArray, NDArray> loss) {
         Objects.requireNonNull(gradFilter, "gradFilter");
-        ActivationCache cache = new ActivationCache(manager.newSubManager());
+        ActivationCache cache = new ActivationCache(manager.newSubManager(), this);
         try (ForwardPass pass = new ForwardPass(manager.newSubManager(), hooks, cache, cacheFilter, gradFilter);
                 GradientCollector collector = manager.getEngine().newGradientCollector()) {
             NDArray logits = run(pass, batch);
@@ -434,7 +434,31 @@ public final class HookedTransformer implements AutoCloseable {
         NDArray pattern = f.point(n.pattern, l, scores.softmax(-1));                                // [B,H,T,K]
         NDArray z = pattern.reshape(b, kvHeads, g * t, keys).matMul(vh).reshape(b, heads, t, dh);  // [B,H,T,Dh]
         z = f.point(n.z, l, z.transpose(0, 2, 1, 3));                                               // [B,T,H,Dh]
-        return linear(z.reshape(b, t, (long) heads * dh), w.wo(), w.bo());                          // [B,T,D]
+        NDArray fused = linear(z.reshape(b, t, (long) heads * dh), w.wo(), w.bo());                 // [B,T,D]
+        return f.wants(n.result) ? headResults(f, n, w, z, fused) : fused;
+    }
+
+    /**
+     * The per-head point {@code attn.hook_result}, only when something observes it: result[b,t,h] = z[b,t,h]·W_O[h]
+     * with W_O[h] = rows h·Dh..(h+1)·Dh of W_O, [B,T,H,D]. When a hook replaces it (or a gradient is taken there) the
+     * output is Σ_h result + b_O; when it is only read, the fused output (bit-identical to not asking).
+     */
+    private NDArray headResults(ForwardPass f, HookNames.Layer n, BlockWeights w, NDArray z, NDArray fused) {
+        Shape s = z.getShape();
+        long b = s.get(0);
+        long t = s.get(1);
+        long heads = s.get(2);
+        long dh = s.get(3);
+        NDArray wo = w.wo().reshape(heads, dh, config.dModel());                                  // [H,Dh,D]
+        wo.attach(f.manager);                                                                      // not the model's
+        NDArray perHead = z.transpose(2, 0, 1, 3).reshape(heads, b * t, dh).matMul(wo);           // [H,B·T,D]
+        NDArray result = perHead.reshape(heads, b, t, config.dModel()).transpose(1, 2, 0, 3);       // [B,T,H,D]
+        NDArray seen = f.point(n.result, n.index, result);
+        if (seen == result) {
+            return fused;
+        }
+        NDArray out = seen.sum(new int[] {2});
+        return w.bo() == null ? out : out.add(w.bo());
     }
 
     private NDArray mlp(ForwardPass f, HookNames.Layer n, BlockWeights w, NDArray h) {
