@@ -72,13 +72,16 @@ class NewFamilyParityTest {
                 names.addAll(List.of(HookNames.residPost(l), HookNames.attnOut(l), HookNames.mlpOut(l),
                         HookNames.pattern(l)));
             }
+            double worst;
             try (ActivationCache cache = model.runWithCache(TokenBatch.of(ids), names)) {
-                assertClose(label, "logits", ref.readFloats("logits"), cache.logits().toFloatArray());
+                worst = assertClose(label, "logits", ref.readFloats("logits"), cache.logits().toFloatArray());
                 for (String hook : names) {
                     assertEquals(1, cache.get(hook).getShape().get(0), "batch dim first");
-                    assertClose(label, hook, ref.readFloats(hook), cache.get(hook).toFloatArray());
+                    worst = Math.max(worst, assertClose(label, hook, ref.readFloats(hook),
+                            cache.get(hook).toFloatArray()));
                 }
             }
+            System.out.printf("%s: worst max |Δ| over logits and %d activations = %.2e%n", label, names.size(), worst);
             int[] greedy = toInts(ref.readLongs("greedy_ids"));
             assertArrayEquals(greedy, Generation.greedy(model, ids, greedy.length - ids.length), label + " greedy");
         }
@@ -93,10 +96,11 @@ class NewFamilyParityTest {
         }
     }
 
-    private static void assertClose(String model, String what, float[] want, float[] got) {
+    private static double assertClose(String model, String what, float[] want, float[] got) {
         assertEquals(want.length, got.length, model + " " + what + " size");
         double diff = Fixtures.maxAbsDiff(want, got);
         assertTrue(diff <= TOLERANCE, model + " " + what + ": max |Δ| = " + diff + " > " + TOLERANCE);
+        return diff;
     }
 
     static int[] toInts(long[] v) {
