@@ -95,6 +95,8 @@ def encode_tensor(arr, dtype):
         return np.ascontiguousarray(arr, dtype="<f4").tobytes()
     if dtype == "BF16":
         return np.ascontiguousarray(f32_to_bf16_bits(arr), dtype="<u2").tobytes()
+    if dtype == "F16":
+        return np.ascontiguousarray(np.asarray(arr, dtype=np.float32).astype(np.float16), dtype="<f2").tobytes()
     if dtype == "I64":
         return np.ascontiguousarray(arr, dtype="<i8").tobytes()
     raise ValueError(dtype)
@@ -140,6 +142,8 @@ def read_safetensors(path):
             out[name] = np.frombuffer(buf, dtype="<f4").astype(np.float64).reshape(shape)
         elif info["dtype"] == "BF16":
             out[name] = bf16_bits_to_f64(np.frombuffer(buf, dtype="<u2")).reshape(shape)
+        elif info["dtype"] == "F16":
+            out[name] = np.frombuffer(buf, dtype="<f2").astype(np.float64).reshape(shape)
         elif info["dtype"] == "I64":
             out[name] = np.frombuffer(buf, dtype="<i8").reshape(shape)
         else:
@@ -556,6 +560,8 @@ def stored_values(arr32, dtype):
         return arr32.astype(np.float64)
     if dtype == "BF16":
         return bf16_bits_to_f64(f32_to_bf16_bits(arr32))
+    if dtype == "F16":
+        return arr32.astype(np.float16).astype(np.float64)
     raise ValueError(dtype)
 
 
@@ -565,7 +571,7 @@ def write_checkpoint(d, spec, tensors):
         write_safetensors(os.path.join(d, "model.safetensors"), [(n, a, dtype) for n, a in tensors])
         return
     nshard = spec["shards"]
-    total = sum(a.size * (4 if dtype == "F32" else 2) for _, a in tensors)
+    total = sum(a.size * (4 if dtype == "F32" else 2) for _, a in tensors)  # multi-shard: F32/BF16 specs only
     groups = [[] for _ in range(nshard)]
     acc = 0
     for n, a in tensors:
@@ -734,6 +740,8 @@ def main():
     print("== bf16 conversion")
     check_bf16_rounding()
     results = [build(s) for s in model_specs()]
+    import family_fixtures_gemma_neox as more  # Gemma 2, Gemma 3, GPT-NeoX: same helpers, same checks
+    results += [more.build(s) for s in more.model_specs()]
     print("== files")
     total = 0
     for root, _, files in sorted(os.walk(OUT_DIR)):
@@ -753,4 +761,5 @@ def main():
 
 
 if __name__ == "__main__":
+    sys.modules["make_family_fixtures"] = sys.modules["__main__"]  # one module instance (shared check counter)
     main()

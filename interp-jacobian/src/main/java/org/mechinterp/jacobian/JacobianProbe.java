@@ -60,9 +60,16 @@ public final class JacobianProbe {
     /**
      * @param model the model (borrowed)
      * @param maxRows the most sequences per forward/backward pass (memory bound), at least 1
+     * @throws IllegalArgumentException for models with soft-capped logits (Gemma 2), whose logits are not linear in y
      */
     public JacobianProbe(HookedTransformer model, int maxRows) {
         this.model = Objects.requireNonNull(model, "model");
+        if (model.config().finalLogitSoftcap() > 0) {
+            throw new IllegalArgumentException("Jacobian Scopes take their directions through the linear unembedding "
+                    + "z = y·W_U, but " + model.config().modelType() + " soft-caps its logits (c·tanh(z/c), c = "
+                    + model.config().finalLogitSoftcap() + "), so w_target and the Fisher metric of y would be wrong; "
+                    + "attribution of soft-capped models is not supported");
+        }
         if (maxRows < 1) {
             throw new IllegalArgumentException("maxRows must be at least 1, got " + maxRows);
         }

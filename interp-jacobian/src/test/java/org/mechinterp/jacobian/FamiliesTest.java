@@ -9,8 +9,9 @@ import org.mechinterp.core.model.HookedTransformer;
 
 /**
  * Semantic and Fisher (rank 2) scopes on every supported family (Qwen2 with qkv bias and tied embeddings, Qwen3
- * q/k-norm, sharded Mistral, Llama-3 rope scaling, BF16 Qwen3, GPT-2 with learned positions, F16 Llama with a 32k
- * vocabulary) against the full Jacobian from unit-vector VJPs; 1e-5 of the largest score.
+ * q/k-norm, sharded Mistral, Llama-3 rope scaling, BF16 Qwen3, Gemma 3, Pythia, GPT-2 with learned positions, F16
+ * Llama with a 32k vocabulary) against the full Jacobian from unit-vector VJPs; 1e-5 of the largest score. Models
+ * with soft-capped logits (Gemma 2) are refused with a reason.
  */
 class FamiliesTest {
     @Test
@@ -50,6 +51,16 @@ class FamiliesTest {
                 TestModels.assertScoresClose(rank2, fisher, 1e-4, name + " fisher rank 2");
                 assertTrue(expected[0] > 0, name + ": first token influences the last");
             }
+        }
+    }
+
+    @Test
+    void softCappedLogitsAreRefused() throws Exception {
+        Path gemma2 = TestModels.project().resolve("interp-core/src/test/resources/families/gemma2");
+        try (HookedTransformer model = HookedTransformer.load(gemma2)) {
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> Attributor.builder().setModel(model).build());
+            assertTrue(e.getMessage().contains("soft-caps"), e.getMessage());
         }
     }
 }

@@ -56,11 +56,14 @@ final class TestModels {
         return HookedTransformer.load(stories());
     }
 
-    /** Every family checkpoint plus the shared tiny GPT-2 and fp16 Llama: (name, folder). */
+    /**
+     * Every family checkpoint (incl. Gemma 3 with its √D embedding scale, (1 + w) and post norms, and Pythia with
+     * partial rotary and a parallel residual) plus the shared tiny GPT-2 and fp16 Llama: (name, folder).
+     */
     static List<Path> familyDirs() {
         List<Path> dirs = new ArrayList<>();
         Path families = project().resolve("interp-core/src/test/resources/families");
-        for (String f : new String[] {"qwen2", "qwen3", "mistral", "llama3", "qwen3-bf16-v5"}) {
+        for (String f : new String[] {"qwen2", "qwen3", "mistral", "llama3", "qwen3-bf16-v5", "gemma3", "pythia"}) {
             dirs.add(families.resolve(f));
         }
         dirs.add(shared().resolve("fixtures/tiny-random-gpt2"));
@@ -78,7 +81,9 @@ final class TestModels {
             blocks.add(new BlockWeights(norm(b.ln1(), m), f64(b.wq(), m), f64(b.bq(), m), f64(b.wk(), m),
                     f64(b.bk(), m), f64(b.wv(), m), f64(b.bv(), m), f64(b.qNorm(), m), f64(b.kNorm(), m),
                     f64(b.wo(), m), f64(b.bo(), m), norm(b.ln2(), m), f64(b.wGate(), m), f64(b.wIn(), m),
-                    f64(b.bIn(), m), f64(b.wOut(), m), f64(b.bOut(), m)));
+                    f64(b.bIn(), m), f64(b.wOut(), m), f64(b.bOut(), m),
+                    b.ln1Post() == null ? null : norm(b.ln1Post(), m),
+                    b.ln2Post() == null ? null : norm(b.ln2Post(), m)));
         }
         TransformerWeights w64 = new TransformerWeights(f64(w.embed(), m), f64(w.posEmbed(), m), blocks,
                 norm(w.lnFinal(), m), f64(w.unembed(), m));

@@ -51,6 +51,29 @@ public final class HfConfig {
         }
     }
 
+    /**
+     * The nested object {@code key} (e.g. a multimodal config's {@code text_config}) as a config of its own, with
+     * messages naming {@code source#key}.
+     *
+     * @throws CheckpointException if the field is missing or not an object
+     */
+    public HfConfig section(String key) throws CheckpointException {
+        if (!has(key) || !json.get(key).isJsonObject()) {
+            throw new CheckpointException(source + ": '" + key + "' must be an object");
+        }
+        return new HfConfig(Path.of(source + "#" + key), json.getAsJsonObject(key));
+    }
+
+    /** True when {@code key} is present with an explicit JSON null (HF: "disabled", unlike an absent key). */
+    public boolean isExplicitNull(String key) {
+        return json.has(key) && json.get(key).isJsonNull();
+    }
+
+    /** A number that HF lets a config disable with null: absent → {@code fallback}, null → 0, else the value. */
+    public double optNullableDouble(String key, double fallback) throws CheckpointException {
+        return isExplicitNull(key) ? 0 : optDouble(key, fallback);
+    }
+
     public Path source() {
         return source;
     }
@@ -138,6 +161,16 @@ public final class HfConfig {
         JsonObject scaling = has("rope_scaling") ? json.getAsJsonObject("rope_scaling") : params;
         double theta = optDouble("rope_theta", params != null && params.has("rope_theta")
                 ? params.get("rope_theta").getAsDouble() : 10000.0);
+        return rope(theta, scaling);
+    }
+
+    /**
+     * Rotary settings with base {@code theta} and the rescaling described by {@code scaling} (an HF
+     * {@code rope_scaling} / {@code rope_parameters} object with {@code rope_type} or {@code type}; null for none).
+     *
+     * @throws CheckpointException for a rope type this library does not implement (named)
+     */
+    public RopeScaling rope(double theta, JsonObject scaling) throws CheckpointException {
         if (scaling == null) {
             return RopeScaling.plain(theta);
         }

@@ -62,6 +62,52 @@ final class SlidingWindows {
         return out;
     }
 
+    /**
+     * Which layers are local (sliding) in Gemma 2 / Gemma 3: an explicit {@code layer_types} list
+     * ("sliding_attention" / "full_attention"), else HF's default pattern: layer i is sliding iff
+     * {@code (i + 1) % pattern != 0} (Gemma 2: pattern 2, so even layers slide; Gemma 3: {@code sliding_window_pattern},
+     * default 6).
+     *
+     * @throws CheckpointException for a layer_types list of the wrong length or an unknown layer type
+     */
+    static boolean[] gemmaSlidingLayers(HfConfig c, int layers, int pattern) throws CheckpointException {
+        boolean[] sliding = new boolean[layers];
+        if (!c.has("layer_types")) {
+            if (pattern <= 0) {
+                throw new CheckpointException(c.source() + ": sliding_window_pattern must be > 0, got " + pattern);
+            }
+            for (int l = 0; l < layers; l++) {
+                sliding[l] = (l + 1) % pattern != 0;
+            }
+            return sliding;
+        }
+        JsonElement types = c.json().get("layer_types");
+        if (!types.isJsonArray() || types.getAsJsonArray().size() != layers) {
+            throw new CheckpointException(c.source() + ": layer_types must be a list of " + layers
+                    + " entries (one per layer), got " + types);
+        }
+        for (int l = 0; l < layers; l++) {
+            JsonElement e = types.getAsJsonArray().get(l);
+            String type = e.isJsonNull() ? "null" : e.getAsString();
+            if (!type.equals("sliding_attention") && !type.equals("full_attention")) {
+                throw new CheckpointException(c.source() + ": layer type '" + type + "' of layer " + l
+                        + " is not supported (supported: full_attention, sliding_attention)");
+            }
+            sliding[l] = type.equals("sliding_attention");
+        }
+        return sliding;
+    }
+
+    /** {@code window} on the sliding layers, 0 (full attention) elsewhere. */
+    static int[] onLayers(HfConfig c, boolean[] sliding, int window) throws CheckpointException {
+        positive(c, window);
+        int[] out = new int[sliding.length];
+        for (int l = 0; l < out.length; l++) {
+            out[l] = sliding[l] ? window : 0;
+        }
+        return out;
+    }
+
     private static int positive(HfConfig c, int window) throws CheckpointException {
         if (window < 0) {
             throw new CheckpointException(c.source() + ": sliding_window must be a positive number of tokens, got "

@@ -14,14 +14,19 @@ import java.util.Set;
  * <tr><th>name</th><th>shape</th></tr>
  * <tr><td>hook_embed</td><td>[B,T,D]</td></tr>
  * <tr><td>hook_pos_embed (learned positions only)</td><td>[B,T,D]</td></tr>
- * <tr><td>blocks.L.hook_resid_pre, hook_resid_mid, hook_resid_post</td><td>[B,T,D]</td></tr>
+ * <tr><td>blocks.L.hook_resid_pre, hook_resid_mid (not with a parallel residual), hook_resid_post</td><td>[B,T,D]</td></tr>
  * <tr><td>blocks.L.ln1.hook_scale, ln2.hook_scale, ln_final.hook_scale</td><td>[B,T,1]</td></tr>
  * <tr><td>blocks.L.ln1.hook_normalized, ln2.hook_normalized, ln_final.hook_normalized</td><td>[B,T,D]</td></tr>
  * <tr><td>blocks.L.attn.hook_q, hook_rot_q (rotary only)</td><td>[B,T,H,Dh]</td></tr>
  * <tr><td>blocks.L.attn.hook_k, hook_v, hook_rot_k (rotary only)</td><td>[B,T,Hkv,Dh]</td></tr>
  * <tr><td>blocks.L.attn.hook_attn_scores, hook_pattern</td><td>[B,H,T,T]</td></tr>
  * <tr><td>blocks.L.attn.hook_z</td><td>[B,T,H,Dh]</td></tr>
- * <tr><td>blocks.L.hook_attn_out, hook_mlp_out</td><td>[B,T,D]</td></tr>
+ * <tr><td>blocks.L.attn.hook_result (per-head output z_h·W_O[h], computed only when asked for)</td>
+ *     <td>[B,T,H,D]</td></tr>
+ * <tr><td>blocks.L.ln1_post.hook_scale, ln2_post.hook_scale (post norms only)</td><td>[B,T,1]</td></tr>
+ * <tr><td>blocks.L.ln1_post.hook_normalized, ln2_post.hook_normalized (post norms only)</td><td>[B,T,D]</td></tr>
+ * <tr><td>blocks.L.hook_attn_out, hook_mlp_out (what is added to the residual, after any post norm)</td>
+ *     <td>[B,T,D]</td></tr>
  * <tr><td>blocks.L.mlp.hook_pre, hook_post (and hook_pre_linear for gated MLPs)</td><td>[B,T,Dmlp]</td></tr>
  * <tr><td>unembed.hook_in</td><td>[B,T,D]</td></tr>
  * <tr><td>logits</td><td>[B,T,V]</td></tr>
@@ -87,13 +92,18 @@ public final class HookNames {
      * @param gatedMlp whether {@code mlp.hook_pre_linear} exists
      */
     public static Set<String> all(int nLayers, boolean learnedPositions, boolean rotary, boolean gatedMlp) {
+        return all(nLayers, new Features(learnedPositions, rotary, gatedMlp, false, false));
+    }
+
+    /** Every hook point of a model with these features, in forward order. */
+    public static Set<String> all(int nLayers, Features features) {
         Set<String> names = new LinkedHashSet<>();
         names.add(EMBED);
-        if (learnedPositions) {
+        if (features.learnedPositions()) {
             names.add(POS_EMBED);
         }
         for (int l = 0; l < nLayers; l++) {
-            names.addAll(Layer.of(l, rotary, gatedMlp).inForwardOrder());
+            names.addAll(Layer.of(l, features).inForwardOrder());
         }
         names.add(LN_FINAL_SCALE);
         names.add(LN_FINAL_NORMALIZED);
@@ -101,6 +111,18 @@ public final class HookNames {
         names.add(LOGITS);
         return Collections.unmodifiableSet(names);
     }
+
+    /**
+     * Which optional points a model has.
+     *
+     * @param learnedPositions {@code hook_pos_embed}
+     * @param rotary {@code attn.hook_rot_q} / {@code attn.hook_rot_k}
+     * @param gatedMlp {@code mlp.hook_pre_linear}
+     * @param postNorms {@code ln1_post.*} and {@code ln2_post.*}
+     * @param parallelResidual true removes {@code hook_resid_mid}
+     */
+    public record Features(boolean learnedPositions, boolean rotary, boolean gatedMlp, boolean postNorms,
+            boolean parallelResidual) {}
 
     /** The names of one block's points, built once per model so the forward pass never concatenates strings. */
     public static final class Layer {
@@ -116,6 +138,7 @@ public final class HookNames {
         public final String attnScores;
         public final String pattern;
         public final String z;
+        public final String result;
         public final String attnOut;
         public final String residMid;
         public final String ln2Scale;
@@ -125,13 +148,19 @@ public final class HookNames {
         public final String mlpPost;
         public final String mlpOut;
         public final String residPost;
-        private final boolean rotary;
-        private final boolean gatedMlp;
+        public final String ln1PostScale;
+        public final String ln1PostNormalized;
+        public final String ln2PostScale;
+        public final String ln2PostNormalized;
+        private final Features features;
 
-        private Layer(int l, boolean rotary, boolean gatedMlp) {
+        private Layer(int l, Features features) {
             this.index = l;
-            this.rotary = rotary;
-            this.gatedMlp = gatedMlp;
+            this.features = features;
+            ln1PostScale = block(l, "ln1_post.hook_scale");
+            ln1PostNormalized = block(l, "ln1_post.hook_normalized");
+            ln2PostScale = block(l, "ln2_post.hook_scale");
+            ln2PostNormalized = block(l, "ln2_post.hook_normalized");
             residPre = residPre(l);
             ln1Scale = block(l, "ln1.hook_scale");
             ln1Normalized = block(l, "ln1.hook_normalized");
@@ -143,6 +172,7 @@ public final class HookNames {
             attnScores = attnScores(l);
             pattern = pattern(l);
             z = block(l, "attn.hook_z");
+            result = block(l, "attn.hook_result");
             attnOut = attnOut(l);
             residMid = residMid(l);
             ln2Scale = block(l, "ln2.hook_scale");
@@ -155,21 +185,37 @@ public final class HookNames {
         }
 
         public static Layer of(int layer, boolean rotary, boolean gatedMlp) {
-            return new Layer(layer, rotary, gatedMlp);
+            return new Layer(layer, new Features(false, rotary, gatedMlp, false, false));
+        }
+
+        public static Layer of(int layer, Features features) {
+            return new Layer(layer, features);
         }
 
         /** This block's points in the order the forward pass reaches them. */
         public List<String> inForwardOrder() {
             List<String> names = new ArrayList<>();
             Collections.addAll(names, residPre, ln1Scale, ln1Normalized, q, k, v);
-            if (rotary) {
+            if (features.rotary()) {
                 Collections.addAll(names, rotQ, rotK);
             }
-            Collections.addAll(names, attnScores, pattern, z, attnOut, residMid, ln2Scale, ln2Normalized, mlpPre);
-            if (gatedMlp) {
+            Collections.addAll(names, attnScores, pattern, z, result);
+            if (features.postNorms()) {
+                Collections.addAll(names, ln1PostScale, ln1PostNormalized);
+            }
+            names.add(attnOut);
+            if (!features.parallelResidual()) {
+                names.add(residMid);
+            }
+            Collections.addAll(names, ln2Scale, ln2Normalized, mlpPre);
+            if (features.gatedMlp()) {
                 names.add(mlpPreLinear);
             }
-            Collections.addAll(names, mlpPost, mlpOut, residPost);
+            names.add(mlpPost);
+            if (features.postNorms()) {
+                Collections.addAll(names, ln2PostScale, ln2PostNormalized);
+            }
+            Collections.addAll(names, mlpOut, residPost);
             return names;
         }
     }

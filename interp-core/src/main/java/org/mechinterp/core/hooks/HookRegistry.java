@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -16,12 +17,23 @@ import java.util.stream.Collectors;
  */
 public final class HookRegistry {
     private final Set<String> validNames;
+    private final Function<String, String> whyAbsent;
     private final Map<String, List<HookFunction>> hooks = new HashMap<>();
     private int count;
 
     /** @param validNames every hook point name of the model, in forward order (copied, order kept) */
     public HookRegistry(Set<String> validNames) {
+        this(validNames, name -> null);
+    }
+
+    /**
+     * @param validNames every hook point name of the model, in forward order (copied, order kept)
+     * @param whyAbsent for a TransformerLens name this architecture does not have (e.g. {@code hook_resid_mid} with
+     *     a parallel residual), the reason, used in the error message; null for names that are simply unknown
+     */
+    public HookRegistry(Set<String> validNames, Function<String, String> whyAbsent) {
         this.validNames = Collections.unmodifiableSet(new LinkedHashSet<>(validNames));
+        this.whyAbsent = Objects.requireNonNull(whyAbsent);
     }
 
     /**
@@ -76,6 +88,10 @@ public final class HookRegistry {
      */
     public void requireValid(String name) {
         if (!validNames.contains(name)) {
+            String reason = whyAbsent.apply(name);
+            if (reason != null) {
+                throw new IllegalArgumentException("hook point '" + name + "' does not exist in this model: " + reason);
+            }
             throw new IllegalArgumentException(unknownNameMessage(name, validNames));
         }
     }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.mechinterp.core.hooks.HookNames;
@@ -18,11 +19,90 @@ import org.mechinterp.core.hooks.HookNames;
  */
 public final class ActivationCache implements AutoCloseable {
     private final NDManager manager;
+    private final HookedTransformer model;
     private final Map<String, NDArray> entries = new LinkedHashMap<>();
     private NDArray logits;
 
-    ActivationCache(NDManager manager) {
+    ActivationCache(NDManager manager, HookedTransformer model) {
         this.manager = manager;
+        this.model = model;
+    }
+
+    /**
+     * Every hook point the residual-stream helpers below read (embeddings, resid_pre/mid/post, attn_out, mlp_out,
+     * hook_z, the norm scales); cache these, e.g. {@code model.runWithCache(batch, ActivationCache.analysisHooks(model))}.
+     */
+    public static List<String> analysisHooks(HookedTransformer model) {
+        return ResidualStream.hooks(model);
+    }
+
+    /**
+     * TransformerLens' {@code accumulated_resid}: the residual stream before each layer up to {@code layer}
+     * ({@code 0_pre}, optionally {@code 0_mid}, ..., then {@code layer_pre}, or {@code final_post} for L or −1),
+     * stacked [C,B,T,D]. With {@code applyLn} each component is normalised as the final norm would (its own scale
+     * recomputed, no weight): the logit-lens input.
+     *
+     * @throws IllegalArgumentException for a layer outside 0..L (or −1), inclMid with a parallel residual, or a needed
+     *     activation that is not cached (see {@link #analysisHooks})
+     */
+    public ResidualStack accumulatedResid(int layer, boolean inclMid, boolean applyLn) {
+        return new ResidualStream(this, model).accumulated(layer, inclMid, applyLn);
+    }
+
+    /**
+     * TransformerLens' {@code decompose_resid}: {@code embed}, {@code pos_embed} (learned positions) and each earlier
+     * layer's {@code l_attn_out} and {@code l_mlp_out} [C,B,T,D]; they sum to resid_pre of {@code layer} (the final
+     * residual for L or −1). With {@code applyLn}, normalised by the cached (frozen) scale of the norm reading it.
+     */
+    public ResidualStack decomposeResid(int layer, boolean applyLn) {
+        return new ResidualStream(this, model).decompose(layer, applyLn);
+    }
+
+    /**
+     * TransformerLens' {@code apply_ln_to_stack}: [C,B,T,D] normalised as the norm reading the residual before
+     * {@code layer} (ln1 of that layer; the final norm for L or −1), centred for LayerNorm, divided by the cached
+     * scale (or, with {@code recompute}, by each component's own), without the norm's weight and bias.
+     */
+    public NDArray applyLnToStack(NDArray stack, int layer, boolean recompute) {
+        return new ResidualStream(this, model).applyLn(stack, layer, recompute);
+    }
+
+    /**
+     * TransformerLens' {@code stack_head_results}: the output of every head of the layers before {@code layer}
+     * (labels {@code L{l}H{h}}), z_h·W_O[h] [L·H,B,T,D], from a cached {@code attn.hook_result} or from
+     * {@code attn.hook_z} and W_O; with post norms read through the cached ln1_post scale, so heads (plus b_O) sum to
+     * {@code hook_attn_out}.
+     */
+    public ResidualStack stackHeadResults(int layer) {
+        return new ResidualStream(this, model).headResults(layer);
+    }
+
+    /**
+     * The logit lens at one token: each component (typically {@link #accumulatedResid}(−1, ..)) through the final
+     * norm (its own scale), the unembedding and any final soft-cap: [C,B,V]. The {@code final_post} row equals the
+     * model's logits.
+     */
+    public NDArray logitLens(ResidualStack components, int position) {
+        return new LogitReadout(this, model).lens(components, position);
+    }
+
+    /**
+     * Direct logit attribution of {@code token} at (batchRow, position): each component's contribution through the
+     * final norm with its cached scale frozen (components from {@link #decomposeResid} or {@link #stackHeadResults},
+     * unnormalised). For the decomposition of the final residual, {@code total()} is the model's logit (before any
+     * soft-cap).
+     */
+    public LogitAttribution logitAttribution(ResidualStack components, int batchRow, int position, int token) {
+        return new LogitReadout(this, model).attribute(components, batchRow, position, token, -1);
+    }
+
+    /** As {@link #logitAttribution}, for the logit difference {@code token} − {@code other}. */
+    public LogitAttribution logitDifferenceAttribution(ResidualStack components, int batchRow, int position,
+            int token, int other) {
+        if (other < 0) {
+            throw new IllegalArgumentException("other token must be >= 0, got " + other);
+        }
+        return new LogitReadout(this, model).attribute(components, batchRow, position, token, other);
     }
 
     /** The manager owning the cached arrays; arrays made here are freed with the cache. */

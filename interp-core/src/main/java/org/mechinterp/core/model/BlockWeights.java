@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDArray;
 /**
  * The weights of one transformer block, stored as [in, out] so the forward pass multiplies activations on the left
  * ({@code x.matMul(w)}). Optional parts are null when the config says the model has none (biases, q/k norms, the
- * gate of a non-gated MLP). Owned by the model's manager; never close them yourself.
+ * gate of a non-gated MLP, the post norms). Owned by the model's manager; never close them yourself.
  *
  * @param ln1 norm before attention
  * @param wq [D, H·Dh]
@@ -24,6 +24,10 @@ import ai.djl.ndarray.NDArray;
  * @param bIn [Dmlp] or null
  * @param wOut [Dmlp, D]
  * @param bOut [D] or null
+ * @param ln1Post norm on the attention output before it joins the residual stream (Gemma's
+ *     {@code post_attention_layernorm}), or null
+ * @param ln2Post norm on the MLP output before it joins the residual stream (Gemma's
+ *     {@code post_feedforward_layernorm}), or null
  */
 public record BlockWeights(
         NormWeights ln1,
@@ -31,4 +35,19 @@ public record BlockWeights(
         NDArray qNorm, NDArray kNorm,
         NDArray wo, NDArray bo,
         NormWeights ln2,
-        NDArray wGate, NDArray wIn, NDArray bIn, NDArray wOut, NDArray bOut) {}
+        NDArray wGate, NDArray wIn, NDArray bIn, NDArray wOut, NDArray bOut,
+        NormWeights ln1Post, NormWeights ln2Post) {
+
+    /** A block without post norms (every family but Gemma 2/3). */
+    public BlockWeights(NormWeights ln1, NDArray wq, NDArray bq, NDArray wk, NDArray bk, NDArray wv, NDArray bv,
+            NDArray qNorm, NDArray kNorm, NDArray wo, NDArray bo, NormWeights ln2, NDArray wGate, NDArray wIn,
+            NDArray bIn, NDArray wOut, NDArray bOut) {
+        this(ln1, wq, bq, wk, bk, wv, bv, qNorm, kNorm, wo, bo, ln2, wGate, wIn, bIn, wOut, bOut, null, null);
+    }
+
+    /** This block with the given post norms (null for none). */
+    public BlockWeights withPostNorms(NormWeights attnPost, NormWeights mlpPost) {
+        return new BlockWeights(ln1, wq, bq, wk, bk, wv, bv, qNorm, kNorm, wo, bo, ln2, wGate, wIn, bIn, wOut, bOut,
+                attnPost, mlpPost);
+    }
+}

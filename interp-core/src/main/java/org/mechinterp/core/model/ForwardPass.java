@@ -29,9 +29,9 @@ final class ForwardPass implements AutoCloseable {
     /** True when no hook, cache or gradient can fire: {@link #point} then returns at once. */
     private final boolean passive;
 
-    /** Rotary tables [B,Tq,1,Dh] of the new positions, and per layer the additive mask [B or 1,1,Tq,K]. */
-    NDArray cos;
-    NDArray sin;
+    /** Per layer: rotary tables [B,Tq,1,R] of the new positions, and the additive mask [B or 1,1,Tq,K]. */
+    NDArray[] cos;
+    NDArray[] sin;
     NDArray[] attentionMasks;
     /** Where this pass's tokens sit (padding, cached slots, new slots). */
     SlotLayout layout;
@@ -78,6 +78,14 @@ final class ForwardPass implements AutoCloseable {
             cache.put(name, handOut(x, cache.manager()));
         }
         return x;
+    }
+
+    /**
+     * Whether anything observes point {@code name} in this pass (a hook, the cache filter or the gradient filter):
+     * optional points such as {@code attn.hook_result} are computed only then.
+     */
+    boolean wants(String name) {
+        return !passive && (!hooks.at(name).isEmpty() || cacheFilter.test(name) || gradFilter.test(name));
     }
 
     /** Copies gradients of the leaves into the cache as {@code NAME_grad}; call after backward. */

@@ -47,7 +47,8 @@ public final class HookedTransformer implements AutoCloseable {
     private final TransformerWeights weights;
     private final HookRegistry hooks;
     private final HookNames.Layer[] layerNames;
-    private final float[] inverseFrequencies;
+    /** Per layer, inv_freq of its rotary setting (layers with the same setting share one array); null if not rotary. */
+    private final float[][] inverseFrequencies;
     private final float attentionScale;
 
     private HookedTransformer(ModelConfig config, TransformerWeights weights, NDManager manager) {
@@ -59,13 +60,29 @@ public final class HookedTransformer implements AutoCloseable {
                     + weights.blocks().size());
         }
         boolean rotary = config.positions() == ModelConfig.Positions.ROTARY;
+        HookNames.Features features = new HookNames.Features(!rotary, rotary, config.gatedMlp(), config.postNorms(),
+                config.parallelResidual());
         this.layerNames = new HookNames.Layer[config.nLayers()];
         for (int l = 0; l < layerNames.length; l++) {
-            layerNames[l] = HookNames.Layer.of(l, rotary, config.gatedMlp());
+            layerNames[l] = HookNames.Layer.of(l, features);
         }
-        this.hooks = new HookRegistry(HookNames.all(config.nLayers(), !rotary, rotary, config.gatedMlp()));
-        this.inverseFrequencies = rotary ? hfInverseFrequencies(config) : new float[0];
-        this.attentionScale = (float) (1.0 / Math.sqrt(config.headDim()));
+        this.hooks = new HookRegistry(HookNames.all(config.nLayers(), features), this::whyAbsent);
+        this.inverseFrequencies = rotary ? hfInverseFrequencies(config) : null;
+        this.attentionScale = (float) config.attentionScale();
+    }
+
+    /** Why a TransformerLens name that this architecture lacks is absent (null: the name is simply unknown). */
+    private String whyAbsent(String name) {
+        if (config.parallelResidual() && name.matches("blocks\\.\\d+\\.hook_resid_mid")) {
+            return config.modelType() + " uses a parallel residual (resid_post = resid_pre + attn_out + mlp_out, "
+                    + "with attention and MLP both reading resid_pre), so no residual stream exists between attention "
+                    + "and MLP; use hook_resid_pre and hook_attn_out instead";
+        }
+        if (!config.postNorms() && name.matches("blocks\\.\\d+\\.ln[12]_post\\..*")) {
+            return config.modelType() + " has no norms on the attention / MLP outputs (only Gemma-style post norms "
+                    + "have ln1_post / ln2_post)";
+        }
+        return null;
     }
 
     /**
@@ -211,7 +228,7 @@ public final class HookedTransformer implements AutoCloseable {
      * @return a cache owning the activations and the logits; close it
      */
     public ActivationCache runWithCache(TokenBatch batch, Predicate<String> filter) {
-        ActivationCache cache = new ActivationCache(manager.newSubManager());
+        ActivationCache cache = new ActivationCache(manager.newSubManager(), this);
         try (ForwardPass pass = new ForwardPass(manager.newSubManager(), hooks, cache, filter, null)) {
             cache.setLogits(ForwardPass.handOut(run(pass, batch), cache.manager()));
             return cache;
@@ -243,7 +260,7 @@ public final class HookedTransformer implements AutoCloseable {
     public ActivationCache runWithGradients(TokenBatch batch, Predicate<String> cacheFilter,
             Predicate<String> gradFilter, Function<NDArray, NDArray> loss) {
         Objects.requireNonNull(gradFilter, "gradFilter");
-        ActivationCache cache = new ActivationCache(manager.newSubManager());
+        ActivationCache cache = new ActivationCache(manager.newSubManager(), this);
         try (ForwardPass pass = new ForwardPass(manager.newSubManager(), hooks, cache, cacheFilter, gradFilter);
                 GradientCollector collector = manager.getEngine().newGradientCollector()) {
             NDArray logits = run(pass, batch);
@@ -272,22 +289,15 @@ public final class HookedTransformer implements AutoCloseable {
         prepareMasks(f);
         NDArray x = embed(f, batch);                                                                 // [B,T,D]
         for (int l = 0; l < config.nLayers(); l++) {
-            HookNames.Layer n = layerNames[l];
-            BlockWeights w = weights.block(l, f.manager, !f.mayBackpropagate());
-            x = f.point(n.residPre, l, x);                                                          // [B,T,D]
-            NDArray attnOut = f.point(n.attnOut, l, attention(f, n, w, norm(f, x, w.ln1(), n.ln1Scale,
-                    n.ln1Normalized, l)));
-            x = f.point(n.residMid, l, x.add(attnOut));
-            NDArray mlpOut = f.point(n.mlpOut, l, mlp(f, n, w, norm(f, x, w.ln2(), n.ln2Scale,
-                    n.ln2Normalized, l)));
-            x = f.point(n.residPost, l, x.add(mlpOut));
+            x = block(f, layerNames[l], x);
         }
         // W_U may be upcast for this pass only (weights at rest): freed as soon as the logits exist.
         try (NDManager part = f.manager.newSubManager()) {
             HeadWeights head = weights.head(part);
             NDArray y = norm(f, x, head.lnFinal(), HookNames.LN_FINAL_SCALE, HookNames.LN_FINAL_NORMALIZED, -1);
             y = f.point(HookNames.UNEMBED_IN, -1, y);                                               // [B,T,D]
-            return f.point(HookNames.LOGITS, -1, linear(y, head.unembed(), head.unembedBias()));    // [B,T,V]
+            NDArray logits = linear(y, head.unembed(), head.unembedBias());                        // [B,T,V]
+            return f.point(HookNames.LOGITS, -1, softcap(f, logits, config.finalLogitSoftcap()));
         }
     }
 
@@ -299,6 +309,9 @@ public final class HookedTransformer implements AutoCloseable {
         try (NDManager part = f.manager.newSubManager()) {
             EmbeddingWeights embedding = weights.embedding(part);
             NDArray x = gatherRows(f, embedding.embed(), batch.flatIds()).reshape(b, t, config.dModel()); // [B,T,D]
+            if (config.embeddingScale() != 1) {
+                x = x.mul(f.scalar((float) config.embeddingScale()));               // Gemma: ·√D in float32
+            }
             x = f.point(HookNames.EMBED, -1, x);
             if (config.positions() != ModelConfig.Positions.LEARNED) {
                 return x;
@@ -315,8 +328,62 @@ public final class HookedTransformer implements AutoCloseable {
     }
 
     /**
-     * (x − mean)/scale·w + b (LayerNorm) or x/scale·w (RMSNorm), with scale = sqrt(mean(centred²) + eps) [B,T,1]
-     * hooked as {@code hook_scale} and the normalised input before the weight hooked as {@code hook_normalized}.
+     * One block on resid_pre x [B,T,D]. attn_out = post1(attn(ln1(x))) and mlp_out = post2(mlp(ln2(·))), where the
+     * post norms exist only with {@link ModelConfig#postNorms()}. Sequential: resid_mid = x + attn_out, resid_post =
+     * resid_mid + mlp_out(ln2 of resid_mid). Parallel ({@link ModelConfig#parallelResidual()}): resid_post =
+     * x + attn_out + mlp_out with the MLP reading ln2(x), and no resid_mid.
+     */
+    private NDArray block(ForwardPass f, HookNames.Layer n, NDArray x) {
+        int l = n.index;
+        BlockWeights w = weights.block(l, f.manager, !f.mayBackpropagate());
+        x = f.point(n.residPre, l, x);                                                              // [B,T,D]
+        NDArray attn = attention(f, n, w, norm(f, x, w.ln1(), n.ln1Scale, n.ln1Normalized, l));
+        NDArray attnOut = f.point(n.attnOut, l, postNorm(f, attn, w.ln1Post(), n.ln1PostScale,
+                n.ln1PostNormalized, l));
+        NDArray mlpIn = x;
+        if (!config.parallelResidual()) {
+            x = f.point(n.residMid, l, x.add(attnOut));
+            mlpIn = x;
+        }
+        NDArray mlp = mlp(f, n, w, norm(f, mlpIn, w.ln2(), n.ln2Scale, n.ln2Normalized, l));
+        NDArray mlpOut = f.point(n.mlpOut, l, postNorm(f, mlp, w.ln2Post(), n.ln2PostScale,
+                n.ln2PostNormalized, l));
+        NDArray out = config.parallelResidual() ? mlpOut.add(attnOut).add(x) : x.add(mlpOut);     // HF's order
+        return f.point(n.residPost, l, out);
+    }
+
+    /** A post norm (Gemma's post_attention / post_feedforward layernorm), or x itself without post norms. */
+    private NDArray postNorm(ForwardPass f, NDArray x, NormWeights w, String scaleName, String normalizedName,
+            int layer) {
+        if (!config.postNorms()) {
+            return x;
+        }
+        if (w == null) {
+            throw new IllegalStateException("the config has post norms but block " + layer + " has no post-norm "
+                    + "weights");
+        }
+        return norm(f, x, w, scaleName, normalizedName, layer);
+    }
+
+    /** c·tanh(x/c) (Gemma 2's soft-capping, in HF's order of operations); x itself when c = 0. */
+    private static NDArray softcap(ForwardPass f, NDArray x, double cap) {
+        if (cap == 0) {
+            return x;
+        }
+        NDArray c = f.scalar((float) cap);
+        return x.div(c).tanh().mul(c);
+    }
+
+    /** The norm weight as applied, offset + w ({@link ModelConfig#normWeightOffset()}), owned by the pass. */
+    private NDArray normWeight(ForwardPass f, NDArray w) {
+        double offset = config.normWeightOffset();
+        return offset == 0 ? w : f.scalar((float) offset).add(w);     // scalar first: the result lands in the pass
+    }
+
+    /**
+     * (x − mean)/scale·w' + b (LayerNorm) or x/scale·w' (RMSNorm), with scale = sqrt(mean(centred²) + eps) [B,T,1]
+     * hooked as {@code hook_scale}, the normalised input before the weight hooked as {@code hook_normalized}, and
+     * w' = offset + w (Gemma's 1 + w, see {@link ModelConfig#normWeightOffset()}).
      */
     private NDArray norm(ForwardPass f, NDArray x, NormWeights w, String scaleName, String normalizedName,
             int layer) {
@@ -324,7 +391,7 @@ public final class HookedTransformer implements AutoCloseable {
         NDArray scale = centred.square().mean(new int[] {-1}, true).add((float) config.normEps()).sqrt();
         scale = f.point(scaleName, layer, scale);                                                   // [B,T,1]
         NDArray normalized = f.point(normalizedName, layer, centred.div(scale));                    // [B,T,D]
-        NDArray out = normalized.mul(w.weight());
+        NDArray out = normalized.mul(normWeight(f, w.weight()));
         return w.bias() == null ? out : out.add(w.bias());
     }
 
@@ -340,12 +407,12 @@ public final class HookedTransformer implements AutoCloseable {
         NDArray k = f.point(n.k, l, linear(h, w.wk(), w.bk()).reshape(b, t, kvHeads, dh));          // [B,T,Hkv,Dh]
         NDArray v = f.point(n.v, l, linear(h, w.wv(), w.bv()).reshape(b, t, kvHeads, dh));          // [B,T,Hkv,Dh]
         if (w.qNorm() != null) {
-            q = headRmsNorm(q, w.qNorm());
-            k = headRmsNorm(k, w.kNorm());
+            q = headRmsNorm(f, q, w.qNorm());
+            k = headRmsNorm(f, k, w.kNorm());
         }
         if (config.positions() == ModelConfig.Positions.ROTARY) {
-            q = f.point(n.rotQ, l, rotate(q, f));
-            k = f.point(n.rotK, l, rotate(k, f));
+            q = f.point(n.rotQ, l, rotate(q, f, l));
+            k = f.point(n.rotK, l, rotate(k, f, l));
         }
         if (f.kv != null) {
             NDArray[] cached = f.kv.append(l, k, v, f.manager);        // [B,K,Hkv,Dh]: cached slots, then the new
@@ -361,12 +428,37 @@ public final class HookedTransformer implements AutoCloseable {
                 .reshape(b, kvHeads, g * t, dh);                                                    // [B,Hkv,G·T,Dh]
         NDArray kh = k.transpose(0, 2, 3, 1);                                                       // [B,Hkv,Dh,K]
         NDArray vh = v.transpose(0, 2, 1, 3);                                                       // [B,Hkv,K,Dh]
-        NDArray scores = qh.matMul(kh).reshape(b, heads, t, keys).addi(f.attentionMasks[l]);        // [B,H,T,K]
+        NDArray scores = softcap(f, qh.matMul(kh).reshape(b, heads, t, keys), config.attnLogitSoftcap()) // [B,H,T,K]
+                .addi(f.attentionMasks[l]);                                         // soft-cap (Gemma 2), then mask
         scores = f.point(n.attnScores, l, scores);                                                  // masked
         NDArray pattern = f.point(n.pattern, l, scores.softmax(-1));                                // [B,H,T,K]
         NDArray z = pattern.reshape(b, kvHeads, g * t, keys).matMul(vh).reshape(b, heads, t, dh);  // [B,H,T,Dh]
         z = f.point(n.z, l, z.transpose(0, 2, 1, 3));                                               // [B,T,H,Dh]
-        return linear(z.reshape(b, t, (long) heads * dh), w.wo(), w.bo());                          // [B,T,D]
+        NDArray fused = linear(z.reshape(b, t, (long) heads * dh), w.wo(), w.bo());                 // [B,T,D]
+        return f.wants(n.result) ? headResults(f, n, w, z, fused) : fused;
+    }
+
+    /**
+     * The per-head point {@code attn.hook_result}, only when something observes it: result[b,t,h] = z[b,t,h]·W_O[h]
+     * with W_O[h] = rows h·Dh..(h+1)·Dh of W_O, [B,T,H,D]. When a hook replaces it (or a gradient is taken there) the
+     * output is Σ_h result + b_O; when it is only read, the fused output (bit-identical to not asking).
+     */
+    private NDArray headResults(ForwardPass f, HookNames.Layer n, BlockWeights w, NDArray z, NDArray fused) {
+        Shape s = z.getShape();
+        long b = s.get(0);
+        long t = s.get(1);
+        long heads = s.get(2);
+        long dh = s.get(3);
+        NDArray wo = w.wo().reshape(heads, dh, config.dModel());                                  // [H,Dh,D]
+        wo.attach(f.manager);                                                                      // not the model's
+        NDArray perHead = z.transpose(2, 0, 1, 3).reshape(heads, b * t, dh).matMul(wo);           // [H,B·T,D]
+        NDArray result = perHead.reshape(heads, b, t, config.dModel()).transpose(1, 2, 0, 3);       // [B,T,H,D]
+        NDArray seen = f.point(n.result, n.index, result);
+        if (seen == result) {
+            return fused;
+        }
+        NDArray out = seen.sum(new int[] {2});
+        return w.bo() == null ? out : out.add(w.bo());
     }
 
     private NDArray mlp(ForwardPass f, HookNames.Layer n, BlockWeights w, NDArray h) {
@@ -402,19 +494,32 @@ public final class HookedTransformer implements AutoCloseable {
         }
     }
 
-    /** RMSNorm over the last axis (Dh) of [B,T,H,Dh], as Qwen3's q_norm/k_norm. */
-    private NDArray headRmsNorm(NDArray x, NDArray weight) {
+    /** RMSNorm over the last axis (Dh) of [B,T,H,Dh], as Qwen3's and Gemma 3's q_norm/k_norm (offset + w). */
+    private NDArray headRmsNorm(ForwardPass f, NDArray x, NDArray weight) {
         NDArray scale = x.square().mean(new int[] {-1}, true).add((float) config.normEps()).sqrt();
-        return x.div(scale).mul(weight);
+        return x.div(scale).mul(normWeight(f, weight));
     }
 
-    /** RoPE, rotate_half convention: x·cos + rotate_half(x)·sin on [B,T,H,Dh]. */
-    private static NDArray rotate(NDArray x, ForwardPass f) {
+    /**
+     * RoPE, rotate_half convention, on the first R = {@link ModelConfig#rotaryDim()} channels of [B,T,H,Dh]:
+     * x_r·cos + rotate_half(x_r)·sin, the other Dh − R channels unchanged (GPT-NeoX partial rotary).
+     */
+    private NDArray rotate(NDArray x, ForwardPass f, int layer) {
+        int r = config.rotaryDim();
+        if (r == config.headDim()) {
+            return rotateAll(x, f.cos[layer], f.sin[layer]);
+        }
+        NDArray rotated = rotateAll(x.get(new NDIndex("..., :{}", r)), f.cos[layer], f.sin[layer]);
+        return rotated.concat(x.get(new NDIndex("..., {}:", r)), -1);
+    }
+
+    /** x·cos + rotate_half(x)·sin over the whole last axis; cos/sin [B,T,1,R]. */
+    private static NDArray rotateAll(NDArray x, NDArray cos, NDArray sin) {
         long half = x.getShape().get(3) / 2;
         NDArray x1 = x.get(new NDIndex("..., :{}", half));
         NDArray x2 = x.get(new NDIndex("..., {}:", half));
         NDArray rotated = x2.neg().concat(x1, -1);
-        return x.mul(f.cos).add(rotated.mul(f.sin));
+        return x.mul(cos).add(rotated.mul(sin));
     }
 
     private static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
@@ -452,14 +557,26 @@ public final class HookedTransformer implements AutoCloseable {
         }
     }
 
-    /** cos/sin [B,Tq,1,Dh] at the positions of the new slots. */
+    /** Per layer cos/sin [B,Tq,1,R] at the positions of the new slots (one table per distinct rotary setting). */
     private void rotaryTables(ForwardPass f) {
+        f.cos = new NDArray[config.nLayers()];
+        f.sin = new NDArray[config.nLayers()];
+        Map<float[], NDArray[]> byFrequencies = new java.util.IdentityHashMap<>();
+        for (int l = 0; l < config.nLayers(); l++) {
+            NDArray[] table = byFrequencies.computeIfAbsent(inverseFrequencies[l], inv -> rotaryTable(f, inv));
+            f.cos[l] = table[0];
+            f.sin[l] = table[1];
+        }
+    }
+
+    /** {cos, sin} [B,Tq,1,R] for one set of inverse frequencies (R = 2·inv.length). */
+    private static NDArray[] rotaryTable(ForwardPass f, float[] inverseFrequencies) {
         SlotLayout layout = f.layout;
         int bs = layout.batchSize();
         int t = layout.queryLength();
         long[] positions = layout.queryPositions();
-        int dh = config.headDim();
-        int half = dh / 2;
+        int half = inverseFrequencies.length;
+        int dh = 2 * half;
         float[] cos = new float[bs * t * dh];
         float[] sin = new float[bs * t * dh];
         for (int b = 0; b < bs; b++) {
@@ -478,18 +595,25 @@ public final class HookedTransformer implements AutoCloseable {
                 }
             }
         }
-        f.cos = f.torchOwned(f.manager.create(cos, new Shape(bs, t, 1, dh)));
-        f.sin = f.torchOwned(f.manager.create(sin, new Shape(bs, t, 1, dh)));
+        return new NDArray[] {f.torchOwned(f.manager.create(cos, new Shape(bs, t, 1, dh))),
+            f.torchOwned(f.manager.create(sin, new Shape(bs, t, 1, dh)))};
     }
 
-    /** inv_freq rounded to float32 as HF stores it. */
-    private static float[] hfInverseFrequencies(ModelConfig config) {
-        double[] inv = config.rope().inverseFrequencies(config.headDim());
-        float[] out = new float[inv.length];
-        for (int i = 0; i < inv.length; i++) {
-            out[i] = (float) inv[i];
+    /** Per layer inv_freq over the rotary dimension, rounded to float32 as HF stores it (shared per setting). */
+    private static float[][] hfInverseFrequencies(ModelConfig config) {
+        Map<RopeScaling, float[]> bySetting = new java.util.IdentityHashMap<>();
+        float[][] perLayer = new float[config.nLayers()][];
+        for (int l = 0; l < perLayer.length; l++) {
+            perLayer[l] = bySetting.computeIfAbsent(config.rope(l), rope -> {
+                double[] inv = rope.inverseFrequencies(config.rotaryDim());
+                float[] out = new float[inv.length];
+                for (int i = 0; i < inv.length; i++) {
+                    out[i] = (float) inv[i];
+                }
+                return out;
+            });
         }
-        return out;
+        return perLayer;
     }
 
     /** Frees the weights; the model is unusable afterwards. */

@@ -37,8 +37,17 @@ public final class ModelConfig {
     private final int bosTokenId;
     private final int[] eosTokenIds;
     private final int[] slidingWindows;
+    private final double normWeightOffset;
+    private final boolean postNorms;
+    private final double embeddingScale;
+    private final double attentionScale;
+    private final double attnLogitSoftcap;
+    private final double finalLogitSoftcap;
+    private final int rotaryDim;
+    private final boolean parallelResidual;
+    private final RopeScaling[] layerRopes;
 
-    private ModelConfig(Builder b, int[] slidingWindows) {
+    private ModelConfig(Builder b, int[] slidingWindows, RopeScaling[] layerRopes) {
         this.modelType = b.modelType;
         this.vocabSize = b.vocabSize;
         this.dModel = b.dModel;
@@ -62,6 +71,15 @@ public final class ModelConfig {
         this.bosTokenId = b.bosTokenId;
         this.eosTokenIds = b.eosTokenIds.clone();
         this.slidingWindows = slidingWindows;
+        this.normWeightOffset = b.normWeightOffset;
+        this.postNorms = b.postNorms;
+        this.embeddingScale = b.embeddingScale;
+        this.attentionScale = b.attentionScale > 0 ? b.attentionScale : 1.0 / Math.sqrt(headDim);
+        this.attnLogitSoftcap = b.attnLogitSoftcap;
+        this.finalLogitSoftcap = b.finalLogitSoftcap;
+        this.rotaryDim = b.rotaryDim > 0 ? b.rotaryDim : headDim;
+        this.parallelResidual = b.parallelResidual;
+        this.layerRopes = layerRopes;
     }
 
     public static Builder builder() {
@@ -94,6 +112,15 @@ public final class ModelConfig {
         b.bosTokenId = bosTokenId;
         b.eosTokenIds = eosTokenIds.clone();
         b.slidingWindows = slidingWindows.clone();
+        b.normWeightOffset = normWeightOffset;
+        b.postNorms = postNorms;
+        b.embeddingScale = embeddingScale;
+        b.attentionScale = attentionScale == 1.0 / Math.sqrt(headDim) ? 0 : attentionScale;  // 0: follow head_dim
+        b.attnLogitSoftcap = attnLogitSoftcap;
+        b.finalLogitSoftcap = finalLogitSoftcap;
+        b.rotaryDim = rotaryDim == headDim ? 0 : rotaryDim;
+        b.parallelResidual = parallelResidual;
+        b.layerRopes = layerRopes.clone();
         return b;
     }
 
@@ -211,6 +238,70 @@ public final class ModelConfig {
         return false;
     }
 
+    /**
+     * The constant c added to every RMSNorm weight: the norm computes x/scale·(c + w). 0 for Llama-style norms, 1 for
+     * Gemma's {@code x·(1 + w)} (computed in float32, as HF does); the stored weights stay the raw HF w.
+     */
+    public double normWeightOffset() {
+        return normWeightOffset;
+    }
+
+    /**
+     * Whether attention and MLP outputs pass through their own norm before joining the residual stream (Gemma 2/3
+     * {@code post_attention_layernorm} / {@code post_feedforward_layernorm}, hooked as {@code ln1_post.*} and
+     * {@code ln2_post.*}): resid_mid = resid_pre + norm(attn(norm(resid_pre))).
+     */
+    public boolean postNorms() {
+        return postNorms;
+    }
+
+    /**
+     * Factor applied to the token embedding before it enters the residual stream (Gemma: √D rounded to float32, the
+     * compute dtype); 1 for no scaling.
+     */
+    public double embeddingScale() {
+        return embeddingScale;
+    }
+
+    /** Multiplier of q·k in the attention scores: 1/√Dh by default, {@code query_pre_attn_scalar^-0.5} for Gemma. */
+    public double attentionScale() {
+        return attentionScale;
+    }
+
+    /** Soft-cap c of the attention scores, c·tanh(s/c) before masking (Gemma 2); 0 for none. */
+    public double attnLogitSoftcap() {
+        return attnLogitSoftcap;
+    }
+
+    /** Soft-cap c of the output logits, c·tanh(logits/c) (Gemma 2); 0 for none. */
+    public double finalLogitSoftcap() {
+        return finalLogitSoftcap;
+    }
+
+    /**
+     * Number of leading channels of each head that RoPE rotates (GPT-NeoX {@code rotary_pct}·Dh); the remaining
+     * Dh − rotaryDim channels pass through unrotated. Equals Dh for full rotary.
+     */
+    public int rotaryDim() {
+        return rotaryDim;
+    }
+
+    /**
+     * True for the parallel block x + attn(ln1(x)) + mlp(ln2(x)) (GPT-NeoX {@code use_parallel_residual}); there is then
+     * no residual stream between attention and MLP, and no {@code hook_resid_mid}.
+     */
+    public boolean parallelResidual() {
+        return parallelResidual;
+    }
+
+    /**
+     * The rotary settings of a layer: {@link #rope()} unless per-layer settings were given (Gemma 3: local layers use
+     * {@code rope_local_base_freq}, global layers {@code rope_theta} with {@code rope_scaling}).
+     */
+    public RopeScaling rope(int layer) {
+        return layerRopes.length == 0 ? rope : layerRopes[layer];
+    }
+
     /** Number of query heads sharing one key/value head (1 without GQA). */
     public int kvGroupSize() {
         return nHeads / nKvHeads;
@@ -231,7 +322,7 @@ public final class ModelConfig {
         }
         long mlp = (gatedMlp ? 3 : 2) * d * dMlp + (mlpBias ? dMlp + d : 0);
         long norms = (norm == NormKind.LAYER_NORM ? 2 : 1) * d;
-        long perLayer = attn + mlp + 2 * norms;
+        long perLayer = attn + mlp + (postNorms ? 4 : 2) * norms;
         long embed = (long) vocabSize * d * (tiedEmbeddings ? 1 : 2);
         long pos = positions == Positions.LEARNED ? (long) maxPositions * d : 0;
         return nLayers * perLayer + embed + pos + norms;
@@ -244,7 +335,14 @@ public final class ModelConfig {
                 + activation + (gatedMlp ? " gated" : "") + (qkvBias ? ", qkv bias" : "")
                 + (qkNorm ? ", qk norm" : "") + (tiedEmbeddings ? ", tied" : "") + ", "
                 + (positions == Positions.ROTARY ? rope : "learned positions")
-                + (hasSlidingWindow() ? ", sliding windows " + java.util.Arrays.toString(slidingWindows) : "") + ")";
+                + (hasSlidingWindow() ? ", sliding windows " + java.util.Arrays.toString(slidingWindows) : "")
+                + (rotaryDim != headDim ? ", rotary dim " + rotaryDim : "")
+                + (layerRopes.length > 0 ? ", per-layer rope" : "")
+                + (parallelResidual ? ", parallel residual" : "") + (postNorms ? ", post norms" : "")
+                + (normWeightOffset != 0 ? ", norm weight offset " + normWeightOffset : "")
+                + (embeddingScale != 1 ? ", embedding scale " + embeddingScale : "")
+                + (attnLogitSoftcap > 0 ? ", attention soft-cap " + attnLogitSoftcap : "")
+                + (finalLogitSoftcap > 0 ? ", logit soft-cap " + finalLogitSoftcap : "") + ")";
     }
 
     /** Builder; {@code set*} are required, {@code opt*} have defaults. */
@@ -273,6 +371,15 @@ public final class ModelConfig {
         private int[] eosTokenIds = new int[0];
         private int[] slidingWindows = new int[0];
         private Integer uniformWindow;
+        private double normWeightOffset;
+        private boolean postNorms;
+        private double embeddingScale = 1;
+        private double attentionScale;
+        private double attnLogitSoftcap;
+        private double finalLogitSoftcap;
+        private int rotaryDim;
+        private boolean parallelResidual;
+        private RopeScaling[] layerRopes = new RopeScaling[0];
 
         private Builder() {}
 
@@ -312,6 +419,25 @@ public final class ModelConfig {
             return this;
         }
 
+        /** RMSNorm computes x/scale·(offset + w); 1 for Gemma, 0 (default) otherwise. */
+        public Builder optNormWeightOffset(double v) { normWeightOffset = v; return this; }
+        /** Norms on the attention and MLP outputs before they join the residual stream (Gemma 2/3). */
+        public Builder optPostNorms(boolean v) { postNorms = v; return this; }
+        /** Factor on the token embedding (default 1). */
+        public Builder optEmbeddingScale(double v) { embeddingScale = v; return this; }
+        /** Multiplier of q·k; 0 (default) means 1/√Dh. */
+        public Builder optAttentionScale(double v) { attentionScale = v; return this; }
+        /** Attention-score soft-cap c·tanh(s/c); 0 (default) for none. */
+        public Builder optAttnLogitSoftcap(double v) { attnLogitSoftcap = v; return this; }
+        /** Logit soft-cap c·tanh(z/c); 0 (default) for none. */
+        public Builder optFinalLogitSoftcap(double v) { finalLogitSoftcap = v; return this; }
+        /** Rotated channels per head (partial rotary); 0 (default) means all of Dh. */
+        public Builder optRotaryDim(int v) { rotaryDim = v; return this; }
+        /** Parallel attention and MLP (GPT-NeoX); default sequential. */
+        public Builder optParallelResidual(boolean v) { parallelResidual = v; return this; }
+        /** One rotary setting per layer (length = number of layers); none (default) means {@link #optRope} everywhere. */
+        public Builder optLayerRopes(RopeScaling... perLayer) { layerRopes = perLayer.clone(); return this; }
+
         /**
          * Validates and builds.
          *
@@ -344,7 +470,30 @@ public final class ModelConfig {
             if (norm == null || activation == null || rope == null || eosTokenIds == null || slidingWindows == null) {
                 throw new IllegalArgumentException("norm, activation, rope, eos ids and windows must not be null");
             }
-            return new ModelConfig(this, resolvedSlidingWindows());
+            validateFamilyFields(hd);
+            return new ModelConfig(this, resolvedSlidingWindows(), layerRopes.clone());
+        }
+
+        private void validateFamilyFields(int hd) {
+            if (rotaryDim < 0 || rotaryDim > hd || rotaryDim % 2 != 0) {
+                throw new IllegalArgumentException("rotary dimension must be even and within 0.." + hd + ", got "
+                        + rotaryDim);
+            }
+            if (layerRopes.length != 0 && layerRopes.length != nLayers) {
+                throw new IllegalArgumentException("per-layer rope settings are given for " + layerRopes.length
+                        + " layers but the model has " + nLayers);
+            }
+            for (RopeScaling r : layerRopes) {
+                if (r == null) {
+                    throw new IllegalArgumentException("per-layer rope settings must not be null");
+                }
+            }
+            if (!(embeddingScale > 0) || attentionScale < 0 || attnLogitSoftcap < 0 || finalLogitSoftcap < 0
+                    || !Double.isFinite(normWeightOffset)) {
+                throw new IllegalArgumentException("embedding scale must be > 0; attention scale and soft-caps >= 0 (0 = "
+                        + "default/none); got " + embeddingScale + ", " + attentionScale + ", " + attnLogitSoftcap + ", "
+                        + finalLogitSoftcap);
+            }
         }
 
         /** One window per layer (from {@link #optSlidingWindow} or {@link #optSlidingWindows}), checked. */

@@ -59,6 +59,9 @@ public final class RandomWeights {
                     cfg.gatedMlp() ? matrix(d, m) : null,
                     matrix(d, m), bias(cfg.mlpBias(), m),
                     matrix(m, d), bias(cfg.mlpBias(), d)));
+            if (cfg.postNorms()) {
+                blocks.set(l, blocks.get(l).withPostNorms(norm(d, layerNorm), norm(d, layerNorm)));
+            }
         }
         NDArray unembed = cfg.tiedEmbeddings() ? embed.transpose() : matrix(d, cfg.vocabSize());
         return new TransformerWeights(embed, pos, blocks, norm(d, layerNorm), unembed);

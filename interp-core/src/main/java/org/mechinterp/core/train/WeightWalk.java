@@ -35,7 +35,8 @@ final class WeightWalk {
                     norm(f, p + "ln2", b.ln2()),
                     apply(f, p + "mlp.W_gate", b.wGate()),
                     apply(f, p + "mlp.W_in", b.wIn()), apply(f, p + "mlp.b_in", b.bIn()),
-                    apply(f, p + "mlp.W_out", b.wOut()), apply(f, p + "mlp.b_out", b.bOut())));
+                    apply(f, p + "mlp.W_out", b.wOut()), apply(f, p + "mlp.b_out", b.bOut()),
+                    norm(f, p + "ln1_post", b.ln1Post()), norm(f, p + "ln2_post", b.ln2Post())));
         }
         NormWeights lnFinal = norm(f, "ln_final", w.lnFinal());
         NDArray unembed = tied ? tiedUnembed.apply(embed) : f.apply("W_U", w.unembed());
@@ -44,7 +45,7 @@ final class WeightWalk {
     }
 
     private static NormWeights norm(BiFunction<String, NDArray, NDArray> f, String name, NormWeights n) {
-        return new NormWeights(f.apply(name + ".w", n.weight()), apply(f, name + ".b", n.bias()));
+        return n == null ? null : new NormWeights(f.apply(name + ".w", n.weight()), apply(f, name + ".b", n.bias()));
     }
 
     private static NDArray apply(BiFunction<String, NDArray, NDArray> f, String name, NDArray a) {

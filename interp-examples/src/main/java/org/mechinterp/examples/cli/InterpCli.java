@@ -28,7 +28,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
  */
 @Command(name = "interp", mixinStandardHelpOptions = true, versionProvider = InterpCli.Version.class,
         description = "Mechanistic interpretability of transformer language models on the JVM.",
-        subcommands = {RunCommand.class, GenerateCommand.class, CacheCommand.class, CaptureCommand.class, StoreCommand.class, ScopesCommand.class, FaithfulnessCommand.class, SaeCommand.class, PhysicsCommand.class, TrainPhysicsModelCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {RunCommand.class, LensCommand.class, GenerateCommand.class, CacheCommand.class, CaptureCommand.class, StoreCommand.class, ScopesCommand.class, FaithfulnessCommand.class, SaeCommand.class, PhysicsCommand.class, TrainPhysicsModelCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Without --model the bundled stories260K model (llama2.c, TinyStories) is used.",
                 "Exit codes: 0 success, 1 runtime error, 2 usage error.",
                 "Notebook use: './interp shell [FILE.jsh]' opens JShell with the library and common imports;",
