@@ -154,7 +154,7 @@ final class SaeTrainCommand implements Callable<Integer> {
                 o.addProperty("fvu", s.fvu());
                 o.addProperty("dead_fraction", s.deadFraction());
             }
-            w.println(ModelCommand.GSON.toJson(o));
+            w.println(JsonOutput.toJson(o));
         } else {
             w.printf(Locale.ROOT, "trained %s SAE (d_in=%d, d_sae=%d) on %s for %d steps%s; saved to %s%n",
                     arch.toLowerCase(Locale.ROOT), sae.dIn(), sae.dSae(), sae.metadata().hookName(), steps,

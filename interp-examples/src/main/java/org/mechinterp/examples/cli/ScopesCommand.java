@@ -108,7 +108,7 @@ final class ScopesCommand extends ModelCommand {
                 JsonObject o = new JsonObject();
                 o.addProperty("model", dir.toString());
                 result.toJson().entrySet().forEach(e -> o.add(e.getKey(), e.getValue()));
-                out().println(GSON.toJson(o));
+                out().println(JsonOutput.toJson(o));
                 out().flush();
             } else {
                 printTable(result, tokenizer);
