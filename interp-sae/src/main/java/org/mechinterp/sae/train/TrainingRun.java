@@ -442,7 +442,13 @@ public final class TrainingRun {
             System.arraycopy(since, 0, run.tracker.stepsSinceFired, 0, since.length);
             System.arraycopy(fires, 0, run.tracker.windowFires, 0, fires.length);
         }
-        data.seek(o.get("stream_position").getAsString());
+        try {
+            data.seek(o.get("stream_position").getAsString());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("the checkpoint in " + root + " was trained on another activation "
+                    + "stream than the one given (a different store, hook, seed or row filter): resume with the "
+                    + "same --store, --hook and --seed, or use a new output folder (" + e.getMessage() + ")", e);
+        }
         return run;
     }
 

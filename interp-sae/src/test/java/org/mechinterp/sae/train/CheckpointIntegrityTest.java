@@ -101,6 +101,18 @@ class CheckpointIntegrityTest {
     }
 
     @Test
+    void resumingOnAnotherStreamSaysSoAndHowToProceed() {
+        float[] fewer = java.util.Arrays.copyOf(x, 50 * ResumeTest.D); // the saved position (row 80) is past its end
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> {
+            try (InMemoryBatches data = new InMemoryBatches(fewer, 50, ResumeTest.D, 5)) {
+                TrainingRun.resume(dir, data);
+            }
+        });
+        assertTrue(e.getMessage().contains("trained on another activation stream")
+                && e.getMessage().contains("same --store, --hook and --seed"), e.getMessage());
+    }
+
+    @Test
     void interruptedWritesAreRemovedOnResumeAndByTheNextCheckpoint() throws IOException {
         Path leftover = Files.createDirectories(dir.resolve(".step-00000003.k3j2.tmp"));
         Files.writeString(leftover.resolve("state.safetensors"), "partial");
