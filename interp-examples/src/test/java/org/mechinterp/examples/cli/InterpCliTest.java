@@ -106,6 +106,18 @@ class InterpCliTest {
     }
 
     @Test
+    void noCommandNamesEveryCommandAndHelpNamesEachDefaultModel() {
+        Result r = run();
+        assertEquals(2, r.code());
+        for (String c : new String[] {"run", "generate", "cache", "capture", "store", "scopes", "faithfulness", "sae",
+                "physics", "train-physics-model", "shell"}) {
+            assertTrue(r.err().contains(c), c + " missing from: " + r.err());
+        }
+        Result help = run("--help");
+        assertTrue(help.out().contains("embedded physics model") && help.out().contains("shell"), help.out());
+    }
+
+    @Test
     void runPrintsReadableTableByDefault() {
         Result r = run("run", "--tokens", "1,403,407", "--top-k", "3");
         assertEquals(0, r.code(), r.err());
