@@ -31,6 +31,12 @@ public final class Attributor {
     private final int fisherRank;
     private final FisherMode fisherMode;
     private final int hutchinsonProbes;
+    /**
+     * Most Integrated Gradients steps accepted. Why a bound: each step costs a forward and a backward pass, and the
+     * Gauss–Legendre nodes cost O(n²) to compute before any output, so a mistyped 10⁸ would hang silently;
+     * Gauss–Legendre needs far fewer (20–100) for smooth paths.
+     */
+    public static final int MAX_IG_STEPS = 4096;
     private final int igSteps;
     private final IntegrationRule igRule;
     private final long seed;
@@ -491,8 +497,10 @@ public final class Attributor {
             if (hutchinsonProbes < 2) {
                 throw new IllegalArgumentException("Hutchinson probes must be at least 2, got " + hutchinsonProbes);
             }
-            if (igSteps < 1) {
-                throw new IllegalArgumentException("integrated-gradients steps must be at least 1, got " + igSteps);
+            if (igSteps < 1 || igSteps > MAX_IG_STEPS) {
+                throw new IllegalArgumentException("integrated-gradients steps must be in 1.." + MAX_IG_STEPS
+                        + ", got " + igSteps + " (each step is a forward and a backward pass; Gauss-Legendre "
+                        + "converges in 20-100)");
             }
             if (!(lanczosTolerance > 0)) {
                 throw new IllegalArgumentException("Lanczos tolerance must be positive, got " + lanczosTolerance);

@@ -51,13 +51,12 @@ public final class CheckpointLoader {
             LoadOptions.Storage storage = MemoryGuard.choose(options.storage(), estimate, options, dir);
             if (storage == LoadOptions.Storage.F32) {
                 try (checkpoint) {
-                    return new Loaded(config, family.loadWeights(config, new WeightLoader(checkpoint, manager)),
-                            storage);
+                    return new Loaded(config, loadResident(family, config, checkpoint, manager, options), storage);
                 }
             }
             RestingWeights resting = new RestingWeights(family, config, checkpoint, manager);
             try {
-                checkShapes(family, config, checkpoint, manager);
+                checkShapes(family, config, checkpoint, manager, options);
             } catch (IOException | RuntimeException e) {
                 resting.close();
                 throw e;
@@ -70,18 +69,32 @@ public final class CheckpointLoader {
     }
 
     /**
+     * Upcasts every weight into {@code manager}, then checks that no checkpoint tensor went unused; the weights are
+     * closed with {@code manager} if that check fails.
+     */
+    private static TransformerWeights loadResident(ModelFamily family, ModelConfig config,
+            ShardedCheckpoint checkpoint, NDManager manager, LoadOptions options) throws IOException {
+        WeightLoader loader = WeightLoader.validating(checkpoint, manager, options.checkFinite());
+        TransformerWeights weights = family.loadWeights(config, loader);
+        UnusedTensors.check(checkpoint, loader.requested(), config.nLayers(), options.warnings());
+        return weights;
+    }
+
+    /**
      * Runs the family's loading code once over every part with a loader that allocates but never touches memory
-     * (libtorch's empty arrays are untouched pages), so missing or misshapen tensors are reported at load time.
+     * (libtorch's empty arrays are untouched pages), so missing, misshapen, non-finite (unless opted out) and
+     * unused tensors are reported at load time rather than at the first forward pass.
      */
     private static void checkShapes(ModelFamily family, ModelConfig config, ShardedCheckpoint checkpoint,
-            NDManager manager) throws IOException {
+            NDManager manager, LoadOptions options) throws IOException {
         try (NDManager probe = manager.newSubManager()) {
-            WeightLoader shapesOnly = WeightLoader.shapesOnly(checkpoint, probe);
+            WeightLoader shapesOnly = WeightLoader.shapesOnly(checkpoint, probe, options.checkFinite());
             family.loadEmbedding(config, shapesOnly);
             for (int l = 0; l < config.nLayers(); l++) {
                 family.loadBlock(config, shapesOnly, l);
             }
             family.loadHead(config, shapesOnly, null);
+            UnusedTensors.check(checkpoint, shapesOnly.requested(), config.nLayers(), options.warnings());
         }
     }
 

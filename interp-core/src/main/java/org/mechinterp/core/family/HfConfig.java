@@ -95,7 +95,7 @@ public final class HfConfig {
         if (!has(key)) {
             throw missing(key);
         }
-        return json.get(key).getAsString();
+        return asString(key, json.get(key));
     }
 
     /** A required integer field. */
@@ -115,23 +115,49 @@ public final class HfConfig {
         return has(key) ? asInt(key, json.get(key)) : fallback;
     }
 
+    /**
+     * An optional integer that must be positive when present (e.g. {@code head_dim}, where 0 is not "derive it"
+     * but a broken config).
+     */
+    public int optPositiveInt(String key, int fallback) throws CheckpointException {
+        if (!has(key)) {
+            return fallback;
+        }
+        int v = asInt(key, json.get(key));
+        if (v <= 0) {
+            throw new CheckpointException(source + ": field '" + key + "' must be a positive integer, got " + v);
+        }
+        return v;
+    }
+
     public double optDouble(String key, double fallback) throws CheckpointException {
         if (!has(key)) {
             return fallback;
         }
-        try {
-            return json.get(key).getAsDouble();
-        } catch (RuntimeException e) {
-            throw new CheckpointException(source + ": field '" + key + "' is not a number: " + json.get(key));
+        JsonElement e = json.get(key);
+        if (!isNumber(e)) {
+            throw new CheckpointException(source + ": field '" + key + "' is not a number: " + e);
         }
+        return e.getAsDouble();
     }
 
-    public boolean optBoolean(String key, boolean fallback) {
-        return has(key) ? json.get(key).getAsBoolean() : fallback;
+    /**
+     * An optional JSON boolean. Why strict: Gson reads any string as false, so {@code "yes"} used to turn tied
+     * embeddings off and surface as a missing {@code lm_head.weight}.
+     */
+    public boolean optBoolean(String key, boolean fallback) throws CheckpointException {
+        if (!has(key)) {
+            return fallback;
+        }
+        JsonElement e = json.get(key);
+        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isBoolean()) {
+            throw new CheckpointException(source + ": field '" + key + "' must be true or false, got " + e);
+        }
+        return e.getAsBoolean();
     }
 
-    public String optString(String key, String fallback) {
-        return has(key) ? json.get(key).getAsString() : fallback;
+    public String optString(String key, String fallback) throws CheckpointException {
+        return has(key) ? asString(key, json.get(key)) : fallback;
     }
 
     /** An id field that may be a number or a list of numbers (eos_token_id); empty when absent. */
@@ -198,16 +224,27 @@ public final class HfConfig {
         return o.get(key).getAsDouble();
     }
 
+    /**
+     * A JSON number holding an integer. Why strict: Gson would read {@code "64"} and {@code [64]} as 64, hiding a
+     * broken config.
+     */
     private int asInt(String key, JsonElement e) throws CheckpointException {
-        try {
-            double d = e.getAsDouble();
-            if (d != Math.rint(d)) {
-                throw new NumberFormatException();
-            }
-            return (int) d;
-        } catch (RuntimeException ex) {
+        double d = isNumber(e) ? e.getAsDouble() : Double.NaN;
+        if (d != Math.rint(d) || Math.abs(d) > Integer.MAX_VALUE) {
             throw new CheckpointException(source + ": field '" + key + "' is not an integer: " + e);
         }
+        return (int) d;
+    }
+
+    private String asString(String key, JsonElement e) throws CheckpointException {
+        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) {
+            throw new CheckpointException(source + ": field '" + key + "' must be a string, got " + e);
+        }
+        return e.getAsString();
+    }
+
+    private static boolean isNumber(JsonElement e) {
+        return e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber();
     }
 
     private CheckpointException missing(String key) {

@@ -35,7 +35,7 @@ public class LlamaFamily implements ModelFamily {
                 .setNLayers(c.requireInt("num_hidden_layers"))
                 .setNHeads(heads)
                 .optNKvHeads(c.optInt("num_key_value_heads", heads))
-                .optHeadDim(c.optInt("head_dim", 0))
+                .optHeadDim(c.optPositiveInt("head_dim", 0))
                 .setDMlp(c.requireInt("intermediate_size"))
                 .optMaxPositions(c.optInt("max_position_embeddings", 2048))
                 .optNorm(NormKind.RMS_NORM, c.optDouble("rms_norm_eps", 1e-6))

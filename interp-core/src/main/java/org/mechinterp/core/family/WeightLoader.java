@@ -8,6 +8,11 @@ import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import org.mechinterp.core.io.NonFinite;
 import org.mechinterp.core.io.ShardedCheckpoint;
 import org.mechinterp.core.io.TensorInfo;
 import org.mechinterp.core.io.Unmapper;
@@ -34,19 +39,33 @@ public final class WeightLoader {
     private final ReusableArrays pool;
     /** False for a loader that only checks names and shapes (its arrays are allocated but never written). */
     private final boolean convert;
+    /** Whether every tensor read is first scanned for NaN and infinity ({@link NonFinite}). */
+    private final boolean checkFinite;
+    private final Set<String> requested = new LinkedHashSet<>();
+    private final Set<String> scanned = new HashSet<>();
 
     /** A loader whose arrays are owned by {@code manager}; every tensor is mapped, converted and unmapped. */
     public WeightLoader(ShardedCheckpoint checkpoint, NDManager manager) {
-        this(checkpoint, manager, null, null, true);
+        this(checkpoint, manager, null, null, true, false);
     }
 
     /**
-     * A loader that checks every tensor's name, shape and dtype like a real one but never reads data: its arrays are
-     * libtorch's uninitialised ones (untouched pages cost no memory). Running a family's loading code with it
-     * validates a checkpoint that is otherwise read lazily.
+     * A loader for loading a whole checkpoint once: like {@link #WeightLoader(ShardedCheckpoint, NDManager)}, but it
+     * records the name of every tensor read ({@link #requested()}) and, with {@code checkFinite}, refuses a tensor
+     * holding NaN or infinity.
      */
-    static WeightLoader shapesOnly(ShardedCheckpoint checkpoint, NDManager manager) {
-        return new WeightLoader(checkpoint, manager, null, null, false);
+    static WeightLoader validating(ShardedCheckpoint checkpoint, NDManager manager, boolean checkFinite) {
+        return new WeightLoader(checkpoint, manager, null, null, true, checkFinite);
+    }
+
+    /**
+     * A loader that checks every tensor's name, shape and dtype like a real one but never converts data: its arrays
+     * are libtorch's uninitialised ones (untouched pages cost no memory). Running a family's loading code with it
+     * validates a checkpoint that is otherwise read lazily. It records the names read ({@link #requested()}) and,
+     * with {@code checkFinite}, scans each tensor's stored bytes once for NaN or infinity.
+     */
+    static WeightLoader shapesOnly(ShardedCheckpoint checkpoint, NDManager manager, boolean checkFinite) {
+        return new WeightLoader(checkpoint, manager, null, null, false, checkFinite);
     }
 
     /**
@@ -54,19 +73,25 @@ public final class WeightLoader {
      * @param pool storage to reuse (null: fresh arrays)
      */
     WeightLoader(ShardedCheckpoint checkpoint, NDManager manager, MappedTensors mapped, ReusableArrays pool) {
-        this(checkpoint, manager, mapped, pool, true);
+        this(checkpoint, manager, mapped, pool, true, false);
     }
 
     private WeightLoader(ShardedCheckpoint checkpoint, NDManager manager, MappedTensors mapped, ReusableArrays pool,
-            boolean convert) {
+            boolean convert, boolean checkFinite) {
         this.checkpoint = checkpoint;
         this.convert = convert;
+        this.checkFinite = checkFinite;
         this.manager = manager;
         this.mapped = mapped;
         this.pool = pool;
         if (pool != null) {
             pool.rewind();
         }
+    }
+
+    /** The names of the tensors read so far (checked, loaded or validated), in the order first read. */
+    Set<String> requested() {
+        return Collections.unmodifiableSet(requested);
     }
 
     /** The manager that owns every loaded array. */
@@ -101,18 +126,23 @@ public final class WeightLoader {
         TensorInfo info = check(name, expectedShape);
         Shape shape = new Shape(expectedShape);
         NDArray target = pool == null ? manager.create(shape, DataType.FLOAT32) : pool.next(shape);
-        if (!convert) {
+        if (!convert && !checkFinite) {
             return target;
         }
         ByteBuffer bytes = mapped == null ? checkpoint.mapRaw(name) : mapped.get(name);
         try {
-            fill(target, bytes, info, MAX_FILL_BYTES);
+            if (checkFinite && scanned.add(name)) { // tied tables are read twice but scanned once
+                requireFinite(name, bytes, info);
+            }
+            if (convert) {
+                fill(target, bytes, info, MAX_FILL_BYTES);
+            }
         } finally {
             if (mapped == null) {
                 Unmapper.unmap(bytes);
             }
         }
-        if (pool == null) {
+        if (pool == null || !convert) {
             return target;
         }
         NDArray view = target.reshape(shape); // a new handle on the pool's storage, owned by our manager
@@ -147,6 +177,7 @@ public final class WeightLoader {
         if (!checkpoint.contains(name)) {
             throw missing(name);
         }
+        requested.add(name);
         TensorInfo info = checkpoint.info(name);
         if (!Arrays.equals(info.shape(), expectedShape)) {
             throw new CheckpointException("tensor '" + name + "' has shape " + Arrays.toString(info.shape())
@@ -197,6 +228,31 @@ public final class WeightLoader {
                 Upcast.toFloat32(src, info.dtype(), block.toByteBuffer(true), (end - r) * rowElems, true);
             }
         }
+    }
+
+    /**
+     * Refuses a tensor holding NaN or infinity: it would make every logit NaN (ranked as ids 0, 1, 2...) without
+     * an error, so it is reported at load with the tensor, the element and the opt-out.
+     */
+    private void requireFinite(String name, ByteBuffer bytes, TensorInfo info) throws CheckpointException {
+        long at = NonFinite.firstIndex(bytes, info.dtype(), info.numel());
+        if (at >= 0) {
+            throw new CheckpointException("tensor '" + name + "' holds " + NonFinite.describe(bytes, info.dtype(), at)
+                    + " at element " + Arrays.toString(unravel(at, info.shape())) + " of " + info.dtype() + " "
+                    + Arrays.toString(info.shape()) + " in " + checkpoint.shardOf(name) + ": the checkpoint is "
+                    + "corrupt or was saved from a diverged run; to load it anyway use "
+                    + "LoadOptions.builder().optCheckFinite(false) (CLI: --allow-non-finite)");
+        }
+    }
+
+    /** The multi-index of flat (row-major) index {@code flat} in {@code shape}. */
+    private static long[] unravel(long flat, long[] shape) {
+        long[] index = new long[shape.length];
+        for (int d = shape.length - 1; d >= 0; d--) {
+            index[d] = flat % shape[d];
+            flat /= shape[d];
+        }
+        return index;
     }
 
     private CheckpointException missing(String name) {

@@ -1,25 +1,34 @@
 package org.mechinterp.core.hooks;
 
-import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
  * The hooks registered on one model, by hook point name. Hooks at one point run in registration order, each seeing
- * the previous one's result. Not thread-safe: register hooks from the thread that runs the model.
+ * the previous one's result.
+ *
+ * <p>Threads: hooks belong to the thread that registered them, and only that thread may run forward passes while
+ * they are registered. A forward pass or a registration in another thread fails with an
+ * {@link IllegalStateException} naming both threads, instead of silently running with (or changing) hooks meant
+ * for someone else's pass. Forward passes without hooks may run in any number of threads at once. When the owning
+ * thread has ended (JShell runs each snippet in a fresh thread), its hooks pass to the next thread that uses them,
+ * so a hook registered in one notebook cell applies in the next.
  */
 public final class HookRegistry {
     private final Set<String> validNames;
     private final Function<String, String> whyAbsent;
-    private final Map<String, List<HookFunction>> hooks = new HashMap<>();
-    private int count;
+    private final Map<String, List<HookFunction>> hooks = new ConcurrentHashMap<>();
+    private volatile int count;
+    /** The thread that registered the current hooks; null when there are none. */
+    private Thread owner;
 
     /** @param validNames every hook point name of the model, in forward order (copied, order kept) */
     public HookRegistry(Set<String> validNames) {
@@ -45,8 +54,12 @@ public final class HookRegistry {
     public HookHandle add(String name, HookFunction function) {
         Objects.requireNonNull(function, "hook function");
         requireValid(name);
-        hooks.computeIfAbsent(name, k -> new ArrayList<>()).add(function);
-        count++;
+        synchronized (this) {
+            requireOwner("register a hook at '" + name + "'");
+            owner = Thread.currentThread();
+            hooks.computeIfAbsent(name, k -> new CopyOnWriteArrayList<>()).add(function);
+            count++;
+        }
         return new HookHandle(this, name, function);
     }
 
@@ -55,25 +68,51 @@ public final class HookRegistry {
         return new HookScope(this);
     }
 
-    /** Hooks registered at {@code name}, in order (an empty list when none). */
+    /**
+     * Hooks registered at {@code name}, in order (an empty list when none); the forward pass asks for them at every
+     * hook point.
+     *
+     * @throws IllegalStateException when hooks registered by another thread that is still running are present
+     */
     public List<HookFunction> at(String name) {
+        if (count > 0) {
+            synchronized (this) {
+                if (count > 0) {
+                    requireOwner("run a forward pass");
+                    owner = Thread.currentThread();
+                }
+            }
+        }
         List<HookFunction> list = hooks.get(name);
         return list == null ? Collections.emptyList() : list;
     }
 
     /** Total number of registered hooks. */
-    public int size() {
+    public synchronized int size() {
         return count;
     }
 
-    public boolean isEmpty() {
+    public synchronized boolean isEmpty() {
         return count == 0;
     }
 
-    /** Removes every hook. */
-    public void clear() {
+    /** Removes every hook (from any thread). */
+    public synchronized void clear() {
         hooks.clear();
         count = 0;
+        owner = null;
+    }
+
+    /** Refuses {@code action} in this thread while another live thread's hooks are registered. */
+    private void requireOwner(String action) {
+        Thread me = Thread.currentThread();
+        if (count > 0 && owner != null && owner != me && owner.isAlive()) {
+            throw new IllegalStateException("cannot " + action + " in thread '" + me.getName() + "': " + count
+                    + " hook(s) registered by thread '" + owner.getName() + "' are active, and hooks belong to "
+                    + "the thread that registers them (so another thread's concurrent forward pass does not run "
+                    + "them); register hooks in the thread that runs the forward pass, or close that thread's "
+                    + "hook scope first");
+        }
     }
 
     /** Every valid hook point name, in forward order. */
@@ -96,12 +135,15 @@ public final class HookRegistry {
         }
     }
 
-    void remove(String name, HookFunction function) {
+    synchronized void remove(String name, HookFunction function) {
         List<HookFunction> list = hooks.get(name);
         if (list != null && list.remove(function)) {
             count--;
             if (list.isEmpty()) {
                 hooks.remove(name);
+            }
+            if (count == 0) {
+                owner = null;
             }
         }
     }

@@ -3,6 +3,7 @@ package org.mechinterp.core.model;
 import ai.djl.Device;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * How {@link HookedTransformer#load(java.nio.file.Path, LoadOptions)} holds a checkpoint's weights. Compute is always
@@ -54,12 +55,16 @@ public final class LoadOptions {
     private final Device device;
     private final boolean memoryCheck;
     private final long availableBytes;
+    private final boolean checkFinite;
+    private final Consumer<String> warnings;
 
     private LoadOptions(Builder b) {
         this.storage = b.storage;
         this.device = b.device;
         this.memoryCheck = b.memoryCheck;
         this.availableBytes = b.availableBytes;
+        this.checkFinite = b.checkFinite;
+        this.warnings = b.warnings;
     }
 
     /** The defaults: AUTO storage on the CPU with the memory guard on. */
@@ -89,9 +94,20 @@ public final class LoadOptions {
         return availableBytes;
     }
 
+    /** Whether loading refuses a weight holding NaN or infinity (naming the tensor); on by default. */
+    public boolean checkFinite() {
+        return checkFinite;
+    }
+
+    /** Where loading reports what it accepts but doubts (e.g. checkpoint tensors the model does not use). */
+    public Consumer<String> warnings() {
+        return warnings;
+    }
+
     @Override
     public String toString() {
-        return "LoadOptions[storage=" + storage + ", device=" + device + ", memoryCheck=" + memoryCheck + "]";
+        return "LoadOptions[storage=" + storage + ", device=" + device + ", memoryCheck=" + memoryCheck
+                + ", checkFinite=" + checkFinite + "]";
     }
 
     /** Builder in DJL's {@code set}/{@code opt} style. */
@@ -100,6 +116,8 @@ public final class LoadOptions {
         private Device device = Device.cpu();
         private boolean memoryCheck = true;
         private long availableBytes = -1;
+        private boolean checkFinite = true;
+        private Consumer<String> warnings = w -> System.err.println("warning: " + w);
 
         private Builder() {}
 
@@ -122,6 +140,23 @@ public final class LoadOptions {
         /** Overrides the available memory the guard compares against (tests, or a budget below the machine's). */
         public Builder optAvailableBytes(long bytes) {
             this.availableBytes = bytes;
+            return this;
+        }
+
+        /**
+         * Whether to scan every weight for NaN and infinity at load (default true). One non-finite weight makes
+         * every logit NaN without an error, so a failing scan refuses the checkpoint naming the tensor and element;
+         * turn it off only to inspect such a checkpoint on purpose. The scan reads each weight's stored bits once
+         * (about one pass over memory; for weights at rest it reads the mapped files once at load).
+         */
+        public Builder optCheckFinite(boolean checkFinite) {
+            this.checkFinite = checkFinite;
+            return this;
+        }
+
+        /** Receives load warnings, one line each without a prefix (default: "warning: ..." on stderr). */
+        public Builder optWarnings(Consumer<String> warnings) {
+            this.warnings = Objects.requireNonNull(warnings, "warnings");
             return this;
         }
 

@@ -119,6 +119,25 @@ class BadCheckpointTest {
                 () -> HookedTransformer.load(dir.resolve("nowhere"))).getMessage(), "does not exist");
     }
 
+    /** Values of the wrong JSON type are reported naming the field, not read leniently or as a class name. */
+    @Test
+    void mistypedConfigFieldsAreNamed() throws IOException {
+        String original = Files.readString(dir.resolve("config.json"));
+        String[][] cases = {
+            {"model_type", "{\"name\": \"llama\"}", "field 'model_type' must be a string"},
+            {"tie_word_embeddings", "\"yes\"", "field 'tie_word_embeddings' must be true or false, got \"yes\""},
+            {"hidden_size", "\"64\"", "field 'hidden_size' is not an integer: \"64\""},
+            {"hidden_size", "[64]", "field 'hidden_size' is not an integer: [64]"},
+            {"head_dim", "0", "field 'head_dim' must be a positive integer, got 0"},
+            {"rms_norm_eps", "\"1e-5\"", "field 'rms_norm_eps' is not a number"},
+        };
+        for (String[] c : cases) {
+            Files.writeString(dir.resolve("config.json"), original);
+            editConfig(j -> j.add(c[0], JsonParser.parseString(c[1])));
+            assertMentions(loadError(CheckpointException.class), "config.json", c[2]);
+        }
+    }
+
     @Test
     void truncatedWeights() throws IOException {
         try (FileChannel ch = FileChannel.open(dir.resolve("model.safetensors"), StandardOpenOption.WRITE)) {

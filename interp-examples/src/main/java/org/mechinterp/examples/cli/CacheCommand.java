@@ -123,7 +123,7 @@ final class CacheCommand extends ModelCommand {
                 tensors.add(name, s);
             });
             o.add("tensors", tensors);
-            w.println(GSON.toJson(o));
+            w.println(JsonOutput.toJson(o));
         } else {
             w.printf("wrote %d tensors (%d hook points + logits, %s) for %d tokens to %s%n", shapes.size(),
                     shapes.size() - 1, humanBytes(bytes), tokens, out.toAbsolutePath());

@@ -159,7 +159,7 @@ final class CaptureCommand implements Callable<Integer> {
             o.addProperty("complete", m.complete());
             o.addProperty("resumed", resumed);
             o.addProperty("out", out.toAbsolutePath().toString());
-            w.println(ModelCommand.GSON.toJson(o));
+            w.println(JsonOutput.toJson(o));
         } else {
             StringBuilder hs = new StringBuilder();
             for (StoreManifest.Hook h : m.hooks()) {

@@ -1,13 +1,19 @@
 package org.mechinterp.examples.cli;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import org.mechinterp.core.model.HookedTransformer;
 import org.mechinterp.core.model.LoadOptions;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** The {@code --dtype} option of the commands that load a model: how its weights are held (see LoadOptions). */
+/**
+ * The load options of the commands that load a model: {@code --dtype} (how its weights are held, see LoadOptions)
+ * and {@code --allow-non-finite} (the opt-out of the NaN/infinity check at load).
+ */
 final class DTypeOption {
     @Option(names = "--dtype", paramLabel = "auto|f32|stored", converter = StorageConverter.class,
             defaultValue = "auto",
@@ -16,9 +22,22 @@ final class DTypeOption {
                     + "fits in memory, else stored). Compute is F32 either way. Default: ${DEFAULT-VALUE}.")
     LoadOptions.Storage storage = LoadOptions.Storage.AUTO;
 
-    /** Loads {@code dir} with the chosen storage (and the memory guard on). */
+    @Option(names = "--allow-non-finite",
+            description = "Load weights holding NaN or infinity instead of refusing them (for inspecting a broken "
+                    + "checkpoint; results will be NaN).")
+    boolean allowNonFinite;
+
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
+
+    /** Loads {@code dir} with the chosen storage (and the memory guard on); load warnings go to stderr. */
     HookedTransformer load(Path dir) throws IOException {
-        return HookedTransformer.load(dir, LoadOptions.builder().optStorage(storage).build());
+        PrintWriter err = command.commandLine().getErr();
+        return HookedTransformer.load(dir, LoadOptions.builder().optStorage(storage)
+                .optCheckFinite(!allowNonFinite).optWarnings(w -> {
+                    err.println("warning: " + w);
+                    err.flush();
+                }).build());
     }
 
     /** picocli's hook for {@link LoadOptions.Storage#parse}, so a bad value is a usage error (exit 2). */

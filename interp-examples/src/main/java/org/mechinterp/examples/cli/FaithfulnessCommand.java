@@ -120,7 +120,7 @@ final class FaithfulnessCommand implements Callable<Integer> {
                 JsonObject o = new JsonObject();
                 o.addProperty("model", dir.toString());
                 report.toJson().entrySet().forEach(e -> o.add(e.getKey(), e.getValue()));
-                out.println(ModelCommand.GSON.toJson(o));
+                out.println(JsonOutput.toJson(o));
             } else {
                 out.printf("model: %s  prompts: %d  fractions: 5%%, 10%%, 20%%%n", dir, report.prompts());
                 out.printf("%-12s %10s %10s %14s %10s%n", "method", "AOPC", "± s.e.", "LOO Spearman", "± s.e.");

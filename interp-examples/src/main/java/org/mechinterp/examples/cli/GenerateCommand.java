@@ -109,7 +109,7 @@ final class GenerateCommand extends ModelCommand {
         o.addProperty("new_text", tokenizer == null ? null : tokenizer.decode(result.newTokens(0), true));
         o.addProperty("finish_reason", result.finishReason(0).name().toLowerCase(java.util.Locale.ROOT));
         PrintWriter out = out();
-        out.println(GSON.toJson(o));
+        out.println(JsonOutput.toJson(o));
         out.flush();
     }
 

@@ -18,8 +18,8 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
- * The {@code interp} command line: {@code interp run} (next-token predictions) and {@code interp cache}
- * (activations to safetensors).
+ * The {@code interp} command line: one subcommand per task (run, generate, cache, capture, store, scopes,
+ * faithfulness, sae, physics, train-physics-model); {@code shell} is handled by the launcher script.
  *
  * <p>Exit codes: 0 on success; 2 for usage errors (bad or conflicting options, malformed token lists, a missing
  * model folder, unknown hook names, token ids outside the vocabulary, an empty prompt); 1 when running fails
@@ -29,10 +29,11 @@ import picocli.CommandLine.UnmatchedArgumentException;
 @Command(name = "interp", mixinStandardHelpOptions = true, versionProvider = InterpCli.Version.class,
         description = "Mechanistic interpretability of transformer language models on the JVM.",
         subcommands = {RunCommand.class, LensCommand.class, GenerateCommand.class, CacheCommand.class, CaptureCommand.class, StoreCommand.class, ScopesCommand.class, FaithfulnessCommand.class, SaeCommand.class, PhysicsCommand.class, TrainPhysicsModelCommand.class, CommandLine.HelpCommand.class},
-        footer = {"", "Without --model the bundled stories260K model (llama2.c, TinyStories) is used.",
+        footer = {"", "Without --model, physics and train-physics-model use the embedded physics model and the other",
+                "commands the bundled stories260K model (llama2.c, TinyStories).",
                 "Exit codes: 0 success, 1 runtime error, 2 usage error.",
-                "Notebook use: './interp shell [FILE.jsh]' opens JShell with the library and common imports;",
-                "see examples/*.jsh."})
+                "Notebook use: './interp shell [FILE.jsh]' (the launcher script) opens JShell with the library and",
+                "common imports; see examples/*.jsh."})
 public final class InterpCli implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -93,7 +94,9 @@ public final class InterpCli implements Callable<Integer> {
     /** With no subcommand: a usage error. */
     @Override
     public Integer call() {
-        throw new ParameterException(spec.commandLine(), "missing command: use 'interp run' or 'interp cache'");
+        throw new ParameterException(spec.commandLine(), "missing command: use one of " + String.join(", ",
+                spec.subcommands().keySet().stream().filter(n -> !n.equals("help")).toList()) + " (or the "
+                + "launcher's 'shell'); 'interp help COMMAND' describes one");
     }
 
     /** A one-line description of an exception: its message, or its type when it has none. */

@@ -115,7 +115,30 @@ abstract class ModelCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }
+        requireFitsPositions(model, ids.length, "the prompt has " + ids.length + " tokens");
         return ids;
+    }
+
+    /**
+     * Checks a sequence length against the model's positions: beyond learned positions (GPT-2's n_positions) there
+     * are no embeddings, so it is bad input (exit 2); beyond a rotary model's max_position_embeddings it runs but
+     * outside what the model was trained on, so it is a warning.
+     *
+     * @param what the length described for the message, e.g. "the prompt has 1100 tokens"
+     */
+    void requireFitsPositions(HookedTransformer model, int length, String what) {
+        var cfg = model.config();
+        if (length <= cfg.maxPositions()) {
+            return;
+        }
+        if (cfg.positions() == org.mechinterp.core.model.ModelConfig.Positions.LEARNED) {
+            throw usage(what + " but the model has " + cfg.maxPositions() + " learned positions (n_positions): "
+                    + "shorten it");
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        err.println("warning: " + what + ", more than the model's max_position_embeddings (" + cfg.maxPositions()
+                + "); results past that length are outside what it was trained on");
+        err.flush();
     }
 
     /** Comma-separated token ids (spaces allowed around them). */

@@ -92,7 +92,7 @@ final class RunCommand extends ModelCommand {
         }
         o.add("top_k", candidates);
         PrintWriter out = out();
-        out.println(GSON.toJson(o));
+        out.println(JsonOutput.toJson(o));
         out.flush();
     }
 

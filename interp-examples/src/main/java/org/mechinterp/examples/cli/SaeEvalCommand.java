@@ -138,7 +138,7 @@ final class SaeEvalCommand implements Callable<Integer> {
         }
         PrintWriter w = spec.commandLine().getOut();
         if (json) {
-            w.println(ModelCommand.GSON.toJson(o));
+            w.println(JsonOutput.toJson(o));
         } else {
             w.printf(Locale.ROOT, "%s on %s, %d tokens: L0 %.2f, MSE %.4g, FVU %.4f (explained variance %.4f), "
                     + "cosine %.4f, shrinkage %.4f, dead %.1f%%, dense %.1f%%%n", saeDir, h, result.tokens(),

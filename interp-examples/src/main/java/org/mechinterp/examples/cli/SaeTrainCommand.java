@@ -29,7 +29,9 @@ import picocli.CommandLine.Spec;
         description = {"Train a sparse autoencoder on an activation store; save it in the SAELens layout "
                 + "(cfg.json + sae_weights.safetensors) in --out.",
                 "Checkpoints (weights, Adam state, stream position) are written to OUT/checkpoints; the same command "
-                        + "resumes an interrupted run exactly."},
+                        + "resumes an interrupted run exactly.",
+                "Rows left out of training: each prompt's first token (BOS) when the store records positions, and "
+                        + "rows whose norm exceeds 10x the median norm (outliers such as attention-sink tokens)."},
         footer = {"", "Example:", "  interp capture --corpus stories.txt --hooks blocks.2.hook_resid_post --out store",
                 "  interp sae train --store store --arch topk --d-sae 512 --k 16 --steps 2000 --out sae"})
 final class SaeTrainCommand implements Callable<Integer> {
@@ -97,11 +99,16 @@ final class SaeTrainCommand implements Callable<Integer> {
         if (a.isTopKFamily() && k == null) {
             throw new ModelCommand.InputError(spec.commandLine(), "--arch " + a.cliName() + " needs --k");
         }
+        if (!a.isTopKFamily() && k != null) {
+            throw new ModelCommand.InputError(spec.commandLine(), "--k applies to topk and batchtopk only; --arch "
+                    + a.cliName() + " sets its sparsity with --l1");
+        }
         String h = SaeCommand.resolveHook(spec, store, hook);
         StoreManifest manifest;
         try (StoreReader r = StoreReader.open(store, false)) {
             manifest = r.manifest();
         }
+        requireUsable(manifest);
         SaeConfig cfg;
         try (StoreBatches data = StoreBatches.builder().setStore(store).setHook(h)
                 .optShuffle(seed, (int) Math.min(1 << 18, Math.max(batch, manifest.totalRows())))
@@ -129,13 +136,35 @@ final class SaeTrainCommand implements Callable<Integer> {
                 throw new ModelCommand.InputError(spec.commandLine(), e.getMessage());
             }
             TrainingRun.StepStats[] last = new TrainingRun.StepStats[1];
-            Sae sae = SaeTrainer.builder().setConfig(cfg).optCheckpointDir(out.resolve("checkpoints"))
-                    .optCheckpointEvery(checkpointEvery).optProgress(!quiet && System.console() != null)
-                    .optListener(s -> last[0] = s).build().train(data);
+            Sae sae;
+            try {
+                sae = SaeTrainer.builder().setConfig(cfg).optCheckpointDir(out.resolve("checkpoints"))
+                        .optCheckpointEvery(checkpointEvery).optProgress(!quiet && System.console() != null)
+                        .optListener(s -> last[0] = s).build().train(data);
+            } catch (IllegalArgumentException e) { // the checkpoint in --out was made with other settings or data
+                throw new ModelCommand.InputError(spec.commandLine(), e.getMessage());
+            }
             SaeLensFormat.save(sae, out);
             report(sae, last[0]);
         }
         return 0;
+    }
+
+    /**
+     * Refuses stores an SAE should not be trained on: an interrupted capture (its rows cover only the first prompts
+     * of the corpus) and one with fewer rows than a batch (every step would repeat rows).
+     */
+    private void requireUsable(StoreManifest manifest) {
+        if (!manifest.complete()) {
+            throw new ModelCommand.InputError(spec.commandLine(), "store " + store + " is incomplete (its capture "
+                    + "stopped after " + manifest.totalRows() + " rows): rerun the same 'interp capture' command, "
+                    + "which resumes and completes it");
+        }
+        if (batch > manifest.totalRows()) {
+            throw new ModelCommand.InputError(spec.commandLine(), "--batch " + batch + " exceeds the "
+                    + manifest.totalRows() + " rows of store " + store + " (every step would repeat rows): use "
+                    + "--batch " + manifest.totalRows() + " or less, or capture more tokens");
+        }
     }
 
     private void report(Sae sae, TrainingRun.StepStats s) {
@@ -154,7 +183,7 @@ final class SaeTrainCommand implements Callable<Integer> {
                 o.addProperty("fvu", s.fvu());
                 o.addProperty("dead_fraction", s.deadFraction());
             }
-            w.println(ModelCommand.GSON.toJson(o));
+            w.println(JsonOutput.toJson(o));
         } else {
             w.printf(Locale.ROOT, "trained %s SAE (d_in=%d, d_sae=%d) on %s for %d steps%s; saved to %s%n",
                     arch.toLowerCase(Locale.ROOT), sae.dIn(), sae.dSae(), sae.metadata().hookName(), steps,

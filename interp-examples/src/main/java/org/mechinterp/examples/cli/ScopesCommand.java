@@ -79,8 +79,9 @@ final class ScopesCommand extends ModelCommand {
         if (fisherRank < 1) {
             throw usage("--fisher-rank must be at least 1, got " + fisherRank);
         }
-        if (igSteps < 1) {
-            throw usage("--ig-steps must be at least 1, got " + igSteps);
+        if (igSteps < 1 || igSteps > Attributor.MAX_IG_STEPS) {
+            throw usage("--ig-steps must be in 1.." + Attributor.MAX_IG_STEPS + ", got " + igSteps
+                    + " (each step is a forward and a backward pass; 20-100 suffice for Gauss-Legendre)");
         }
         for (Path p : new Path[] {html, png, svg}) {
             checkOutput(p);
@@ -108,7 +109,7 @@ final class ScopesCommand extends ModelCommand {
                 JsonObject o = new JsonObject();
                 o.addProperty("model", dir.toString());
                 result.toJson().entrySet().forEach(e -> o.add(e.getKey(), e.getValue()));
-                out().println(GSON.toJson(o));
+                out().println(JsonOutput.toJson(o));
                 out().flush();
             } else {
                 printTable(result, tokenizer);

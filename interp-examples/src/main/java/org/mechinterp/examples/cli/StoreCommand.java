@@ -103,7 +103,7 @@ final class StoreCommand implements Callable<Integer> {
                 d.addProperty(h.name(), h.d());
                 o.add("d", d);
                 o.addProperty("out", out.toAbsolutePath().toString());
-                w.println(ModelCommand.GSON.toJson(o));
+                w.println(JsonOutput.toJson(o));
             } else {
                 w.printf("imported %d rows of d=%d from %s as '%s' into %d shards in %s%n", m.totalRows(), h.d(),
                         from, h.name(), m.shards().size(), out.toAbsolutePath());

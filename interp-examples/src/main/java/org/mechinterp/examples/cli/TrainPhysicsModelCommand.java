@@ -211,7 +211,7 @@ final class TrainPhysicsModelCommand implements Callable<Integer> {
                 o.add("forecast_check", r.provenance().get("forecast_check"));
             }
             o.addProperty("wall_seconds", r.wallSeconds());
-            w.println(ModelCommand.GSON.toJson(o));
+            w.println(JsonOutput.toJson(o));
             w.flush();
             return;
         }

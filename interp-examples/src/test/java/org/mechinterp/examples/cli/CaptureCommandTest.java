@@ -114,7 +114,7 @@ class CaptureCommandTest {
         // into the same (non-empty) folder again: refused, nothing overwritten
         r = InterpCliTest.run("store", "import", "--from", npy.toString(), "--out", out.toString());
         assertEquals(2, r.code());
-        assertTrue(r.err().contains("not empty"), r.err());
+        assertTrue(r.err().contains("already holds a complete activation store"), r.err());
 
         Path bad = tmp.resolve("bad.npy");
         Files.write(bad, "not numpy at all".getBytes(StandardCharsets.US_ASCII));

@@ -91,6 +91,32 @@ class InterpCliTest {
         }
     }
 
+    /** Past GPT-2's learned positions is bad input (exit 2); past a rotary model's trained length, a warning. */
+    @Test
+    void promptsLongerThanThePositionsAreAUsageErrorOrAWarning() {
+        String ids513 = csv(java.util.stream.IntStream.range(0, 513).map(i -> 1 + i % 200).toArray());
+        Result r = run("run", "--model", shared().resolve("fixtures/tiny-random-gpt2").toString(), "--tokens",
+                ids513);
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("513 tokens") && r.err().contains("512 learned positions"), r.err());
+        r = run("run", "--tokens", ids513);
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("warning: the prompt has 513 tokens")
+                && r.err().contains("max_position_embeddings (512)"), r.err());
+    }
+
+    @Test
+    void noCommandNamesEveryCommandAndHelpNamesEachDefaultModel() {
+        Result r = run();
+        assertEquals(2, r.code());
+        for (String c : new String[] {"run", "generate", "cache", "capture", "store", "scopes", "faithfulness", "sae",
+                "physics", "train-physics-model", "shell"}) {
+            assertTrue(r.err().contains(c), c + " missing from: " + r.err());
+        }
+        Result help = run("--help");
+        assertTrue(help.out().contains("embedded physics model") && help.out().contains("shell"), help.out());
+    }
+
     @Test
     void runPrintsReadableTableByDefault() {
         Result r = run("run", "--tokens", "1,403,407", "--top-k", "3");

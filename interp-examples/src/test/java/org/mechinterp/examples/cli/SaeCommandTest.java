@@ -104,4 +104,38 @@ class SaeCommandTest {
                 "--json");
         assertEquals(2, r.code());
     }
+
+    /** Settings that used to be ignored or silently degraded training are refused with the fix. */
+    @Test
+    void ignoredOrDegradingSettingsAreRefused() throws IOException {
+        Path store = store();
+        Path out = tmp.resolve("sae");
+        InterpCliTest.Result r = InterpCliTest.run("sae", "train", "--store", store.toString(), "--arch", "relu",
+                "--d-sae", "16", "--k", "4", "--batch", "8", "--out", out.toString());
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("--k applies to topk and batchtopk only"), r.err());
+        r = InterpCliTest.run("sae", "train", "--store", store.toString(), "--arch", "topk", "--d-sae", "16", "--k",
+                "4", "--batch", "100000", "--out", out.toString());
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("--batch 100000 exceeds the"), r.err());
+
+        // extending a finished run names the differing keys and the way forward
+        r = InterpCliTest.run("sae", "train", "--store", store.toString(), "--arch", "topk", "--d-sae", "16", "--k",
+                "4", "--batch", "8", "--steps", "6", "--quiet", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        r = InterpCliTest.run("sae", "train", "--store", store.toString(), "--arch", "topk", "--d-sae", "16", "--k",
+                "4", "--batch", "8", "--steps", "8", "--quiet", "--out", out.toString());
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("steps 6 in the checkpoint vs 8 now") && r.err().contains("new output folder"),
+                r.err());
+
+        Path manifest = store.resolve("manifest.json");
+        String text = Files.readString(manifest);
+        assertTrue(text.contains("\"complete\": true"), "fixture assumption: " + text);
+        Files.writeString(manifest, text.replace("\"complete\": true", "\"complete\": false"));
+        r = InterpCliTest.run("sae", "train", "--store", store.toString(), "--arch", "topk", "--d-sae", "16", "--k",
+                "4", "--batch", "8", "--out", tmp.resolve("sae2").toString());
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("is incomplete"), r.err());
+    }
 }

@@ -102,4 +102,14 @@ class ScopesCommandTest {
             assertTrue(r.err().startsWith("error: ") && r.err().strip().lines().count() == 1, r.err());
         }
     }
+
+    /** Before the bound, 10⁸ steps spent minutes computing quadrature nodes before any output. */
+    @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void absurdIntegratedGradientsStepsAreRefusedAtOnce() {
+        InterpCliTest.Result r = InterpCliTest.run("scopes", "--tokens", TOKENS, "--scope", "ig", "--ig-steps",
+                "100000000");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("--ig-steps must be in 1..4096, got 100000000"), r.err());
+    }
 }

@@ -59,10 +59,10 @@ public final class SaeEvaluator {
                     sum[j] += xv;
                 }
                 sumSq += xx;
-                if (xx > 0 && hh > 0) {
+                if (xx != 0 && hh != 0) { // a NaN row makes the mean NaN, like the MSE, instead of counting as 0
                     cosSum += xh / Math.sqrt(xx * hh);
                 }
-                if (xx > 0) {
+                if (xx != 0) {
                     shrinkSum += Math.sqrt(hh / xx);
                     shrinkRows++;
                 }

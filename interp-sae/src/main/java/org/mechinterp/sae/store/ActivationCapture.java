@@ -359,6 +359,7 @@ public final class ActivationCapture {
         m.model.nHeads = cfg.nHeads();
         m.model.vocabSize = cfg.vocabSize();
         m.model.parameters = cfg.parameterCount();
+        m.model.weightsFingerprint = WeightsFingerprint.of(b.model);
         m.source = new StoreManifest.Source();
         m.source.kind = "capture";
         m.source.path = b.corpus.toAbsolutePath().toString();
@@ -377,6 +378,10 @@ public final class ActivationCapture {
         return m;
     }
 
+    private static String abbreviate(String hex) {
+        return hex.length() > 12 ? hex.substring(0, 12) + "…" : hex;
+    }
+
     private void requireSameSettings(StoreManifest have, StoreManifest want) {
         List<String> diff = new ArrayList<>();
         if (have.source == null || !"capture".equals(have.source.kind)) {
@@ -387,6 +392,15 @@ public final class ActivationCapture {
         if (have.model == null || !have.model.signature().equals(want.model.signature())) {
             diff.add("model differs (" + (have.model == null ? "none" : have.model.signature()) + " vs "
                     + want.model.signature() + ")");
+        } else if (!Objects.equals(have.model.weightsFingerprint, want.model.weightsFingerprint)) {
+            diff.add(have.model.weightsFingerprint == null
+                    ? "the store records no weights fingerprint (made by an older version), so the weights cannot "
+                            + "be checked to match"
+                    : "the model's weights differ from those the store was captured with (same shapes, weights "
+                            + "fingerprint " + abbreviate(have.model.weightsFingerprint) + " vs "
+                            + abbreviate(want.model.weightsFingerprint) + "; captured from "
+                            + (have.model.path == null || have.model.path.isEmpty() ? "a model in memory"
+                                    : have.model.path) + ")");
         }
         List<String> hh = new ArrayList<>();
         have.hooks.forEach(h -> hh.add(h.name + ":" + h.d));

@@ -1,6 +1,7 @@
 package org.mechinterp.sae.store;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 
@@ -154,6 +155,16 @@ public final class ActivationImport {
         m.hooks.add(new StoreManifest.Hook(hook, d));
         m.shardRows = b.shardRows > 0 ? b.shardRows : (int) Math.max(1024, Math.min(65536, (256L << 20) / (4L * d)));
         m.promptsPerPass = 1;
+        if (Files.isRegularFile(b.out.resolve(StoreManifest.FILE_NAME))) {
+            StoreManifest existing = StoreManifest.read(b.out);
+            if (existing.complete || existing.source == null || !"import".equals(existing.source.kind)) {
+                throw new IllegalArgumentException("store folder " + b.out + " already holds "
+                        + (existing.complete ? "a complete" : "an incomplete") + " activation store ("
+                        + existing.totalRows() + " rows" + (existing.source != null ? ", made by "
+                        + existing.source.kind : "") + "): choose another --out, or delete it first");
+            }
+            StoreWriter.discardInterruptedImport(b.out); // e.g. the disk filled up: start over
+        }
         StoreWriter w = StoreWriter.create(b.out, m);
         ProgressBar bar = b.progress ? new ProgressBarBuilder().setTaskName("import").setUnit(" rows", 1)
                 .setInitialMax(n).setConsumer(new ConsoleProgressBarConsumer(System.err)).build() : null;

@@ -89,6 +89,8 @@ public final class StoreManifest {
         int nHeads;
         int vocabSize;
         long parameters;
+        /** SHA-256 over the weights as run (see WeightsFingerprint); a resume requires the same weights. */
+        String weightsFingerprint;
 
         /** Folder the model was loaded from (informational: a resume compares the configuration, not the path). */
         public String path() {
@@ -113,6 +115,11 @@ public final class StoreManifest {
         /** Vocabulary size. */
         public int vocabSize() {
             return vocabSize;
+        }
+
+        /** The fingerprint of the captured weights (hex), or null in a store made before it was recorded. */
+        public String weightsFingerprint() {
+            return weightsFingerprint;
         }
 
         /** The configuration summary without the path, compared on resume. */

@@ -66,6 +66,10 @@ final class StoreWriter {
             if (!Files.isDirectory(dir)) {
                 throw new IllegalArgumentException("store path " + dir + " is a file, not a folder");
             }
+            if (Files.isRegularFile(dir.resolve(StoreManifest.FILE_NAME))) {
+                throw new IllegalArgumentException("store folder " + dir + " already holds an activation store ("
+                        + StoreManifest.FILE_NAME + "): choose another output folder, or delete this one first");
+            }
             try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
                 if (ds.iterator().hasNext()) {
                     throw new IllegalArgumentException("store folder " + dir
@@ -80,6 +84,23 @@ final class StoreWriter {
         manifest.provenance = StoreManifest.Provenance.current();
         manifest.write(dir);
         return new StoreWriter(dir, manifest, manifest.shardRows);
+    }
+
+    /**
+     * Empties a folder that holds an interrupted import (manifest, shards, temporary files), so that the import can
+     * start over: unlike a capture an import is not resumed, since rereading the matrix is cheap. Only files a
+     * store writes are deleted.
+     */
+    static void discardInterruptedImport(Path dir) throws IOException {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                String name = p.getFileName().toString();
+                if (name.equals(StoreManifest.FILE_NAME) || name.startsWith("shard-") && name.endsWith(".safetensors")
+                        || name.startsWith(".") && name.endsWith(".tmp")) {
+                    Files.delete(p);
+                }
+            }
+        }
     }
 
     /** Continues an incomplete store: deletes orphan shards and stale temporary files, keeps listed shards. */

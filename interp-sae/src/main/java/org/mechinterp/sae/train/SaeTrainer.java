@@ -1,10 +1,15 @@
 package org.mechinterp.sae.train;
 
+import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Consumer;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
@@ -54,9 +59,7 @@ public final class SaeTrainer {
         if (checkpointDir != null && TrainingRun.hasCheckpoint(checkpointDir)) {
             SaeConfig stored = TrainingRun.checkpointConfig(checkpointDir);
             if (!stored.toJson().equals(config.toJson())) {
-                throw new IllegalArgumentException("the checkpoint in " + checkpointDir + " was made with a "
-                        + "different training config; use another output folder or the same settings.\n stored: "
-                        + stored.toJson() + "\n given:  " + config.toJson());
+                throw new IllegalArgumentException(mismatch(stored.toJson(), config.toJson()));
             }
             run = TrainingRun.resume(checkpointDir, data);
         } else {
@@ -83,6 +86,32 @@ public final class SaeTrainer {
             run.checkpoint(checkpointDir);
         }
         return run.export();
+    }
+
+    /**
+     * Names the config keys that differ between a checkpoint and this run, and how to proceed. Why not resume
+     * anyway: the learning-rate schedule and every later step depend on each of them, so a resumed run would
+     * match neither run.
+     */
+    private String mismatch(JsonObject stored, JsonObject given) {
+        List<String> diffs = new ArrayList<>();
+        Set<String> keys = new TreeSet<>(stored.keySet());
+        keys.addAll(given.keySet());
+        Set<String> differing = new TreeSet<>();
+        for (String key : keys) {
+            if (!Objects.equals(stored.get(key), given.get(key))) {
+                differing.add(key);
+                diffs.add(key + " " + stored.get(key) + " in the checkpoint vs " + given.get(key) + " now");
+            }
+        }
+        // the default warm-ups are fractions of the steps, so they change with them
+        boolean onlySteps = differing.contains("steps") && Set.of("steps", "warmup_steps", "l1_warmup_steps").containsAll(differing);
+        return "the checkpoint in " + checkpointDir + " was made with other training settings: "
+                + String.join("; ", diffs) + ". "
+                + (onlySteps ? "A run cannot be extended in place (its learning-rate warm-up and decay are laid out "
+                        + "over the total steps): train into a new output folder with the new step count, or "
+                        + "repeat the original settings to finish this run"
+                        : "Repeat the original settings to resume, or use a new output folder");
     }
 
     private ProgressBar bar(int start) {

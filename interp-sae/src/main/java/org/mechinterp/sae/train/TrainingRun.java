@@ -23,6 +23,7 @@ import org.mechinterp.sae.model.Architecture;
 import org.mechinterp.sae.model.Sae;
 import org.mechinterp.sae.model.SparseCodes;
 import org.mechinterp.sae.store.ActivationBatches;
+import org.mechinterp.sae.store.Checksums;
 
 /**
  * One SAE training run, advanced a step at a time, checkpointable and resumable bit for bit.
@@ -37,8 +38,12 @@ import org.mechinterp.sae.store.ActivationBatches;
  * memory between steps (each step opens and closes its own NDManager). Not thread-safe.
  */
 public final class TrainingRun {
-    /** Checkpoint format version written to {@code state.json}. */
-    static final int FORMAT = 1;
+    /** Checkpoint format version written to {@code state.json} (2: with checksums). */
+    static final int FORMAT = 2;
+    /** Key in {@code state.json} of the SHA-256 of its other content. */
+    private static final String JSON_CHECKSUM = "checksum";
+    /** Key in {@code state.json} of the SHA-256 of {@code state.safetensors}. */
+    private static final String TENSORS_CHECKSUM = "state_sha256";
     static final String LATEST = "LATEST";
     private static final String STATE_JSON = "state.json";
     private static final String STATE_TENSORS = "state.safetensors";
@@ -328,7 +333,21 @@ public final class TrainingRun {
                 }
             }
         }
+        removeInterruptedWrites(root);
         return target;
+    }
+
+    /**
+     * Deletes the temporary folders and files of checkpoint writes a killed process left behind
+     * ({@code .step-*.tmp}, {@code .LATEST.*.tmp}): they are never read, and each can be as large as a checkpoint.
+     * Safe because one run owns its checkpoint folder.
+     */
+    private static void removeInterruptedWrites(Path root) throws IOException {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(root, ".{step-,LATEST}*.tmp")) {
+            for (Path p : ds) {
+                AtomicFiles.deleteTree(p);
+            }
+        }
     }
 
     private void writeState(Path dir) throws IOException {
@@ -348,6 +367,7 @@ public final class TrainingRun {
         w.addI64("tracker.window_fires", tracker.windowFires, tracker.windowFires.length);
         w.write(dir.resolve(STATE_TENSORS));
         JsonObject o = new JsonObject();
+        o.addProperty(TENSORS_CHECKSUM, Checksums.sha256(dir.resolve(STATE_TENSORS)));
         o.addProperty("format", FORMAT);
         o.addProperty("step", step);
         o.addProperty("input_scale_bits", Double.doubleToRawLongBits(inputScale));
@@ -359,6 +379,7 @@ public final class TrainingRun {
         o.addProperty("tracker_last_dense_fraction_bits", Double.doubleToRawLongBits(tracker.lastDenseFraction));
         o.addProperty("stream_position", data.position());
         o.add("config", config.toJson());
+        o.addProperty(JSON_CHECKSUM, Checksums.sha256(GSON.toJson(o)));
         AtomicFiles.writeString(dir.resolve(STATE_JSON), GSON.toJson(o));
     }
 
@@ -382,14 +403,17 @@ public final class TrainingRun {
      */
     public static TrainingRun resume(Path root, ActivationBatches data) throws IOException {
         Interp.configureDjl();
+        removeInterruptedWrites(root);
         Path dir = latestDir(root);
         JsonObject o = readStateJson(dir);
-        if (o.get("format").getAsInt() != FORMAT) {
-            throw new IOException(dir.resolve(STATE_JSON) + ": unsupported checkpoint format " + o.get("format"));
-        }
+        verify(dir, o);
         SaeConfig config = SaeConfig.fromJson(o.getAsJsonObject("config"));
         TrainingRun run = new TrainingRun(config, data);
         run.step = o.get("step").getAsInt();
+        if (run.step < 0 || run.step > config.steps()) {
+            throw new IOException(dir.resolve(STATE_JSON) + ": step " + run.step + " is outside 0.." + config.steps()
+                    + " (the run's total steps); the checkpoint is corrupt: delete " + root + " to start over");
+        }
         run.inputScale = Double.longBitsToDouble(o.get("input_scale_bits").getAsLong());
         run.thresholdEma = Double.longBitsToDouble(o.get("threshold_ema_bits").getAsLong());
         run.thresholdUpdates = o.get("threshold_updates").getAsLong();
@@ -418,8 +442,41 @@ public final class TrainingRun {
             System.arraycopy(since, 0, run.tracker.stepsSinceFired, 0, since.length);
             System.arraycopy(fires, 0, run.tracker.windowFires, 0, fires.length);
         }
-        data.seek(o.get("stream_position").getAsString());
+        try {
+            data.seek(o.get("stream_position").getAsString());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("the checkpoint in " + root + " was trained on another activation "
+                    + "stream than the one given (a different store, hook, seed or row filter): resume with the "
+                    + "same --store, --hook and --seed, or use a new output folder (" + e.getMessage() + ")", e);
+        }
         return run;
+    }
+
+    /**
+     * Checks the format and both checksums, so that a checkpoint changed after it was written (disk corruption, an
+     * edit) is refused instead of silently training on from altered weights or a different step.
+     */
+    private static void verify(Path dir, JsonObject o) throws IOException {
+        Path json = dir.resolve(STATE_JSON);
+        String fix = "; delete " + dir.getParent() + " to start the run over";
+        if (!o.has("format") || o.get("format").getAsInt() != FORMAT) {
+            throw new IOException(json + ": checkpoint format " + o.get("format") + " is not " + FORMAT
+                    + (o.has("format") && o.get("format").getAsInt() < FORMAT
+                            ? " (written by an older version without checksums, so it cannot be verified)" : "")
+                    + fix);
+        }
+        JsonObject content = o.deepCopy();
+        var recorded = content.remove(JSON_CHECKSUM);
+        if (recorded == null || !recorded.getAsString().equals(Checksums.sha256(GSON.toJson(content)))) {
+            throw new IOException(json + ": its checksum does not match its content (the file was edited or "
+                    + "damaged after it was written)" + fix);
+        }
+        String actual = Checksums.sha256(dir.resolve(STATE_TENSORS));
+        if (!actual.equals(o.get(TENSORS_CHECKSUM).getAsString())) {
+            throw new IOException(dir.resolve(STATE_TENSORS) + ": SHA-256 " + actual + " differs from the "
+                    + o.get(TENSORS_CHECKSUM).getAsString() + " recorded in state.json (the weights were changed or "
+                    + "damaged after the checkpoint was written)" + fix);
+        }
     }
 
     private static void readInto(SafetensorsFile f, String name, float[] dst) throws IOException {

@@ -52,6 +52,25 @@ class EvaluationTest {
                 .setWDec(dec).setBDec(bd).build();
     }
 
+    /** A NaN in the decoder makes the MSE NaN; the cosine and shrinkage must not report finite values beside it. */
+    @Test
+    void nonFiniteReconstructionsMakeEveryReconstructionMetricNaN() throws IOException {
+        Sae good = randomTopK(1);
+        float[] dec = good.wDec().clone();
+        java.util.Arrays.fill(dec, Float.NaN);
+        Sae sae = Sae.builder().setArchitecture(Architecture.TOPK).setDims(D, N).optK(K)
+                .setEncoderRows(good.encoderRows()).setBEnc(good.bEnc()).setWDec(dec).setBDec(good.bDec()).build();
+        float[] x = new float[10 * D];
+        Arrays.fill(x, 1f);
+        EvalResult res;
+        try (InMemoryBatches data = new InMemoryBatches(x, 10, D, 3)) {
+            res = SaeEvaluator.evaluate(sae, data, 10, 4);
+        }
+        assertTrue(Double.isNaN(res.mse()), "mse " + res.mse());
+        assertTrue(Double.isNaN(res.cosine()), "cosine " + res.cosine());
+        assertTrue(Double.isNaN(res.shrinkage()), "shrinkage " + res.shrinkage());
+    }
+
     @Test
     void metricsMatchBruteForce() throws IOException {
         Sae sae = randomTopK(1);

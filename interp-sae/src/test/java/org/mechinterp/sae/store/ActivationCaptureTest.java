@@ -208,6 +208,48 @@ class ActivationCaptureTest {
         assertTrue(e.getMessage().contains("context differs (0 vs 5)"), e.getMessage());
     }
 
+    /**
+     * A resume with other weights of the same shapes (one value of one layer changed) is refused; the same weights
+     * loaded at rest instead of in F32 are the same model and resume.
+     */
+    @Test
+    void resumeWithOtherWeightsIsRefusedAndTheSameWeightsAtRestResume() throws IOException {
+        Path corpus = txtCorpus();
+        Path out = tmp.resolve("s");
+        assertThrows(IOException.class, () -> capture(corpus, out).optShardRows(30).optShardListener(s -> {
+            throw new IOException("stop");
+        }).build().run());
+        Path copy = tmp.resolve("other-model");
+        Files.createDirectories(copy);
+        Files.copy(StoreTestSupport.stories().resolve("config.json"), copy.resolve("config.json"));
+        org.mechinterp.core.io.SafetensorsWriter writer = new org.mechinterp.core.io.SafetensorsWriter();
+        try (var in = org.mechinterp.core.io.SafetensorsFile.open(
+                StoreTestSupport.stories().resolve("model.safetensors"))) {
+            for (String name : in.names()) {
+                float[] v = in.readFloats(name);
+                if (name.equals("model.layers.4.mlp.down_proj.weight")) {
+                    v[7] *= 1.5f;
+                }
+                writer.addF32(name, v, in.info(name).shape());
+            }
+        }
+        writer.write(copy.resolve("model.safetensors"));
+        try (HookedTransformer other = HookedTransformer.load(copy)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ActivationCapture
+                    .builder().setModel(other).optTokenizer(tokenizer).setCorpus(corpus).setOut(out)
+                    .setHooks(List.of(R1, MLP)).optProgress(false).optShardRows(30).build().run());
+            assertTrue(e.getMessage().contains("weights differ"), e.getMessage());
+        }
+        var atRest = org.mechinterp.core.model.LoadOptions.builder()
+                .optStorage(org.mechinterp.core.model.LoadOptions.Storage.AT_REST).build();
+        try (HookedTransformer same = HookedTransformer.load(StoreTestSupport.stories(), atRest)) {
+            StoreManifest m = ActivationCapture.builder().setModel(same).optTokenizer(tokenizer).setCorpus(corpus)
+                    .setOut(out).setHooks(List.of(R1, MLP)).optProgress(false).optShardRows(30).build().run();
+            assertTrue(m.complete());
+            assertEquals(64, m.model().weightsFingerprint().length());
+        }
+    }
+
     @Test
     void jsonlWithTokensLabelsContextAndMaxTokens() throws IOException {
         Path corpus = tmp.resolve("c.jsonl");

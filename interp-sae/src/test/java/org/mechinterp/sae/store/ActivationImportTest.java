@@ -121,6 +121,35 @@ class ActivationImportTest {
         checkStore(tmp.resolve("s8"), ActivationImport.DEFAULT_HOOK, v);
     }
 
+    /**
+     * Importing into an existing store says so (not "holds no manifest"); an interrupted import (the disk filled
+     * after the manifest was written) does not block the retry, which starts over.
+     */
+    @Test
+    void existingStoresAreNamedAndInterruptedImportsAreRedone() throws IOException {
+        double[] v = data(3);
+        Path f4 = tmp.resolve("a.npy");
+        Files.write(f4, npy(1, "<f4", "False", "(" + N + ", " + D + ")", f4(v)));
+        Path out = tmp.resolve("s");
+        importFile(f4, null, out);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> importFile(f4, null, out));
+        assertTrue(e.getMessage().contains("already holds a complete activation store (" + N + " rows"),
+                e.getMessage());
+
+        // what a failed import leaves: the initial manifest (complete false, no shards) and a temporary file
+        String manifest = Files.readString(out.resolve(StoreManifest.FILE_NAME));
+        try (var files = Files.list(out)) {
+            for (Path p : files.toList()) {
+                Files.delete(p);
+            }
+        }
+        Files.writeString(out.resolve(StoreManifest.FILE_NAME), manifest.replace("\"complete\": true",
+                "\"complete\": false"));
+        Files.writeString(out.resolve(".shard-00000.safetensors.x1.tmp"), "partial");
+        importFile(f4, null, out);
+        checkStore(out, ActivationImport.DEFAULT_HOOK, v);
+    }
+
     @Test
     void npyFloat16IsWidenedExactly() throws IOException {
         // halves chosen by bit pattern: 1.0, -2.5, 65504 (max), 2^-24 (smallest subnormal), 0.333 rounded

@@ -33,8 +33,12 @@ class ResumeTest {
     }
 
     static SaeConfig config(Architecture arch) {
+        return config(arch, 60);
+    }
+
+    static SaeConfig config(Architecture arch, int steps) {
         // raw scale ~7 so that normalisation really changes the numbers
-        return SaeConfig.builder().setArchitecture(arch).setDims(D, N).optK(1).setSteps(60).optBatchSize(16)
+        return SaeConfig.builder().setArchitecture(arch).setDims(D, N).optK(1).setSteps(steps).optBatchSize(16)
                 .optLearningRate(3e-3).optWarmupSteps(10).optDeadWindow(3).optAuxK(8).optL1Coefficient(0.5)
                 .optBandwidth(0.05).optInitThreshold(0.05).optL0Coefficient(0.1).optSeed(17)
                 .optInitSampleRows(256).build();
@@ -111,7 +115,17 @@ class ResumeTest {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> SaeTrainer.builder().setConfig(other).optCheckpointDir(dir).optProgress(false).build()
                             .train(data));
-            assertTrue(e.getMessage().contains("different training config"), e.getMessage());
+            assertTrue(e.getMessage().contains("k 1 in the checkpoint vs 4 now")
+                    && e.getMessage().contains("Repeat the original settings") && !e.getMessage().contains("{"),
+                    e.getMessage());
+        }
+        SaeConfig longer = config(Architecture.TOPK, 80);
+        try (InMemoryBatches data = new InMemoryBatches(x, ROWS, D, 5)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> SaeTrainer.builder().setConfig(longer).optCheckpointDir(dir).optProgress(false).build()
+                            .train(data));
+            assertTrue(e.getMessage().contains("steps 60 in the checkpoint vs 80 now")
+                    && e.getMessage().contains("cannot be extended in place"), e.getMessage());
         }
     }
 
