@@ -20,7 +20,13 @@ import org.mechinterp.core.hooks.HookRegistry;
 final class ForwardPass implements AutoCloseable {
     private static final Predicate<String> NOTHING = name -> false;
 
-    final NDManager manager;
+    /** The pass's own manager: hook contexts, gradient leaves; closed when the pass ends. */
+    final NDManager passManager;
+    /**
+     * Where this step's intermediates land: the pass's manager, or while a block runs without autograd, a
+     * sub-manager closed when the block ends (see {@code HookedTransformer.scopedBlock}).
+     */
+    NDManager manager;
     private final HookRegistry hooks;
     private final Predicate<String> cacheFilter;
     private final Predicate<String> gradFilter;
@@ -43,6 +49,7 @@ final class ForwardPass implements AutoCloseable {
     ForwardPass(NDManager manager, HookRegistry hooks, ActivationCache cache, Predicate<String> cacheFilter,
             Predicate<String> gradFilter) {
         this.manager = manager;
+        this.passManager = manager;
         this.hooks = hooks;
         this.cache = cache;
         this.cacheFilter = cache == null ? NOTHING : cacheFilter;
@@ -61,7 +68,7 @@ final class ForwardPass implements AutoCloseable {
         }
         List<HookFunction> functions = hooks.at(name);
         if (!functions.isEmpty()) {
-            HookContext context = new HookContext(name, layer, manager);
+            HookContext context = new HookContext(name, layer, passManager);
             for (HookFunction function : functions) {
                 x = adopt(name, x, function.apply(x, context));
             }
@@ -69,7 +76,7 @@ final class ForwardPass implements AutoCloseable {
         if (gradFilter.test(name)) {
             // Gradients only reach leaves: route the activation through x + 0 with a fresh zero leaf, whose
             // gradient equals the gradient at this point (values are unchanged bit for bit).
-            NDArray leaf = manager.zeros(x.getShape(), x.getDataType());
+            NDArray leaf = passManager.zeros(x.getShape(), x.getDataType());
             leaf.setRequiresGradient(true);
             gradLeaves.put(name, leaf);
             x = x.add(leaf);
@@ -168,6 +175,6 @@ final class ForwardPass implements AutoCloseable {
 
     @Override
     public void close() {
-        manager.close();
+        passManager.close();
     }
 }

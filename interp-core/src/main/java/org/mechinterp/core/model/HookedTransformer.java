@@ -288,8 +288,9 @@ public final class HookedTransformer implements AutoCloseable {
         f.layout = f.kv == null ? SlotLayout.of(batch) : f.kv.layoutFor(batch);
         prepareMasks(f);
         NDArray x = embed(f, batch);                                                                 // [B,T,D]
+        boolean scoped = !f.mayBackpropagate();
         for (int l = 0; l < config.nLayers(); l++) {
-            x = block(f, layerNames[l], x);
+            x = scoped ? scopedBlock(f, layerNames[l], x) : block(f, layerNames[l], x);
         }
         // W_U may be upcast for this pass only (weights at rest): freed as soon as the logits exist.
         try (NDManager part = f.manager.newSubManager()) {
@@ -350,6 +351,25 @@ public final class HookedTransformer implements AutoCloseable {
                 n.ln2PostNormalized, l));
         NDArray out = config.parallelResidual() ? mlpOut.add(attnOut).add(x) : x.add(mlpOut);     // HF's order
         return f.point(n.residPost, l, out);
+    }
+
+    /**
+     * A block whose intermediates are freed as soon as it ends, for passes no autograd graph will read: the block's
+     * input moves into a sub-manager that becomes the pass's current manager, so everything computed from it lands
+     * there (results attach to their first operand's manager); only the output moves back. Without this a pass would
+     * hold every block's activations until it ends (gigabytes at T=1024, and fresh pages for every array).
+     */
+    private NDArray scopedBlock(ForwardPass f, HookNames.Layer n, NDArray x) {
+        NDManager outer = f.manager;
+        try (NDManager scope = outer.newSubManager()) {
+            f.manager = scope;
+            x.attach(scope);
+            NDArray out = block(f, n, x);
+            out.attach(outer);
+            return out;
+        } finally {
+            f.manager = outer;
+        }
     }
 
     /** A post norm (Gemma's post_attention / post_feedforward layernorm), or x itself without post norms. */

@@ -28,7 +28,7 @@ class GenerationNativeMemoryTest {
             direction.attach(owner);
             int modelArrays = model.manager().getManagedArrays().size();
             int ownerArrays = owner.getManagedArrays().size();
-            for (int i = 0; i < 12; i++) {
+            for (int i = 0; i < 48; i++) { // let the C allocator's footprint settle (see NativeMemoryTest)
                 cycle(model, generator, direction, i);
             }
             long before = nativeResidentBytes();
