@@ -17,11 +17,12 @@ import org.mechinterp.core.model.WeightSource;
 /**
  * Weights at rest in the checkpoint's own dtype: the safetensors files stay memory-mapped, and each part is upcast
  * to float32 by the family's own loading code ({@link ModelFamily#loadBlock} etc.) when the forward pass asks for
- * it. Blocks reuse one block's worth of float32 storage from layer to layer when nothing keeps the previous block
- * (no autograd); W_E and W_U are upcast into the pass's scratch manager and freed with it.
+ * it. When nothing keeps a part past its use (no autograd), blocks reuse one block's worth of float32 storage from
+ * layer to layer, and W_E and W_U share one table's; otherwise each part gets fresh arrays in the pass's scratch
+ * manager, freed with it.
  *
- * <p>Memory: the mapped files (page cache, which the kernel may evict and re-read) plus one block in float32, plus
- * W_E or W_U in float32 while the embedding or the head runs.
+ * <p>Memory: the mapped files (page cache, which the kernel may evict and re-read) plus one block and one
+ * vocabulary table in float32.
  */
 final class RestingWeights implements WeightSource {
     private final ModelFamily family;
@@ -29,6 +30,8 @@ final class RestingWeights implements WeightSource {
     private final ShardedCheckpoint checkpoint;
     private final MappedTensors mapped;
     private final ReusableArrays blockPool;
+    /** W_E for the embedding, then the same storage for W_U in the head (the gathered rows are copies). */
+    private final ReusableArrays tablePool;
     private final long restingBytes;
     private final String dtypes;
 
@@ -43,6 +46,7 @@ final class RestingWeights implements WeightSource {
         this.checkpoint = checkpoint;
         this.mapped = new MappedTensors(checkpoint);
         this.blockPool = new ReusableArrays(owner);
+        this.tablePool = new ReusableArrays(owner);
         Map<DType, Long> bytesByType = new TreeMap<>();
         for (String name : checkpoint.names()) {
             var info = checkpoint.info(name);
@@ -53,9 +57,10 @@ final class RestingWeights implements WeightSource {
     }
 
     @Override
-    public EmbeddingWeights embedding(NDManager scratch) {
+    public EmbeddingWeights embedding(NDManager scratch, boolean reuse) {
         try {
-            return family.loadEmbedding(config, new WeightLoader(checkpoint, scratch, mapped, null));
+            return family.loadEmbedding(config, new WeightLoader(checkpoint, scratch, mapped,
+                    reuse ? tablePool : null));
         } catch (IOException e) {
             throw new UncheckedIOException("upcasting the embedding at rest: " + e.getMessage(), e);
         }
@@ -72,9 +77,10 @@ final class RestingWeights implements WeightSource {
     }
 
     @Override
-    public HeadWeights head(NDManager scratch) {
+    public HeadWeights head(NDManager scratch, boolean reuse) {
         try {
-            return family.loadHead(config, new WeightLoader(checkpoint, scratch, mapped, null), null);
+            return family.loadHead(config, new WeightLoader(checkpoint, scratch, mapped, reuse ? tablePool : null),
+                    null);
         } catch (IOException e) {
             throw new UncheckedIOException("upcasting the head at rest: " + e.getMessage(), e);
         }
@@ -95,6 +101,7 @@ final class RestingWeights implements WeightSource {
     public void close() {
         mapped.close();
         blockPool.close();
+        tablePool.close();
         try {
             checkpoint.close();
         } catch (IOException e) {

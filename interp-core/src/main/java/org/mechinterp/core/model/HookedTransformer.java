@@ -292,9 +292,9 @@ public final class HookedTransformer implements AutoCloseable {
         for (int l = 0; l < config.nLayers(); l++) {
             x = scoped ? scopedBlock(f, layerNames[l], x) : block(f, layerNames[l], x);
         }
-        // W_U may be upcast for this pass only (weights at rest): freed as soon as the logits exist.
+        // W_U may be upcast for this pass (weights at rest): what it hands out goes as soon as the logits exist.
         try (NDManager part = f.manager.newSubManager()) {
-            HeadWeights head = weights.head(part);
+            HeadWeights head = weights.head(part, !f.mayBackpropagate());
             NDArray y = norm(f, x, head.lnFinal(), HookNames.LN_FINAL_SCALE, HookNames.LN_FINAL_NORMALIZED, -1);
             y = f.point(HookNames.UNEMBED_IN, -1, y);                                               // [B,T,D]
             NDArray logits = linear(y, head.unembed(), head.unembedBias());                        // [B,T,V]
@@ -306,9 +306,9 @@ public final class HookedTransformer implements AutoCloseable {
     private NDArray embed(ForwardPass f, TokenBatch batch) {
         int b = batch.batchSize();
         int t = batch.length();
-        // W_E may be upcast for this pass only (weights at rest): freed as soon as the rows are gathered.
+        // W_E may be upcast for this pass (weights at rest): what it hands out goes once the rows are gathered.
         try (NDManager part = f.manager.newSubManager()) {
-            EmbeddingWeights embedding = weights.embedding(part);
+            EmbeddingWeights embedding = weights.embedding(part, !f.mayBackpropagate());
             NDArray x = gatherRows(f, embedding.embed(), batch.flatIds()).reshape(b, t, config.dModel()); // [B,T,D]
             if (config.embeddingScale() != 1) {
                 x = x.mul(f.scalar((float) config.embeddingScale()));               // Gemma: ·√D in float32

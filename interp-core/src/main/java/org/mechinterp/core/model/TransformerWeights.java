@@ -61,7 +61,16 @@ public record TransformerWeights(NDArray embed, NDArray posEmbed, List<BlockWeig
 
     /** The embedding part: the resident arrays, or float32 arrays owned by {@code scratch}. */
     public EmbeddingWeights embedding(NDManager scratch) {
-        return source == null ? new EmbeddingWeights(embed, posEmbed) : source.embedding(scratch);
+        return embedding(scratch, false);
+    }
+
+    /**
+     * The embedding part, as {@link #embedding(NDManager)}.
+     *
+     * @param reuse see {@link WeightSource#embedding}
+     */
+    public EmbeddingWeights embedding(NDManager scratch, boolean reuse) {
+        return source == null ? new EmbeddingWeights(embed, posEmbed) : source.embedding(scratch, reuse);
     }
 
     /**
@@ -75,7 +84,16 @@ public record TransformerWeights(NDArray embed, NDArray posEmbed, List<BlockWeig
 
     /** The final norm and unembedding: the resident arrays, or float32 arrays owned by {@code scratch}. */
     public HeadWeights head(NDManager scratch) {
-        return source == null ? new HeadWeights(lnFinal, unembed, unembedBias) : source.head(scratch);
+        return head(scratch, false);
+    }
+
+    /**
+     * The final norm and unembedding, as {@link #head(NDManager)}.
+     *
+     * @param reuse see {@link WeightSource#head}
+     */
+    public HeadWeights head(NDManager scratch, boolean reuse) {
+        return source == null ? new HeadWeights(lnFinal, unembed, unembedBias) : source.head(scratch, reuse);
     }
 
     @Override

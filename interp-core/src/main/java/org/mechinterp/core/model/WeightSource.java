@@ -9,8 +9,13 @@ import ai.djl.ndarray.NDManager;
  * arrays, or the views of reused storage) and must not be used after it closes.
  */
 public interface WeightSource extends AutoCloseable {
-    /** W_E and W_pos as float32. */
-    EmbeddingWeights embedding(NDManager scratch);
+    /**
+     * W_E and W_pos as float32.
+     *
+     * @param reuse may hand out storage that the next {@code embedding} or {@code head} call overwrites: only when
+     *     nothing (an autograd graph in particular) keeps these arrays past their use
+     */
+    EmbeddingWeights embedding(NDManager scratch, boolean reuse);
 
     /**
      * Block {@code layer}'s weights as float32, in {@link BlockWeights}' orientation.
@@ -20,8 +25,12 @@ public interface WeightSource extends AutoCloseable {
      */
     BlockWeights block(int layer, NDManager scratch, boolean reuse);
 
-    /** The final norm and W_U as float32. */
-    HeadWeights head(NDManager scratch);
+    /**
+     * The final norm and W_U as float32.
+     *
+     * @param reuse as for {@link #embedding}
+     */
+    HeadWeights head(NDManager scratch, boolean reuse);
 
     /** Bytes the weights occupy at rest. */
     long restingBytes();
