@@ -1,5 +1,6 @@
 package org.mechinterp.core.family;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -125,16 +126,47 @@ public final class WeightLoader {
     public NDArray tensor(String name, long... expectedShape) throws IOException {
         TensorInfo info = check(name, expectedShape);
         Shape shape = new Shape(expectedShape);
+        if (convert && !manager.getDevice().equals(Device.cpu())) {
+            return onDevice(name, info, shape);
+        }
         NDArray target = pool == null ? manager.create(shape, DataType.FLOAT32) : pool.next(shape);
         if (!convert && !checkFinite) {
             return target;
         }
+        read(name, info, convert ? target : null);
+        if (pool == null || !convert) {
+            return target;
+        }
+        NDArray view = target.reshape(shape); // a new handle on the pool's storage, owned by our manager
+        view.attach(manager);
+        return view;
+    }
+
+    /**
+     * A device (GPU) array has no host memory to convert into: convert into a host array, then copy that to the
+     * device (one extra copy per tensor at load; no reuse of storage). Not exercised here: this machine has no GPU.
+     */
+    private NDArray onDevice(String name, TensorInfo info, Shape shape) throws IOException {
+        try (NDManager host = NDManager.newBaseManager(Device.cpu())) {
+            NDArray staging = host.create(shape, DataType.FLOAT32);
+            read(name, info, staging);
+            NDArray onDevice = staging.toDevice(manager.getDevice(), true);
+            onDevice.attach(manager);
+            return onDevice;
+        }
+    }
+
+    /**
+     * Maps a tensor's bytes (or takes the kept mapping), checks them for non-finite values once per tensor when asked
+     * (tied tables are read twice but scanned once), and converts them into {@code target} unless it is null.
+     */
+    private void read(String name, TensorInfo info, NDArray target) throws IOException {
         ByteBuffer bytes = mapped == null ? checkpoint.mapRaw(name) : mapped.get(name);
         try {
-            if (checkFinite && scanned.add(name)) { // tied tables are read twice but scanned once
+            if (checkFinite && scanned.add(name)) {
                 requireFinite(name, bytes, info);
             }
-            if (convert) {
+            if (target != null) {
                 fill(target, bytes, info, MAX_FILL_BYTES);
             }
         } finally {
@@ -142,12 +174,6 @@ public final class WeightLoader {
                 Unmapper.unmap(bytes);
             }
         }
-        if (pool == null || !convert) {
-            return target;
-        }
-        NDArray view = target.reshape(shape); // a new handle on the pool's storage, owned by our manager
-        view.attach(manager);
-        return view;
     }
 
     /** A vector [n]. */
