@@ -177,7 +177,6 @@ public final class Attributor {
         List<double[]> rowWeights = new ArrayList<>(); // per request: weight of each of its rows
         List<Map<String, Object>> details = new ArrayList<>();
         List<Integer> targets = new ArrayList<>();
-        SplittableRandom root = new SplittableRandom(seed);
         for (int r = 0; r < requests.size(); r++) {
             AttributionRequest req = requests.get(r);
             JacobianProbe.Prediction pred = predictions.get(r);
@@ -199,7 +198,9 @@ public final class Attributor {
                 weights = new double[] {1};
                 d.put("y_norm", norm);
             } else {
-                weights = fisherDirections(pred, directions, d, root.split());
+                // Every prompt draws from the same seeded stream (its Lanczos start, its Hutchinson probes), so its
+                // result does not depend on its position in the call or on its batch mates.
+                weights = fisherDirections(pred, directions, d, new SplittableRandom(seed).split());
             }
             for (double[] v : directions) {
                 rows.add(new JacobianProbe.Direction(req.tokens(), req.position(), v));
