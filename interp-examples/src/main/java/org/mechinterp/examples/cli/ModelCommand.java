@@ -51,6 +51,12 @@ abstract class ModelCommand implements Callable<Integer> {
         @Option(names = "--tokens", paramLabel = "ID[,ID...]", required = true,
                 description = "Token ids, comma-separated, e.g. 1,403,407.")
         String ids;
+
+        /** A prompt file: only {@code scopes} reads it (hidden elsewhere; other commands reject it). */
+        @Option(names = "--prompts", paramLabel = "FILE", required = true, hidden = true,
+                description = "Prompt file (scopes only): .txt one prompt a line, or .jsonl with text/tokens, "
+                        + "position, target.")
+        Path file;
     }
 
     PrintWriter out() {
@@ -92,6 +98,9 @@ abstract class ModelCommand implements Callable<Integer> {
     /** The tokenizer of the model folder, or null when it has none and the prompt is given as ids. */
     Tokenizer openTokenizer(Path dir) throws IOException {
         boolean present = Files.isRegularFile(dir.resolve("tokenizer.json"));
+        if (prompt.file != null && !acceptsPromptFile()) {
+            throw usage("--prompts is accepted only by scopes; give --prompt or --tokens");
+        }
         if (prompt.text != null && !present) {
             throw usage("model folder " + dir + " has no tokenizer.json, so text prompts cannot be encoded: "
                     + "use --tokens");
@@ -99,8 +108,16 @@ abstract class ModelCommand implements Callable<Integer> {
         return present ? Tokenizer.load(dir) : null;
     }
 
+    /** Whether the command reads {@code --prompts FILE} (its own batch path); false unless overridden. */
+    boolean acceptsPromptFile() {
+        return false;
+    }
+
     /** The prompt's token ids, checked against the model's vocabulary. */
     int[] tokens(Tokenizer tokenizer, HookedTransformer model) {
+        if (prompt.file != null) {
+            throw usage("--prompts needs the batch path of scopes; give --prompt or --tokens");
+        }
         int[] ids;
         if (prompt.text != null) {
             if (prompt.text.isEmpty()) {

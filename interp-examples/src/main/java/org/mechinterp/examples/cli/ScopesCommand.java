@@ -10,6 +10,7 @@ import org.mechinterp.core.tokenizer.Tokenizer;
 import org.mechinterp.jacobian.AttributionRequest;
 import org.mechinterp.jacobian.AttributionResult;
 import org.mechinterp.jacobian.Attributor;
+import org.mechinterp.jacobian.BatchAttributor;
 import org.mechinterp.jacobian.FisherMode;
 import org.mechinterp.jacobian.Method;
 import org.mechinterp.jacobian.TokenTexts;
@@ -26,7 +27,12 @@ import picocli.CommandLine.Option;
 @Command(name = "scopes", mixinStandardHelpOptions = true,
         description = "Token attribution with Jacobian Scopes: which input tokens drive the prediction at a position.",
         footer = {"", "Examples:", "  interp scopes --prompt \"Once upon a time\" --scope semantic",
-                "  interp scopes --tokens 1,403,407 --scope fisher --fisher-rank 4 --json --html scopes.html"})
+                "  interp scopes --tokens 1,403,407 --scope fisher --fisher-rank 4 --json --html scopes.html",
+                "  interp scopes --prompts prompts.txt --scope semantic --batch 8 --out scores.jsonl --html pages",
+                "", "--prompts FILE (instead of --prompt/--tokens): .txt one prompt a line, or .jsonl objects with",
+                "  text (or tokens), position, target. Needs --out FILE.jsonl: one JSON object per prompt (index,",
+                "  line, prompt, model and the --json fields); rerunning resumes after the records already there.",
+                "  --html is then a folder: one heatmap per prompt and index.html."})
 final class ScopesCommand extends ModelCommand {
     static final List<Method> SCOPES = List.of(Method.SEMANTIC, Method.TEMPERATURE, Method.FISHER,
             Method.INPUT_X_GRADIENT, Method.INTEGRATED_GRADIENTS);
@@ -58,8 +64,17 @@ final class ScopesCommand extends ModelCommand {
             description = "Positions that get no score (e.g. 0 for BOS); they stay in the forward pass.")
     String exclude;
 
-    @Option(names = "--html", paramLabel = "FILE", description = "Write a self-contained HTML heatmap.")
+    @Option(names = "--html", paramLabel = "FILE",
+            description = "Write a self-contained HTML heatmap (with --prompts: a folder of them plus index.html).")
     Path html;
+
+    @Option(names = "--out", paramLabel = "FILE.jsonl",
+            description = "With --prompts: the JSON-lines output, resumed when it exists.")
+    Path outFile;
+
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "8",
+            description = "With --prompts: prompts per left-padded batch (default: ${DEFAULT-VALUE}).")
+    int batch;
 
     @Option(names = "--png", paramLabel = "FILE", description = "Write the heatmap as PNG.")
     Path png;
@@ -83,6 +98,12 @@ final class ScopesCommand extends ModelCommand {
             throw usage("--ig-steps must be in 1.." + Attributor.MAX_IG_STEPS + ", got " + igSteps
                     + " (each step is a forward and a backward pass; 20-100 suffice for Gauss-Legendre)");
         }
+        if (prompt.file != null) {
+            return callBatch(method);
+        }
+        if (outFile != null) {
+            throw usage("--out applies with --prompts; a single prompt prints to stdout (--json)");
+        }
         for (Path p : new Path[] {html, png, svg}) {
             checkOutput(p);
         }
@@ -93,8 +114,7 @@ final class ScopesCommand extends ModelCommand {
                 throw usage("--fisher-rank " + fisherRank + " exceeds the hidden size " + model.config().dModel());
             }
             AttributionRequest request = request(ids, model, tokenizer);
-            Attributor attributor = Attributor.builder().setModel(model).optFisherRank(fisherRank)
-                    .optFisherMode(fisherExact ? FisherMode.EXACT : FisherMode.RANK_K).optIgSteps(igSteps).build();
+            Attributor attributor = attributor(model);
             AttributionResult result = attributor.attribute(method, request);
             if (html != null) {
                 AttributionReport.writeHtml(html, List.of(result), "interp scopes: " + method.id());
@@ -114,6 +134,64 @@ final class ScopesCommand extends ModelCommand {
             } else {
                 printTable(result, tokenizer);
             }
+        }
+        return 0;
+    }
+
+    private Attributor attributor(HookedTransformer model) {
+        return Attributor.builder().setModel(model).optFisherRank(fisherRank)
+                .optFisherMode(fisherExact ? FisherMode.EXACT : FisherMode.RANK_K).optIgSteps(igSteps)
+                .optMaxRows(Math.max(64, batch)).build();
+    }
+
+    @Override
+    boolean acceptsPromptFile() {
+        return true;
+    }
+
+    /** {@code --prompts}: every prompt of the file in batches, into the resumable {@code --out}. */
+    private Integer callBatch(Method method) throws Exception {
+        if (outFile == null) {
+            throw usage("--prompts needs --out FILE.jsonl (one JSON object per prompt)");
+        }
+        if (position != null || target != null || png != null || svg != null || json) {
+            throw usage("with --prompts, give position and target per prompt in a .jsonl file; --png, --svg and "
+                    + "--json apply to a single prompt (the output is --out, heatmaps --html DIR)");
+        }
+        if (batch < 1) {
+            throw usage("--batch must be at least 1, got " + batch);
+        }
+        checkOutput(outFile);
+        if (html != null && Files.exists(html) && !Files.isDirectory(html)) {
+            throw usage("--html " + html + " is a file; with --prompts give a folder");
+        }
+        List<PromptFile.Entry> entries;
+        int[] excluded;
+        try {
+            entries = PromptFile.read(prompt.file);
+            excluded = exclude == null ? new int[0] : splitList(exclude).stream().mapToInt(Integer::parseInt)
+                    .toArray();
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw usage("prompt file " + prompt.file + " does not exist");
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
+        }
+        Path dir = resolveModelDir();
+        try (Tokenizer tokenizer = openTokenizer(dir); HookedTransformer model = loadModel(dir)) {
+            if (fisherRank > model.config().dModel()) {
+                throw usage("--fisher-rank " + fisherRank + " exceeds the hidden size " + model.config().dModel());
+            }
+            BatchAttributor batches = new BatchAttributor(attributor(model), method, batch);
+            ScopesBatch run = new ScopesBatch(dir, tokenizer, model, batches, excluded,
+                    spec.commandLine().getErr());
+            long[] counts;
+            try {
+                counts = run.run(entries, outFile, html);
+            } catch (IllegalArgumentException e) {
+                throw usage(e.getMessage());
+            }
+            out().printf("scopes: %d prompts attributed, %d already in %s%n", counts[1], counts[0], outFile);
+            out().flush();
         }
         return 0;
     }
