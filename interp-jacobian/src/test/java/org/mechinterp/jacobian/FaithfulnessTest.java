@@ -112,6 +112,15 @@ class FaithfulnessTest {
         // removal hurts most, so its AOPC beats a random ranking on these prompts
         assertTrue(report.summary(Method.LEAVE_ONE_OUT).aopc() < report.summary(Method.RANDOM).aopc());
         assertTrue(report.toJson().getAsJsonObject("methods").has("semantic"));
+        // batches of 3 (a full and a partial batch of different lengths) give the report of one batch of all 4
+        Faithfulness f = new Faithfulness(attributor);
+        List<Method> scopes = List.of(Method.SEMANTIC, Method.FISHER);
+        FaithfulnessReport whole = f.evaluate(prompts, scopes, prompts.size(), null);
+        FaithfulnessReport batched = f.evaluate(prompts, scopes, 3, null);
+        for (Method m : List.of(Method.SEMANTIC, Method.FISHER, Method.RANDOM)) {
+            assertEquals(whole.summary(m).aopc(), batched.summary(m).aopc(), 1e-5, m + " AOPC");
+            assertEquals(whole.summary(m).looSpearman(), batched.summary(m).looSpearman(), 1e-9, m + " LOO rho");
+        }
     }
 
     private static double[] lastLogProbs(int[] tokens, boolean[] zero) {

@@ -66,6 +66,10 @@ final class FaithfulnessCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", defaultValue = "1234", description = "Seed of the random baseline.")
     long seed;
 
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "16",
+            description = "Prompts per left-padded batch of the scopes (default: ${DEFAULT-VALUE}).")
+    int batch;
+
     @Option(names = "--json", description = "Print one JSON object instead of a table.")
     boolean json;
 
@@ -89,8 +93,8 @@ final class FaithfulnessCommand implements Callable<Integer> {
         if (list.isEmpty()) {
             throw usage("--methods names no method");
         }
-        if (fisherRank < 1 || igSteps < 1) {
-            throw usage("--fisher-rank and --ig-steps must be at least 1");
+        if (fisherRank < 1 || igSteps < 1 || batch < 1) {
+            throw usage("--fisher-rank, --ig-steps and --batch must be at least 1");
         }
         if (!Files.isRegularFile(promptsFile)) {
             throw usage("prompts file " + promptsFile + " does not exist or is not a file");
@@ -108,12 +112,12 @@ final class FaithfulnessCommand implements Callable<Integer> {
             }
             List<AttributionRequest> prompts = parse(lines, tokenizer, model);
             Attributor attributor = Attributor.builder().setModel(model).optFisherRank(fisherRank).optIgSteps(igSteps)
-                    .optSeed(seed).build();
+                    .optSeed(seed).optMaxRows(Math.max(64, batch)).build();
             FaithfulnessReport report;
             try (ProgressBar bar = new ProgressBarBuilder().setTaskName("faithfulness").setInitialMax(prompts.size())
                     .setStyle(ProgressBarStyle.ASCII).setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(
                             System.err)).build()) {
-                report = new Faithfulness(attributor).evaluate(prompts, list, bar::stepTo);
+                report = new Faithfulness(attributor).evaluate(prompts, list, batch, bar::stepTo);
             }
             PrintWriter out = spec.commandLine().getOut();
             if (json) {

@@ -32,6 +32,15 @@ class FaithfulnessCommandTest {
             assertTrue(methods.has(m), m);
             assertTrue(methods.getAsJsonObject(m).has("aopc") && methods.getAsJsonObject(m).has("loo_spearman"), m);
         }
+        InterpCliTest.Result one = InterpCliTest.run("faithfulness", "--prompts", prompts.toString(), "--json",
+                "--ig-steps", "4", "--exclude-first", "--methods", "semantic,fisher", "--batch", "1");
+        assertEquals(0, one.code(), one.err());
+        JsonObject single = JsonParser.parseString(one.out()).getAsJsonObject().getAsJsonObject("methods");
+        for (String m : List.of("semantic", "fisher", "random")) {
+            assertEquals(methods.getAsJsonObject(m).get("aopc").getAsDouble(),
+                    single.getAsJsonObject(m).get("aopc").getAsDouble(), 1e-5, m + ": --batch 1 = one batch of 3");
+        }
+        assertEquals(2, InterpCliTest.run("faithfulness", "--prompts", prompts.toString(), "--batch", "0").code());
         InterpCliTest.Result missing = InterpCliTest.run("faithfulness", "--prompts", tmp.resolve("no.txt")
                 .toString());
         assertEquals(2, missing.code());

@@ -119,14 +119,31 @@ public final class Faithfulness {
         return Ranks.spearman(a, b);
     }
 
+    /** Prompts per batch of {@link #evaluate(List, List, IntConsumer)}. */
+    public static final int DEFAULT_BATCH = 16;
+
+    /** {@link #evaluate(List, List, int, IntConsumer)} in batches of {@link #DEFAULT_BATCH} prompts. */
+    public FaithfulnessReport evaluate(List<AttributionRequest> prompts, List<Method> methods, IntConsumer progress) {
+        return evaluate(prompts, methods, DEFAULT_BATCH, progress);
+    }
+
     /**
-     * Evaluates every method on every prompt; {@link Method#RANDOM} is always included as the baseline.
+     * Evaluates every method on every prompt; {@link Method#RANDOM} is always included as the baseline. Prompts run
+     * in batches of {@code batchSize} on the batched attribution path (one backward per batch for Semantic and
+     * Temperature, see {@link org.mechinterp.jacobian.BatchAttributor}), so memory is bounded by one batch; each
+     * prompt's scores do not depend on its batch mates. The random baseline is drawn for all prompts in one call, so
+     * it does not depend on the batch size either.
      *
      * @param progress called with the number of prompts done after each prompt (e.g. to drive a progress bar)
+     * @throws IllegalArgumentException for no prompts or a batch size below 1
      */
-    public FaithfulnessReport evaluate(List<AttributionRequest> prompts, List<Method> methods, IntConsumer progress) {
+    public FaithfulnessReport evaluate(List<AttributionRequest> prompts, List<Method> methods, int batchSize,
+            IntConsumer progress) {
         if (prompts.isEmpty()) {
             throw new IllegalArgumentException("no prompts to evaluate");
+        }
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
         }
         List<Method> all = new ArrayList<>(methods);
         if (!all.contains(Method.RANDOM)) {
@@ -138,32 +155,45 @@ public final class Faithfulness {
             aopc.put(m, new double[prompts.size()]);
             rho.put(m, new double[prompts.size()]);
         }
-        List<AttributionResult> loo = attributor.attribute(Method.LEAVE_ONE_OUT, prompts);
-        Map<Method, List<AttributionResult>> results = new LinkedHashMap<>();
-        for (Method m : all) {
-            results.put(m, m == Method.LEAVE_ONE_OUT ? loo : attributor.attribute(m, prompts));
-        }
-        for (int p = 0; p < prompts.size(); p++) {
-            AttributionRequest req = prompts.get(p);
-            List<double[]> scores = new ArrayList<>();
-            for (Method m : all) {
-                scores.add(results.get(m).get(p).scores());
-            }
-            List<AopcCurve> curves = aopc(req, scores);
-            double[] kl = loo.get(p).scores();
-            for (int i = 0; i < all.size(); i++) {
-                aopc.get(all.get(i))[p] = curves.get(i).aopc();
-                rho.get(all.get(i))[p] = looSpearman(req, scores.get(i), kl);
-            }
-            if (progress != null) {
-                progress.accept(p + 1);
-            }
+        List<AttributionResult> random = attributor.attribute(Method.RANDOM, prompts);
+        for (int start = 0; start < prompts.size(); start += batchSize) {
+            int end = Math.min(prompts.size(), start + batchSize);
+            evaluateBatch(prompts, start, end, all, random, aopc, rho, progress);
         }
         List<FaithfulnessReport.MethodSummary> summaries = new ArrayList<>();
         for (Method m : all) {
             summaries.add(FaithfulnessReport.MethodSummary.of(m, aopc.get(m), rho.get(m)));
         }
         return new FaithfulnessReport(prompts.size(), fractions.clone(), summaries);
+    }
+
+    /** AOPC and LOO ρ of every method for prompts [start, end), written into {@code aopc} and {@code rho}. */
+    private void evaluateBatch(List<AttributionRequest> prompts, int start, int end, List<Method> all,
+            List<AttributionResult> random, Map<Method, double[]> aopc, Map<Method, double[]> rho,
+            IntConsumer progress) {
+        List<AttributionRequest> batch = prompts.subList(start, end);
+        List<AttributionResult> loo = attributor.attribute(Method.LEAVE_ONE_OUT, batch);
+        Map<Method, List<AttributionResult>> results = new LinkedHashMap<>();
+        for (Method m : all) {
+            results.put(m, m == Method.LEAVE_ONE_OUT ? loo
+                    : m == Method.RANDOM ? random.subList(start, end) : attributor.attribute(m, batch));
+        }
+        for (int i = 0; i < batch.size(); i++) {
+            AttributionRequest req = batch.get(i);
+            List<double[]> scores = new ArrayList<>();
+            for (Method m : all) {
+                scores.add(results.get(m).get(i).scores());
+            }
+            List<AopcCurve> curves = aopc(req, scores);
+            double[] kl = loo.get(i).scores();
+            for (int k = 0; k < all.size(); k++) {
+                aopc.get(all.get(k))[start + i] = curves.get(k).aopc();
+                rho.get(all.get(k))[start + i] = looSpearman(req, scores.get(k), kl);
+            }
+            if (progress != null) {
+                progress.accept(start + i + 1);
+            }
+        }
     }
 
     private static int argmax(double[] v) {
