@@ -26,4 +26,4 @@ import org.mechinterp.examples.physics.model.*;
 import org.mechinterp.examples.physics.study.*;
 
 // Offline DJL, no telemetry (./interp shell also passes these as system properties).
-Interp.configureDjl();
+Interp.useOfflineMode();

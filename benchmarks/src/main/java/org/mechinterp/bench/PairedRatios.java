@@ -38,7 +38,7 @@ public final class PairedRatios {
     public static void main(String[] args) {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 40;
         int warmup = args.length > 1 ? Integer.parseInt(args[1]) : 5;
-        Interp.configureDjl();
+        Interp.useOfflineMode();
         ModelConfig config = BenchModels.llama34m();
         System.out.println("engine " + Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion()
                 + ", intra-op threads " + JniUtils.getNumThreads() + ", inter-op threads "

@@ -39,7 +39,7 @@ public final class ScaleRatios {
         int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 5;
         int loads = args.length > 4 ? Integer.parseInt(args[4]) : 5;
         String generate = args.length > 5 ? args[5] : "128:64";
-        Interp.configureDjl();
+        Interp.useOfflineMode();
         Path dir = ScaleWorkloads.checkpoint(model);
         System.out.printf(Locale.ROOT, "engine %s %s, intra-op threads %d; %s, storage %s%n",
                 Engine.getInstance().getEngineName(), Engine.getInstance().getVersion(), JniUtils.getNumThreads(),

@@ -84,7 +84,7 @@ public final class LoadOptions {
         return device;
     }
 
-    /** Whether {@link MemoryGuard} may refuse a load that would not fit. */
+    /** Whether {@link org.mechinterp.core.family.MemoryGuard} may refuse a load that would not fit. */
     public boolean memoryCheck() {
         return memoryCheck;
     }

@@ -52,7 +52,7 @@ public final class InterpCli implements Callable<Integer> {
      * output, then call {@code execute(args)}.
      */
     public static CommandLine commandLine(String... args) {
-        Interp.configureDjl();
+        Interp.useOfflineMode();   // the CLI's choice: never download (the engine ships in the native jar)
         boolean verbose = Arrays.asList(args).contains("--verbose");
         CommandLine cli = new CommandLine(new InterpCli());
         cli.setParameterExceptionHandler((ex, a) -> {
