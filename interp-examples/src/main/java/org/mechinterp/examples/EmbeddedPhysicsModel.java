@@ -21,7 +21,7 @@ public final class EmbeddedPhysicsModel {
 
     /** Files of the model folder, relative to {@link #RESOURCE_DIR}. */
     static final List<String> FILES = List.of("config.json", "model.safetensors", "tokenizer.json", "provenance.json",
-            "training_curve.json", "training_curve.png", "README.md");
+            "training_curve.json", "training_curve.png", "README.md", "LICENSE");
 
     private static final String RESOURCE_DIR = "models/" + NAME + "/";
 
@@ -33,7 +33,7 @@ public final class EmbeddedPhysicsModel {
      * The folder holding the bundled physics model, extracted on first use (per JVM and per content hash).
      *
      * @return a folder with {@code config.json}, {@code model.safetensors}, {@code tokenizer.json},
-     *     {@code provenance.json}, {@code training_curve.json}, {@code training_curve.png} and {@code README.md}
+     *     {@code provenance.json}, {@code training_curve.json}, {@code training_curve.png}, {@code README.md} and {@code LICENSE} (Apache-2.0)
      * @throws UncheckedIOException if the resources are missing or the folder cannot be written
      */
     public static Path path() {
