@@ -165,10 +165,11 @@ public final class Attributor {
     public FisherOperator fisherOperator(JacobianProbe.Prediction prediction) {
         double[] p = prediction.probabilities();
         long dv = (long) model().config().dModel() * model().config().vocabSize();
+        double[] slopes = probe.capSlopes(prediction.logits()); // soft-capped logits: W_U·diag(s)
         if (dv <= arrayOperatorLimit) {
-            return new ArrayFisherOperator(probe.unembeddingFloats(), model().config().dModel(), p);
+            return new ArrayFisherOperator(probe.unembeddingFloats(), model().config().dModel(), p, slopes);
         }
-        return new NDArrayFisherOperator(model().weights().unembed(), p);
+        return new NDArrayFisherOperator(model().weights().unembed(), p, slopes);
     }
 
     private List<AttributionResult> scopes(Method method, List<AttributionRequest> requests) {
@@ -186,7 +187,7 @@ public final class Attributor {
             List<double[]> directions = new ArrayList<>();
             double[] weights;
             if (method == Method.SEMANTIC) {
-                directions.add(probe.unembeddingColumn(target));
+                directions.add(probe.targetDirection(target, pred.logits()[target]));
                 weights = new double[] {1};
             } else if (method == Method.TEMPERATURE) {
                 double norm = Math.sqrt(dot(pred.y(), pred.y()));

@@ -60,16 +60,9 @@ public final class JacobianProbe {
     /**
      * @param model the model (borrowed)
      * @param maxRows the most sequences per forward/backward pass (memory bound), at least 1
-     * @throws IllegalArgumentException for models with soft-capped logits (Gemma 2), whose logits are not linear in y
      */
     public JacobianProbe(HookedTransformer model, int maxRows) {
         this.model = Objects.requireNonNull(model, "model");
-        if (model.config().finalLogitSoftcap() > 0) {
-            throw new IllegalArgumentException("Jacobian Scopes take their directions through the linear unembedding "
-                    + "z = y·W_U, but " + model.config().modelType() + " soft-caps its logits (c·tanh(z/c), c = "
-                    + model.config().finalLogitSoftcap() + "), so w_target and the Fisher metric of y would be wrong; "
-                    + "attribution of soft-capped models is not supported");
-        }
         if (maxRows < 1) {
             throw new IllegalArgumentException("maxRows must be at least 1, got " + maxRows);
         }
@@ -216,7 +209,9 @@ public final class JacobianProbe {
                                     int target = req.target() == AttributionRequest.TOP_1
                                             ? (int) logits.get(r, slot).argMax().getLong() : req.target();
                                     targets[offset + r] = target;
-                                    v = create(y.getManager(), unembeddingColumn(target), new Shape(d),
+                                    double logit = logits.get(r, slot, target).toType(DataType.FLOAT64, false)
+                                            .getDouble();
+                                    v = create(y.getManager(), targetDirection(target, logit), new Shape(d),
                                             y.getDataType());
                                 }
                                 NDArray term = yr.mul(v).sum();
@@ -334,6 +329,42 @@ public final class JacobianProbe {
             }
         }
         return out;
+    }
+
+    /**
+     * ∂ℓ_v/∂z_v for each token, where z = y·W_U and ℓ the logits: null when the logits are z itself; with a final
+     * soft-cap (Gemma 2: ℓ = c·tanh(z/c)) it is 1 − tanh²(z/c) = 1 − (ℓ/c)², read off the capped logits. The logits
+     * are then ℓ(y) with Jacobian diag(s)·W_Uᵀ, so a token's direction is s_t·w_t and the Fisher metric of y uses
+     * W_U·diag(s).
+     *
+     * @param logits the (capped) logits at the prediction position
+     */
+    public double[] capSlopes(double[] logits) {
+        double c = model.config().finalLogitSoftcap();
+        if (c == 0) {
+            return null;
+        }
+        double[] s = new double[logits.length];
+        for (int i = 0; i < s.length; i++) {
+            s[i] = capSlope(logits[i]);
+        }
+        return s;
+    }
+
+    /** ∂ℓ/∂z of one (capped) logit: 1 without a soft-cap, else 1 − (ℓ/c)². */
+    public double capSlope(double logit) {
+        double c = model.config().finalLogitSoftcap();
+        return c == 0 ? 1 : 1 - (logit / c) * (logit / c);
+    }
+
+    /** The direction of token {@code id} in y-space: ∂ℓ_id/∂y = s_id·w_id (w_id itself without a soft-cap). */
+    public double[] targetDirection(int id, double logit) {
+        double[] w = unembeddingColumn(id);
+        double slope = capSlope(logit);
+        for (int i = 0; i < w.length; i++) {
+            w[i] *= slope;
+        }
+        return w;
     }
 
     /** Column {@code id} of W_U [D,V] (the unembedding vector of a token), in double precision. */

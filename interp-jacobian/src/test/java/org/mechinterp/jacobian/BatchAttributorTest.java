@@ -17,8 +17,8 @@ import org.mechinterp.core.tokenizer.Tokenizer;
 /**
  * Batched attribution equals one prompt at a time (1e-5 of the largest score) for batch mates of different lengths,
  * positions and targets: on the float32 stories260K for every scope and Fisher mode, and on float64 copies of the
- * tiny GPT-2 (learned positions), the F16 tiny Llama and every family checkpoint the scopes accept (all but Gemma 2)
- * at 1e-9. Why float64 there: in float32 a batch of three
+ * tiny GPT-2 (learned positions), the F16 tiny Llama and every family checkpoint (Gemma 2's soft-capped logits
+ * included) at 1e-9. Why float64 there: in float32 a batch of three
  * already differs from a batch of one by ~1e-5 through GEMM blocking alone (seen on the tiny GPT-2 without any
  * padding), which would hide nothing but also prove nothing; in float64 any padding leak is orders above 1e-9.
  */
@@ -65,9 +65,8 @@ class BatchAttributorTest {
     void everyFixtureAndFamilyCheckpointBatchesExactly() throws Exception {
         List<Path> dirs = new java.util.ArrayList<>(List.of(TestModels.shared().resolve("fixtures/tiny-random-gpt2"),
                 TestModels.shared().resolve("fixtures/tiny-random-llama-fp16")));
-        // every family checkpoint but Gemma 2, whose soft-capped logits the scopes refuse (JacobianProbe says why)
         for (String family : List.of("qwen2", "qwen3", "mistral", "llama3", "qwen3-bf16-v5", "mistral-sw", "qwen2-sw",
-                "gemma3", "gemma3-mm-bf16", "pythia", "neox-seq-bf16")) {
+                "gemma2", "gemma2-f16", "gemma3", "gemma3-mm-bf16", "pythia", "neox-seq-bf16")) {
             dirs.add(TestModels.project().resolve("interp-core/src/test/resources/families/" + family));
         }
         for (Path dir : dirs) {

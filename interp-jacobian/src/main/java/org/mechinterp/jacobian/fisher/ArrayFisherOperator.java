@@ -20,6 +20,16 @@ public final class ArrayFisherOperator implements FisherOperator {
      * @throws IllegalArgumentException on mismatched sizes, negative or non-finite p, or Σp not 1 within 1e-6
      */
     public ArrayFisherOperator(float[] unembed, int d, double[] p) {
+        this(unembed, d, p, null);
+    }
+
+    /**
+     * The metric of logits ℓ(y) with Jacobian diag(s)·W_Uᵀ (soft-capped logits): W_U·diag(s) in place of W_U.
+     *
+     * @param unembed W_U [D,V] row-major (borrowed; with slopes it is copied, never modified)
+     * @param slopes ∂ℓ_v/∂z_v per token, or null for plain logits
+     */
+    public ArrayFisherOperator(float[] unembed, int d, double[] p, double[] slopes) {
         Objects.requireNonNull(unembed, "unembed");
         Objects.requireNonNull(p, "p");
         if (d < 1 || unembed.length % d != 0) {
@@ -31,7 +41,7 @@ public final class ArrayFisherOperator implements FisherOperator {
             throw new IllegalArgumentException("got " + p.length + " probabilities for a vocabulary of " + v);
         }
         Probabilities.check(p);
-        this.w = unembed;
+        this.w = slopes == null ? unembed : scaledColumns(unembed, v, slopes);
         this.p = p.clone();
     }
 
@@ -125,5 +135,16 @@ public final class ArrayFisherOperator implements FisherOperator {
     @Override
     public void close() {
         // plain Java arrays: nothing to free
+    }
+
+    private static float[] scaledColumns(float[] w, int v, double[] slopes) {
+        if (slopes.length != v) {
+            throw new IllegalArgumentException("got " + slopes.length + " slopes for a vocabulary of " + v);
+        }
+        float[] out = new float[w.length];
+        for (int i = 0; i < w.length; i++) {
+            out[i] = (float) (w[i] * slopes[i % v]);
+        }
+        return out;
     }
 }

@@ -32,6 +32,17 @@ public final class NDArrayFisherOperator implements FisherOperator {
      * @throws IllegalArgumentException on mismatched shapes or an invalid distribution
      */
     public NDArrayFisherOperator(NDArray unembed, double[] p) {
+        this(unembed, p, null);
+    }
+
+    /**
+     * The metric of logits ℓ(y) with Jacobian diag(s)·W_Uᵀ (soft-capped logits): W_U·diag(s), made once in this
+     * operator's own memory, in place of W_U.
+     *
+     * @param unembed W_U [D,V] (borrowed; not modified)
+     * @param slopes ∂ℓ_v/∂z_v per token, or null for plain logits
+     */
+    public NDArrayFisherOperator(NDArray unembed, double[] p, double[] slopes) {
         Objects.requireNonNull(unembed, "unembed");
         Objects.requireNonNull(p, "p");
         Shape s = unembed.getShape();
@@ -44,11 +55,19 @@ public final class NDArrayFisherOperator implements FisherOperator {
             throw new IllegalArgumentException("got " + p.length + " probabilities for a vocabulary of " + v);
         }
         Probabilities.check(p);
-        this.w = unembed;
+        if (slopes != null && slopes.length != v) {
+            throw new IllegalArgumentException("got " + slopes.length + " slopes for a vocabulary of " + v);
+        }
         this.type = unembed.getDataType();
         this.manager = unembed.getManager().newSubManager();
         try {
-            NDArray t = unembed.transpose();
+            NDArray scaled = unembed;
+            if (slopes != null) {
+                scaled = unembed.mul(create(manager, slopes, new Shape(1, v)));          // [D,V]·diag(s)
+                scaled.attach(manager);
+            }
+            this.w = scaled;
+            NDArray t = scaled.transpose();
             t.attach(manager);
             this.wt = t;
             this.pRow = create(manager, p, new Shape(1, v));
