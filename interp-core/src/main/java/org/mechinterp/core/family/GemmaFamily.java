@@ -76,26 +76,10 @@ abstract class GemmaFamily implements ModelFamily {
     @Override
     public BlockWeights loadBlock(ModelConfig cfg, WeightLoader w, int i) throws IOException {
         int d = cfg.dModel();
-        int qDim = cfg.nHeads() * cfg.headDim();
-        int kvDim = cfg.nKvHeads() * cfg.headDim();
-        int m = cfg.dMlp();
         String l = prefix(w) + "layers." + i + ".";
-        String a = l + "self_attn.";
-        boolean bias = cfg.qkvBias();
-        return new BlockWeights(
-                norm(w, l + "input_layernorm", d),
-                w.linearWeight(a + "q_proj.weight", qDim, d), bias ? w.vector(a + "q_proj.bias", qDim) : null,
-                w.linearWeight(a + "k_proj.weight", kvDim, d), bias ? w.vector(a + "k_proj.bias", kvDim) : null,
-                w.linearWeight(a + "v_proj.weight", kvDim, d), bias ? w.vector(a + "v_proj.bias", kvDim) : null,
-                cfg.qkNorm() ? w.vector(a + "q_norm.weight", cfg.headDim()) : null,
-                cfg.qkNorm() ? w.vector(a + "k_norm.weight", cfg.headDim()) : null,
-                w.linearWeight(a + "o_proj.weight", d, qDim), cfg.attnOutBias() ? w.vector(a + "o_proj.bias", d) : null,
-                norm(w, l + "pre_feedforward_layernorm", d),
-                w.linearWeight(l + "mlp.gate_proj.weight", m, d),
-                w.linearWeight(l + "mlp.up_proj.weight", m, d), null,
-                w.linearWeight(l + "mlp.down_proj.weight", d, m), null,
-                norm(w, l + "post_attention_layernorm", d),
-                norm(w, l + "post_feedforward_layernorm", d));
+        return LlamaFamily.projections(cfg, w, l, norm(w, l + "input_layernorm", d),
+                norm(w, l + "pre_feedforward_layernorm", d))
+                .withPostNorms(norm(w, l + "post_attention_layernorm", d), norm(w, l + "post_feedforward_layernorm", d));
     }
 
     @Override

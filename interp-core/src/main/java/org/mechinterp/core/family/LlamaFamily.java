@@ -61,21 +61,33 @@ public class LlamaFamily implements ModelFamily {
 
     @Override
     public BlockWeights loadBlock(ModelConfig cfg, WeightLoader w, int i) throws IOException {
+        String l = prefix(w) + "layers." + i + ".";
+        int d = cfg.dModel();
+        return projections(cfg, w, l, new NormWeights(w.vector(l + "input_layernorm.weight", d), null),
+                new NormWeights(w.vector(l + "post_attention_layernorm.weight", d), null));
+    }
+
+    /**
+     * The q/k/v/o projections (with the biases and q/k norms the config asks for) and the gated MLP of a block in
+     * Llama's tensor layout under {@code l} (e.g. {@code model.layers.3.}), between the two given norms. Shared with
+     * the Gemma families, which differ only in their norms.
+     */
+    static BlockWeights projections(ModelConfig cfg, WeightLoader w, String l, NormWeights ln1, NormWeights ln2)
+            throws IOException {
         int d = cfg.dModel();
         int qDim = cfg.nHeads() * cfg.headDim();
         int kvDim = cfg.nKvHeads() * cfg.headDim();
         int m = cfg.dMlp();
-        String l = prefix(w) + "layers." + i + ".";
         String a = l + "self_attn.";
         return new BlockWeights(
-                new NormWeights(w.vector(l + "input_layernorm.weight", d), null),
+                ln1,
                 w.linearWeight(a + "q_proj.weight", qDim, d), bias(w, cfg.qkvBias(), a + "q_proj.bias", qDim),
                 w.linearWeight(a + "k_proj.weight", kvDim, d), bias(w, cfg.qkvBias(), a + "k_proj.bias", kvDim),
                 w.linearWeight(a + "v_proj.weight", kvDim, d), bias(w, cfg.qkvBias(), a + "v_proj.bias", kvDim),
                 cfg.qkNorm() ? w.vector(a + "q_norm.weight", cfg.headDim()) : null,
                 cfg.qkNorm() ? w.vector(a + "k_norm.weight", cfg.headDim()) : null,
                 w.linearWeight(a + "o_proj.weight", d, qDim), bias(w, cfg.attnOutBias(), a + "o_proj.bias", d),
-                new NormWeights(w.vector(l + "post_attention_layernorm.weight", d), null),
+                ln2,
                 w.linearWeight(l + "mlp.gate_proj.weight", m, d),
                 w.linearWeight(l + "mlp.up_proj.weight", m, d), null,
                 w.linearWeight(l + "mlp.down_proj.weight", d, m), null);

@@ -40,11 +40,6 @@ final class ReusableArrays implements AutoCloseable {
         return same.get(i);
     }
 
-    /** Bytes held. */
-    long bytes() {
-        return arrays.values().stream().flatMap(List::stream).mapToLong(a -> a.getShape().size() * 4).sum();
-    }
-
     @Override
     public void close() {
         arrays.clear();

@@ -1,5 +1,7 @@
 package org.mechinterp.core.generate;
 
+import org.mechinterp.core.model.Generation;
+
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
@@ -25,7 +27,7 @@ public final class Sampler {
     /** The chosen token: greedy without drawing, else one {@code rng.nextDouble()} per call. */
     public int next(float[] logits, SplittableRandom rng) {
         if (temperature == 0) {
-            return argmax(logits);
+            return Generation.argmax(logits);
         }
         Candidates c = candidates(logits);
         double u = rng.nextDouble();
@@ -46,7 +48,7 @@ public final class Sampler {
     public double[] distribution(float[] logits) {
         double[] p = new double[logits.length];
         if (temperature == 0) {
-            p[argmax(logits)] = 1;
+            p[Generation.argmax(logits)] = 1;
             return p;
         }
         Candidates c = candidates(logits);
@@ -54,17 +56,6 @@ public final class Sampler {
             p[c.ids[i]] = c.probs[i];
         }
         return p;
-    }
-
-    /** Index of the largest value (the first one on ties). */
-    public static int argmax(float[] values) {
-        int best = 0;
-        for (int i = 1; i < values.length; i++) {
-            if (values[i] > values[best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 
     /** The kept tokens, best first, and their renormalised probabilities. */
