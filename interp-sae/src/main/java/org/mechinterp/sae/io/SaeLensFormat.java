@@ -176,9 +176,21 @@ public final class SaeLensFormat {
         TensorInfo info = f.info(key);
         if (!Arrays.equals(info.shape(), expected)) {
             throw new IOException(f.path() + ": tensor '" + key + "' has shape " + Arrays.toString(info.shape())
-                    + " but cfg.json requires " + Arrays.toString(expected));
+                    + " but the configuration requires " + Arrays.toString(expected));
         }
         return f.readFloats(key);
+    }
+
+    /** {@link #tensor} that also refuses NaN and infinite values, naming the tensor and the element. */
+    static float[] finiteTensor(SafetensorsFile f, String key, long... expected) throws IOException {
+        float[] v = tensor(f, key, expected);
+        for (int i = 0; i < v.length; i++) {
+            if (!Float.isFinite(v[i])) {
+                throw new IOException(f.path() + ": tensor '" + key + "' element " + i + " is " + v[i]
+                        + "; the weights must be finite");
+            }
+        }
+        return v;
     }
 
     static JsonObject readJson(Path file) throws IOException {

@@ -2,7 +2,6 @@ package org.mechinterp.sae.io;
 
 import com.google.gson.JsonObject;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.mechinterp.core.io.SafetensorsFile;
 import org.mechinterp.sae.model.Architecture;
@@ -61,19 +60,12 @@ public final class SparsifyFormat {
     }
 
     /**
-     * Loads either layout: SAELens when the folder has {@code sae_weights.safetensors}, sparsify when it has
-     * {@code sae.safetensors}.
+     * Loads an SAE folder or file in any layout {@link PretrainedSaes} recognises (SAELens, sparsify, Gemma Scope,
+     * Llama Scope, Qwen-Scope).
      *
-     * @throws IOException if the folder holds neither
+     * @throws IOException if the path holds none of them, or what that layout's reader throws
      */
     public static Sae loadAny(Path dir) throws IOException {
-        if (Files.isRegularFile(dir.resolve(SaeLensFormat.WEIGHTS))) {
-            return SaeLensFormat.load(dir);
-        }
-        if (Files.isRegularFile(dir.resolve(WEIGHTS))) {
-            return load(dir, "");
-        }
-        throw new java.nio.file.NoSuchFileException(dir.toString(), null, "not an SAE folder: neither "
-                + SaeLensFormat.WEIGHTS + " (SAELens) nor " + WEIGHTS + " (sparsify) is there");
+        return PretrainedSaes.load(dir);
     }
 }

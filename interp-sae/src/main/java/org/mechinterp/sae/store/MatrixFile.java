@@ -12,12 +12,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.mechinterp.core.io.DType;
 import org.mechinterp.core.io.SafetensorsFile;
 import org.mechinterp.core.io.TensorInfo;
+import org.mechinterp.sae.io.NpyHeader;
 
 /**
  * A row-major [N, d] float matrix inside a file ({@code .npy} or one tensor of a {@code .safetensors}), read in
@@ -26,9 +25,6 @@ import org.mechinterp.core.io.TensorInfo;
  */
 final class MatrixFile implements AutoCloseable {
     private static final byte[] NPY_MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
-    private static final Pattern DESCR = Pattern.compile("['\"]descr['\"]\\s*:\\s*['\"]([^'\"]*)['\"]");
-    private static final Pattern FORTRAN = Pattern.compile("['\"]fortran_order['\"]\\s*:\\s*(True|False)");
-    private static final Pattern SHAPE = Pattern.compile("['\"]shape['\"]\\s*:\\s*\\(([^)]*)\\)");
 
     final Path path;
     final String tensor;
@@ -101,36 +97,23 @@ final class MatrixFile implements AutoCloseable {
             ByteBuffer hb = ByteBuffer.allocate((int) headerLen);
             readFully(ch, hb, headerStart, path, "header");
             String header = new String(hb.array(), major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
-            String descr = group(DESCR, header, path, "descr");
-            String fortran = group(FORTRAN, header, path, "fortran_order");
-            String shapeText = group(SHAPE, header, path, "shape");
-            DType dtype = switch (descr) {
-                case "<f4" -> DType.F32;
-                case "<f8" -> DType.F64;
-                case "<f2" -> DType.F16;
-                case ">f4", ">f8", ">f2" -> throw bad(path, "big-endian dtype '" + descr
-                        + "' is not supported; save with arr.astype('<f4')");
-                default -> throw bad(path, "dtype '" + descr + "' is not supported (expected little-endian floats "
-                        + "'<f2', '<f4' or '<f8')");
-            };
-            if (fortran.equals("True")) {
+            NpyHeader h;
+            DType dtype;
+            try {
+                h = NpyHeader.parse(header);
+                dtype = NpyHeader.floatType(h.descr());
+            } catch (IllegalArgumentException e) {
+                throw bad(path, e.getMessage());
+            }
+            if (h.fortranOrder()) {
                 throw bad(path, "fortran_order is True; save a C-ordered array (np.ascontiguousarray)");
             }
-            List<Long> shape = new ArrayList<>();
-            for (String p : shapeText.split(",")) {
-                if (!p.isBlank()) {
-                    try {
-                        shape.add(Long.parseLong(p.strip().replace("L", "")));
-                    } catch (NumberFormatException e) {
-                        throw bad(path, "malformed shape (" + shapeText + ")");
-                    }
-                }
-            }
-            if (shape.size() != 2) {
-                throw bad(path, "shape " + shape + " is not 2-D [N, d]");
+            long[] shape = h.shape();
+            if (shape.length != 2) {
+                throw bad(path, "shape " + Arrays.toString(shape) + " is not 2-D [N, d]");
             }
             long dataStart = headerStart + headerLen;
-            return checked(path, null, ch, dataStart, shape.get(0), shape.get(1), dtype, size - dataStart);
+            return checked(path, null, ch, dataStart, shape[0], shape[1], dtype, size - dataStart);
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw e;
@@ -247,14 +230,6 @@ final class MatrixFile implements AutoCloseable {
             p += r;
         }
         buf.flip();
-    }
-
-    private static String group(Pattern p, String header, Path path, String key) {
-        Matcher m = p.matcher(header);
-        if (!m.find()) {
-            throw bad(path, "malformed .npy header: no '" + key + "' entry in " + header.strip());
-        }
-        return m.group(1);
     }
 
     private static IllegalArgumentException bad(Path path, String message) {

@@ -1,0 +1,217 @@
+package org.mechinterp.sae.io;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.mechinterp.sae.model.Architecture;
+import org.mechinterp.sae.model.Sae;
+import org.mechinterp.sae.model.SaeMetadata;
+
+/**
+ * Google DeepMind's Gemma Scope release layout: one {@code params.npz} per SAE, in folders
+ * {@code gemma-scope-<2b|9b|27b>-<pt|it>-<res|mlp|att|transcoders>/layer_L/width_W/average_l0_A/} (or
+ * {@code .../embedding/...} for the embedding SAEs). The archive holds exactly {@code W_enc} [d, m],
+ * {@code W_dec} [m, d], {@code b_enc} [m], {@code b_dec} [d] and {@code threshold} [m] (float arrays; SAELens'
+ * lower-case {@code w_enc}/{@code w_dec} spelling is accepted too).
+ *
+ * <p>Math (the Gemma Scope tutorial and SAELens' loader): a JumpReLU SAE on the raw input, z = x·W_enc + b_enc
+ * (no b_dec subtraction), f = ReLU(z)·1[z &gt; θ], x̂ = f·W_dec + b_dec. The {@link Sae} computes z·1[z &gt; θ],
+ * so θ is loaded as max(θ, 0), which gives exactly ReLU(z)·1[z &gt; θ] for any θ.
+ *
+ * <p>The hook is read from the path: {@code layer_L} and the release name give {@code blocks.L.hook_resid_post}
+ * (res), {@code blocks.L.hook_mlp_out} (mlp) or {@code blocks.L.attn.hook_z} (att; d = heads·d_head, the hook
+ * flattened), and the model {@code google/gemma-2-<size>[-it]}. Embedding SAEs were trained on the embedding before
+ * Gemma's ·√d scale while {@code hook_embed} is after it, so, as in SAELens, they are loaded with the scale folded
+ * in ({@link Sae#foldInputScale} with 1/√d, which also scales b_dec, unlike SAELens). Transcoders (input
+ * {@code blocks.L.ln2.hook_normalized}, output {@code blocks.L.hook_mlp_out}) are not SAEs and are refused by
+ * {@link #load}; {@link #readParams} returns their arrays.
+ */
+public final class GemmaScopeFormat {
+    public static final String PARAMS = "params.npz";
+    private static final Pattern LAYER = Pattern.compile("layer_(\\d+)");
+    private static final Pattern RELEASE =
+            Pattern.compile("gemma-scope-(\\d+b)-(pt|it)-(res|mlp|att|transcoders?)(?:-.*)?");
+
+    private GemmaScopeFormat() {}
+
+    /**
+     * The five arrays of a {@code params.npz}, checked against each other.
+     *
+     * @param dIn d
+     * @param dSae m
+     * @param wEnc W_enc [d, m] row-major
+     * @param wDec W_dec [m, d]
+     * @param bEnc b_enc [m]
+     * @param bDec b_dec [d]
+     * @param threshold θ [m] as stored
+     */
+    public record Params(int dIn, int dSae, float[] wEnc, float[] wDec, float[] bEnc, float[] bDec,
+                         float[] threshold) {}
+
+    /**
+     * Reads and checks the arrays of a {@code params.npz} (the file, or a folder holding it).
+     *
+     * @throws IOException if the file is missing or unreadable, an entry is not a finite float array (object arrays
+     *     are refused), or an array is missing, extra or of the wrong shape (each named with its shape)
+     */
+    public static Params readParams(Path path) throws IOException {
+        Path file = Files.isDirectory(path) ? path.resolve(PARAMS) : path;
+        Map<String, NpzArchive.FloatArray> arrays = NpzArchive.read(file);
+        Set<String> extra = new LinkedHashSet<>(arrays.keySet());
+        NpzArchive.FloatArray wEnc = take(arrays, extra, file, "W_enc");
+        if (wEnc.shape().length != 2) {
+            throw new IOException(file + ": 'W_enc' has shape " + wEnc.shapeText() + "; expected [d, m]");
+        }
+        int d = (int) wEnc.shape()[0];
+        int m = (int) wEnc.shape()[1];
+        NpzArchive.FloatArray wDec = check(take(arrays, extra, file, "W_dec"), file, m, d);
+        NpzArchive.FloatArray bEnc = check(take(arrays, extra, file, "b_enc"), file, m);
+        NpzArchive.FloatArray bDec = check(take(arrays, extra, file, "b_dec"), file, d);
+        NpzArchive.FloatArray threshold = check(take(arrays, extra, file, "threshold"), file, m);
+        if (!extra.isEmpty()) {
+            StringBuilder s = new StringBuilder();
+            for (String name : extra) {
+                s.append(s.length() == 0 ? "" : ", ").append("'").append(name).append("' ")
+                        .append(arrays.get(name).shapeText());
+            }
+            throw new IOException(file + ": unexpected arrays " + s + "; a Gemma Scope params.npz holds exactly "
+                    + "W_enc, W_dec, b_enc, b_dec and threshold");
+        }
+        return new Params(d, m, wEnc.values(), wDec.values(), bEnc.values(), bDec.values(), threshold.values());
+    }
+
+    /**
+     * Loads a Gemma Scope SAE, with the hook and model read from the path ({@link #metadataFromPath}).
+     *
+     * @param path {@code params.npz} or its folder
+     * @throws IOException as {@link #readParams}, or if the path names a transcoder release
+     */
+    public static Sae load(Path path) throws IOException {
+        Path file = Files.isDirectory(path) ? path.resolve(PARAMS) : path;
+        String release = releaseSite(file);
+        if (release != null && release.startsWith("transcoder")) {
+            throw new IOException(file + ": a Gemma Scope transcoder (input blocks.L.ln2.hook_normalized, output "
+                    + "blocks.L.hook_mlp_out) is not an SAE; read its arrays with GemmaScopeFormat.readParams");
+        }
+        return load(file, metadataFromPath(file));
+    }
+
+    /**
+     * Loads a Gemma Scope SAE with the given metadata (use this when the folder was renamed and the hook cannot be
+     * read from the path).
+     */
+    public static Sae load(Path path, SaeMetadata metadata) throws IOException {
+        Path file = Files.isDirectory(path) ? path.resolve(PARAMS) : path;
+        Params p = readParams(file);
+        float[] theta = p.threshold().clone();
+        for (int i = 0; i < theta.length; i++) {
+            theta[i] = Math.max(theta[i], 0f); // ReLU(z)·1[z > θ] = z·1[z > max(θ, 0)]
+        }
+        Sae sae;
+        try {
+            sae = Sae.builder().setArchitecture(Architecture.JUMPRELU).setDims(p.dIn(), p.dSae())
+                    .optApplyBDecToInput(false).setWEnc(p.wEnc(), p.dIn(), p.dSae()).setWDec(p.wDec())
+                    .setBEnc(p.bEnc()).setBDec(p.bDec()).optThreshold(theta).optMetadata(metadata).build();
+        } catch (IllegalArgumentException e) {
+            throw new IOException(file + ": " + e.getMessage(), e);
+        }
+        if (isEmbedding(file)) {
+            sae = sae.foldInputScale(1 / Math.sqrt(p.dIn()));
+        }
+        return sae;
+    }
+
+    /**
+     * The hook and model of the SAE at {@code file}, from the release folder name and {@code layer_L} (empty
+     * strings for what the path does not say).
+     */
+    public static SaeMetadata metadataFromPath(Path file) {
+        String site = releaseSite(file);
+        String model = "";
+        for (Path p = file.toAbsolutePath(); p != null; p = p.getParent()) {
+            Matcher m = RELEASE.matcher(name(p));
+            if (m.matches()) {
+                model = "google/gemma-2-" + m.group(1) + (m.group(2).equals("it") ? "-it" : "");
+                break;
+            }
+        }
+        String hook = "";
+        if (isEmbedding(file)) {
+            hook = "hook_embed";
+        } else {
+            Integer layer = null;
+            for (Path p = file.toAbsolutePath(); p != null && layer == null; p = p.getParent()) {
+                Matcher m = LAYER.matcher(name(p));
+                if (m.matches()) {
+                    layer = Integer.parseInt(m.group(1));
+                }
+            }
+            if (layer != null && site != null) {
+                hook = switch (site) {
+                    case "res" -> "blocks." + layer + ".hook_resid_post";
+                    case "mlp" -> "blocks." + layer + ".hook_mlp_out";
+                    case "att" -> "blocks." + layer + ".attn.hook_z";
+                    default -> "";
+                };
+            }
+        }
+        return new SaeMetadata(model, hook, 1024, true);
+    }
+
+    /** "res", "mlp", "att", "transcoders" from the nearest release-named ancestor, or null. */
+    private static String releaseSite(Path file) {
+        for (Path p = file.toAbsolutePath(); p != null; p = p.getParent()) {
+            Matcher m = RELEASE.matcher(name(p));
+            if (m.matches()) {
+                return m.group(3);
+            }
+        }
+        return null;
+    }
+
+    private static boolean isEmbedding(Path file) {
+        Path parent = file.toAbsolutePath().getParent();
+        for (Path p = parent; p != null; p = p.getParent()) {
+            if (name(p).equals("embedding")) {
+                return true;
+            }
+            if (RELEASE.matcher(name(p)).matches()) {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    private static String name(Path p) {
+        Path n = p.getFileName();
+        return n == null ? "" : n.toString().toLowerCase(Locale.ROOT);
+    }
+
+    private static NpzArchive.FloatArray take(Map<String, NpzArchive.FloatArray> arrays, Set<String> left, Path file,
+            String key) throws IOException {
+        String lower = key.toLowerCase(Locale.ROOT);
+        String found = arrays.containsKey(key) ? key : arrays.containsKey(lower) ? lower : null;
+        if (found == null) {
+            throw new IOException(file + ": array '" + key + "' is missing (the archive holds " + arrays.keySet()
+                    + ")");
+        }
+        left.remove(found);
+        return arrays.get(found);
+    }
+
+    private static NpzArchive.FloatArray check(NpzArchive.FloatArray a, Path file, long... expected)
+            throws IOException {
+        if (!Arrays.equals(a.shape(), expected)) {
+            throw new IOException(file + ": array '" + a.name() + "' has shape " + a.shapeText() + " but W_enc's "
+                    + "shape [d, m] requires " + Arrays.toString(expected));
+        }
+        return a;
+    }
+}
