@@ -68,13 +68,14 @@ def write_expected(d, x, codes, recon):
         json.dump({"inputs": x.tolist(), "codes": codes.tolist(), "reconstructions": recon.tolist()}, f)
 
 
-def gemma_weights(rng):
+def gemma_weights(rng, x):
     w_enc = rng.normal(scale=0.5, size=(D, M))
     w_dec = rng.normal(scale=0.5, size=(M, D))
     b_enc = rng.normal(scale=0.1, size=(M,))
     b_dec = rng.normal(scale=0.1, size=(D,))
     threshold = np.abs(rng.normal(scale=0.3, size=(M,)))
-    threshold[0] = -0.2  # a negative threshold: relu(z) * (z > theta) must still give no negative code
+    threshold[0] = -0.2  # a negative threshold: relu(z) * (z > theta) must still give no negative code,
+    b_enc[0] = -0.1 - x[0] @ w_enc[:, 0]  # and row 0 has z_0 = -0.1 between it and 0
     return {"W_enc": w_enc, "W_dec": w_dec, "b_enc": b_enc, "b_dec": b_dec, "threshold": threshold}
 
 
@@ -86,7 +87,7 @@ def gemma_expected(x, p):
 
 def gemma(rng, x):
     # residual-stream release: float32, C order, stored (np.savez)
-    p = {k: f32(v) for k, v in gemma_weights(rng).items()}
+    p = {k: f32(v) for k, v in gemma_weights(rng, x).items()}
     d = os.path.join(OUT, "gemma-scope-2b-pt-res", "layer_3", "width_16", "average_l0_5")
     os.makedirs(d, exist_ok=True)
     np.savez(os.path.join(d, "params.npz"), **p)
@@ -94,7 +95,7 @@ def gemma(rng, x):
     write_expected(d, x, codes, recon)
     good = p
     # MLP-output release: deflated (np.savez_compressed), W_enc float64 in Fortran order, W_dec float16
-    q = gemma_weights(rng)
+    q = gemma_weights(rng, x)
     stored = {"W_enc": np.asfortranarray(q["W_enc"]), "W_dec": q["W_dec"].astype("<f2"),
               "b_enc": f32(q["b_enc"]), "b_dec": f32(q["b_dec"]), "threshold": f32(q["threshold"])}
     d = os.path.join(OUT, "gemma-scope-9b-it-mlp", "layer_7", "width_16", "average_l0_4")
