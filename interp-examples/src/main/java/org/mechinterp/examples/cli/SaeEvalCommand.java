@@ -12,7 +12,7 @@ import org.mechinterp.sae.eval.DensityHistogram;
 import org.mechinterp.sae.eval.EvalResult;
 import org.mechinterp.sae.eval.SaeEvaluator;
 import org.mechinterp.sae.eval.SpliceEvaluator;
-import org.mechinterp.sae.io.SparsifyFormat;
+import org.mechinterp.sae.io.PretrainedSaes;
 import org.mechinterp.sae.model.Sae;
 import org.mechinterp.sae.store.RowBlock;
 import org.mechinterp.sae.store.StoreBatches;
@@ -24,9 +24,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code interp sae eval}: reconstruction metrics of an SAE (SAELens or sparsify folder) over store rows and, with
- * {@code --model}, CE loss recovered and KL with x̂ spliced in at the SAE's hook, on prompts rebuilt from the
- * store's token ids (a captured store records prompt id, position and token of every row).
+ * {@code interp sae eval}: reconstruction metrics of an SAE (any layout {@link PretrainedSaes} reads) over store
+ * rows and, with {@code --model}, CE loss recovered and KL with x̂ spliced in at the SAE's hook, on prompts rebuilt
+ * from the store's token ids (a captured store records prompt id, position and token of every row).
  */
 @Command(name = "eval", mixinStandardHelpOptions = true,
         description = {"Evaluate an SAE on an activation store: L0, MSE, FVU, explained variance, cosine, shrinkage, "
@@ -36,8 +36,10 @@ final class SaeEvalCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--sae", paramLabel = "DIR", required = true,
-            description = "SAE folder (SAELens cfg.json + sae_weights.safetensors, or sparsify sae.safetensors).")
+    @Option(names = "--sae", paramLabel = "PATH", required = true,
+            description = "SAE folder or file: SAELens (cfg.json + sae_weights.safetensors), sparsify (sae.safetensors), "
+                    + "Gemma Scope (params.npz), Llama Scope (hyperparams.json + checkpoints/final.safetensors) or "
+                    + "Qwen-Scope (layerN.sae.safetensors).")
     Path saeDir;
 
     @Option(names = "--store", paramLabel = "STORE", required = true, description = "Activation store folder.")
@@ -69,8 +71,8 @@ final class SaeEvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         SaeCommand.requireStore(spec, store);
-        if (!Files.isDirectory(saeDir)) {
-            throw new ModelCommand.InputError(spec.commandLine(), "SAE folder " + saeDir + " does not exist");
+        if (!Files.exists(saeDir)) {
+            throw new ModelCommand.InputError(spec.commandLine(), "SAE folder or file " + saeDir + " does not exist");
         }
         if (model != null && !Files.isDirectory(model)) {
             throw new ModelCommand.InputError(spec.commandLine(), "model directory " + model + " does not exist");
@@ -78,7 +80,7 @@ final class SaeEvalCommand implements Callable<Integer> {
         if (rows < 1 || prompts < 1) {
             throw new ModelCommand.InputError(spec.commandLine(), "--rows and --prompts must be >= 1");
         }
-        Sae sae = SparsifyFormat.loadAny(saeDir);
+        Sae sae = PretrainedSaes.load(saeDir);
         String h = hook != null ? hook : sae.metadata().hookName();
         h = SaeCommand.resolveHook(spec, store, h.isEmpty() ? null : h);
         long n;
