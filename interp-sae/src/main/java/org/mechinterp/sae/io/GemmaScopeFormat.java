@@ -36,8 +36,9 @@ import org.mechinterp.sae.model.SaeMetadata;
 public final class GemmaScopeFormat {
     public static final String PARAMS = "params.npz";
     private static final Pattern LAYER = Pattern.compile("layer_(\\d+)");
+    /** Found anywhere in a folder name, so that a Hugging Face cache folder (models--google--gemma-scope-…) counts. */
     private static final Pattern RELEASE =
-            Pattern.compile("gemma-scope-(\\d+b)-(pt|it)-(res|mlp|att|transcoders?)(?:-.*)?");
+            Pattern.compile("gemma-scope-(\\d+b)-(pt|it)-(res|mlp|att|transcoders?)(?![a-z])");
 
     private GemmaScopeFormat() {}
 
@@ -137,7 +138,7 @@ public final class GemmaScopeFormat {
         String model = "";
         for (Path p = file.toAbsolutePath(); p != null; p = p.getParent()) {
             Matcher m = RELEASE.matcher(name(p));
-            if (m.matches()) {
+            if (m.find()) {
                 model = "google/gemma-2-" + m.group(1) + (m.group(2).equals("it") ? "-it" : "");
                 break;
             }
@@ -169,7 +170,7 @@ public final class GemmaScopeFormat {
     private static String releaseSite(Path file) {
         for (Path p = file.toAbsolutePath(); p != null; p = p.getParent()) {
             Matcher m = RELEASE.matcher(name(p));
-            if (m.matches()) {
+            if (m.find()) {
                 return m.group(3);
             }
         }
@@ -182,7 +183,7 @@ public final class GemmaScopeFormat {
             if (name(p).equals("embedding")) {
                 return true;
             }
-            if (RELEASE.matcher(name(p)).matches()) {
+            if (RELEASE.matcher(name(p)).find()) {
                 return false;
             }
         }

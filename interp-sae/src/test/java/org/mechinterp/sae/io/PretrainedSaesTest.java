@@ -120,6 +120,23 @@ class PretrainedSaesTest {
         }
     }
 
+    /** Hugging Face cache folders (models--org--repo/snapshots/HASH/...) name the release too. */
+    @Test
+    void hooksAreReadFromHuggingFaceCachePaths(@TempDir Path tmp) throws Exception {
+        Path g = Files.createDirectories(tmp.resolve(
+                "models--google--gemma-scope-2b-pt-att/snapshots/0aaef31f/layer_12/width_16k/average_l0_82"));
+        Files.copy(fixture(GEMMA_RES).resolve("params.npz"), g.resolve("params.npz"));
+        Sae gemma = PretrainedSaes.load(g);
+        assertEquals("blocks.12.attn.hook_z", gemma.metadata().hookName());
+        assertEquals("google/gemma-2-2b", gemma.metadata().modelName());
+        Path q = Files.createDirectories(tmp.resolve("models--Qwen--SAE-Res-Qwen3.5-9B-Base-W64K-L0_2/snapshots/1f2e"));
+        Files.copy(fixture(QWEN).resolve("layer5.sae.safetensors"), q.resolve("layer17.sae.safetensors"));
+        Sae qwen = PretrainedSaes.load(q.resolve("layer17.sae.safetensors"));
+        assertEquals(2, qwen.k());
+        assertEquals("blocks.17.hook_resid_post", qwen.metadata().hookName());
+        assertEquals("Qwen/Qwen3.5-9B-Base", qwen.metadata().modelName());
+    }
+
     @ParameterizedTest
     @CsvSource({"Llama3_1-8B-Base-L3R-8x, JUMPRELU, 0, blocks.3.hook_resid_post, false",
         "Llama3_1-8B-Base-L5M-8x, TOPK, 3, blocks.5.hook_mlp_out, true"})
