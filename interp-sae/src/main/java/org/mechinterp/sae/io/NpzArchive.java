@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -67,7 +66,8 @@ public final class NpzArchive {
         }
         Map<String, FloatArray> out = new LinkedHashMap<>();
         try (zip) {
-            for (ZipEntry e : Collections.list((Enumeration<ZipEntry>) zip.entries())) {
+            for (Enumeration<? extends ZipEntry> en = zip.entries(); en.hasMoreElements(); ) {
+                ZipEntry e = en.nextElement();
                 String entry = e.getName();
                 String where = file + " entry '" + entry + "'";
                 if (e.isDirectory() || !entry.endsWith(".npy")) {
