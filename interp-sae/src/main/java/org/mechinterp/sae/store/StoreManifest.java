@@ -193,6 +193,24 @@ public final class StoreManifest {
         long firstPromptId;
         long prompts;
 
+        /**
+         * Describes a shard file that is already written (e.g. by an earlier attempt of the same task): its size
+         * and SHA-256 are read from disk, the rest is given.
+         *
+         * @param rows rows it holds; {@code firstPromptId} the prompt id of its first row; {@code prompts} the whole
+         *     prompts it holds
+         */
+        public static Shard describe(Path file, int rows, long firstPromptId, long prompts) throws IOException {
+            Shard s = new Shard();
+            s.file = file.getFileName().toString();
+            s.rows = rows;
+            s.bytes = Files.size(file);
+            s.sha256 = Checksums.sha256(file);
+            s.firstPromptId = firstPromptId;
+            s.prompts = prompts;
+            return s;
+        }
+
         /** File name inside the store folder. */
         public String file() {
             return file;
