@@ -30,6 +30,8 @@ final class ShardTask implements Serializable {
 
     /** Test hook (local mode only, same JVM): the shard whose first attempt dies after writing a partial temp. */
     static volatile int failFirstAttemptOfShard = -1;
+    /** Test hook (local mode only): the shard whose every attempt dies, so that the job fails. */
+    static volatile int failEveryAttemptOfShard = -1;
     /** How often the test hook fired. */
     static final java.util.concurrent.atomic.AtomicInteger injectedFailures = new java.util.concurrent.atomic.AtomicInteger();
 
@@ -108,10 +110,11 @@ final class ShardTask implements Serializable {
         }
     }
 
-    /** The test hook: a first attempt that dies mid-write, leaving a partial temporary file. */
+    /** The test hooks: an attempt that dies mid-write, leaving a partial temporary file. */
     private static void injectFailure(int index, Path dir, Path file) throws IOException {
         TaskContext tc = TaskContext.get();
-        if (index == failFirstAttemptOfShard && tc != null && tc.attemptNumber() == 0) {
+        if (tc != null && (index == failFirstAttemptOfShard && tc.attemptNumber() == 0
+                || index == failEveryAttemptOfShard)) {
             Path tmp = dir.resolve("." + file.getFileName() + ".attempt" + tc.taskAttemptId() + ".tmp");
             Files.write(tmp, new byte[] {1, 2, 3}, StandardOpenOption.CREATE_NEW);
             injectedFailures.incrementAndGet();

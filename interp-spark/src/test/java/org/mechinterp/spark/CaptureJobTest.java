@@ -76,6 +76,7 @@ class CaptureJobTest {
     @AfterAll
     static void tearDown() {
         ShardTask.failFirstAttemptOfShard = -1;
+        ShardTask.failEveryAttemptOfShard = -1;
     }
 
     /** Labelled prompts (text, and one given as token ids), with blank lines between some. */
@@ -196,6 +197,25 @@ class CaptureJobTest {
     }
 
     @Test
+    void failedJobListsNoMissingShardAndResumes() throws IOException {
+        Path out = tmp.resolve("failed-then-resumed");
+        ShardTask.failEveryAttemptOfShard = 2;
+        try {
+            RuntimeException e = assertThrows(RuntimeException.class,
+                    () -> job(corpus.toString(), out).build().run(spark));
+            assertTrue(e.getMessage().contains("injected failure of shard 2"), e.getMessage());
+        } finally {
+            ShardTask.failEveryAttemptOfShard = -1;
+        }
+        StoreManifest m = StoreManifest.read(out);
+        assertFalse(m.complete());
+        assertEquals(0, m.shards().size(), "the manifest lists no shard while the job has not finished");
+        assertFalse(Files.exists(out.resolve(StoreManifest.shardName(2))));
+        job(corpus.toString(), out).build().run(spark);
+        assertSameShards(distributed, out);
+    }
+
+    @Test
     void parquetTableGivesTheSameStore() throws IOException {
         Path table = tmp.resolve("table.parquet");
         List<String> rows = new ArrayList<>();
@@ -258,7 +278,7 @@ class CaptureJobTest {
         Files.write(dir.resolve("b.jsonl.gz"), junk);
         Path out = tmp.resolve("unreadable-store");
         RuntimeException e = assertThrows(RuntimeException.class, () -> job(dir.toString(), out).build().run(spark));
-        assertTrue(e.getMessage().contains("b.jsonl.gz"), e.getMessage());
+        assertTrue(e.getMessage().contains("b.jsonl.gz: cannot read"), e.getMessage());
         assertFalse(Files.exists(out.resolve(StoreManifest.FILE_NAME)));
     }
 
