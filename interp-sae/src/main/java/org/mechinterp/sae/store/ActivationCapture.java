@@ -19,7 +19,7 @@ import org.mechinterp.core.tokenizer.Tokenizer;
  * {@link StoreManifest}).
  *
  * <p>Prompts are run through {@link HookedTransformer#runWithCache} caching only the requested hooks,
- * {@code promptsPerPass} at a time as one left-padded {@link TokenBatch}; padded slots are skipped, so every
+ * {@code promptsPerPass} at a time as one left-padded {@link org.mechinterp.core.model.TokenBatch}; padded slots are skipped, so every
  * prompt contributes exactly its own T rows (position 0..T−1). A hook's activation [B,T,...] is flattened to rows
  * of d = product of the dimensions after T (e.g. {@code hook_z} [B,T,H,Dh] gives d = H·Dh); hooks whose
  * second axis is not the token axis ({@code hook_pattern}, {@code hook_attn_scores}) are refused. With
