@@ -216,6 +216,29 @@ class CaptureJobTest {
     }
 
     @Test
+    void folderOfFilesIsOneCorpusInNameOrder() throws IOException {
+        List<String> lines = Files.readAllLines(corpus);
+        Path dir = Files.createDirectories(tmp.resolve("parts"));
+        Files.write(dir.resolve("part-1.jsonl"), lines.subList(0, 7));
+        Files.write(dir.resolve("part-2.jsonl"), lines.subList(7, lines.size()));
+        Path out = tmp.resolve("from-parts");
+        job(dir.toString(), out).build().run(spark);
+        StoreManifest a = StoreManifest.read(distributed);
+        StoreManifest b = StoreManifest.read(out);
+        for (int i = 0; i < a.shards().size(); i++) {
+            assertEquals(a.shards().get(i).sha256(), b.shards().get(i).sha256(), "shard " + i);
+        }
+        // line numbers count within each file
+        List<String> bad = new ArrayList<>(lines.subList(7, lines.size()));
+        bad.set(3, "{\"text\": 5}");
+        Files.write(dir.resolve("part-2.jsonl"), bad);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> job(dir.toString(), tmp.resolve("from-bad-parts")).build().run(spark));
+        assertTrue(e.getMessage().contains("part-2.jsonl line 4: \"text\" must be a non-empty string"),
+                e.getMessage());
+    }
+
+    @Test
     void parquetTableGivesTheSameStore() throws IOException {
         Path table = tmp.resolve("table.parquet");
         List<String> rows = new ArrayList<>();
