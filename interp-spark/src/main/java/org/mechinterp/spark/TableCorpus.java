@@ -29,7 +29,8 @@ import org.mechinterp.sae.store.Corpus;
  * per label holding the per-token values (Parquet: an array of numbers; CSV: a JSON array such as
  * {@code [0.5, null, 1]}). Each row is checked exactly as a {@code .jsonl} line
  * {@code {"text": ..., "labels": {column: [...]}}} would be, and numbered in table order: by the order column when
- * one is given, else (Parquet only) by file path and row position in the file. Error messages call the 1-based row
+ * one is given (CSV columns are typed by inference, so numeric ids sort as numbers), else (Parquet only) by file
+ * path and row position in the file. Error messages call the 1-based row
  * number in that order the "line".
  */
 final class TableCorpus implements CorpusSource {
@@ -62,7 +63,8 @@ final class TableCorpus implements CorpusSource {
             throw new IllegalArgumentException("table format '" + o.format() + "' is not supported; use parquet or csv");
         }
         Dataset<Row> df = format.equals("csv")
-                ? spark.read().option("header", "true").option("multiLine", "true").option("escape", "\"").csv(path)
+                ? spark.read().option("header", "true").option("multiLine", "true").option("escape", "\"")
+                        .option("inferSchema", "true").csv(path) // so that a numeric order column sorts as numbers
                 : spark.read().parquet(path);
         List<String> have = Arrays.asList(df.columns());
         List<String> need = new ArrayList<>();

@@ -239,15 +239,18 @@ class CaptureJobTest {
     }
 
     @Test
-    void parquetTableGivesTheSameStore() throws IOException {
-        Path table = tmp.resolve("table.parquet");
+    void tablesGiveTheSameStore() throws IOException {
         List<String> rows = new ArrayList<>();
         for (String line : Files.readAllLines(corpus)) {
             if (!line.isBlank() && line.contains("\"text\"")) {
                 rows.add(line);
             }
         }
-        // id, text, labels as arrays: the text prompts of the corpus, in reverse file order, ordered back by id
+        Path textOnly = tmp.resolve("text-only.jsonl");
+        Files.write(textOnly, rows);
+        Path expect = tmp.resolve("from-jsonl");
+        job(textOnly.toString(), expect).build().run(spark);
+        // id, text, label arrays: the prompts in reverse order, put back in order by the id column
         List<String> json = new ArrayList<>();
         for (int i = rows.size() - 1; i >= 0; i--) {
             json.add(rows.get(i).replaceFirst("\\{", "{\"id\": " + i + ", ").replace("\"labels\": {", "")
@@ -255,19 +258,46 @@ class CaptureJobTest {
         }
         Path jsonFile = tmp.resolve("rows.json");
         Files.write(jsonFile, json);
-        spark.read().json(jsonFile.toString()).repartition(3).write().parquet(table.toString());
-        Path textOnly = tmp.resolve("text-only.jsonl");
-        Files.write(textOnly, rows);
-        Path expect = tmp.resolve("from-jsonl");
-        Path got = tmp.resolve("from-parquet");
-        job(textOnly.toString(), expect).build().run(spark);
-        job(table.toString(), got).optTable("parquet", "text", List.of("depth", "odd"), "id").build().run(spark);
-        StoreManifest a = StoreManifest.read(expect);
-        StoreManifest b = StoreManifest.read(got);
+        var df = spark.read().json(jsonFile.toString());
+        Path byId = tmp.resolve("by-id.parquet");
+        df.repartition(3).write().parquet(byId.toString());
+        assertSameRows(expect, capture(byId, "parquet", "id"));
+        // Parquet without an order column: file and row order (one file, written in prompt order)
+        Path inOrder = tmp.resolve("in-order.parquet");
+        df.orderBy("id").coalesce(1).write().parquet(inOrder.toString());
+        assertSameRows(expect, capture(inOrder, "parquet", null));
+        // CSV: labels as JSON arrays in quoted cells
+        Path csv = tmp.resolve("rows.csv");
+        List<String> csvLines = new ArrayList<>(List.of("id,text,depth,odd"));
+        for (var r : df.collectAsList()) {
+            csvLines.add(r.getAs("id") + ",\"" + r.getAs("text") + "\",\"" + json(r.getList(r.fieldIndex("depth")))
+                    + "\",\"" + json(r.getList(r.fieldIndex("odd"))) + "\"");
+        }
+        Files.write(csv, csvLines);
+        assertSameRows(expect, capture(csv, "csv", "id"));
+    }
+
+    private static Path capture(Path table, String format, String order) throws IOException {
+        Path out = tmp.resolve("store-of-" + table.getFileName() + "-" + order);
+        job(table.toString(), out).optTable(format, "text", List.of("depth", "odd"), order).build().run(spark);
+        return out;
+    }
+
+    private static String json(List<Object> values) {
+        List<String> s = new ArrayList<>();
+        values.forEach(v -> s.add(v == null ? "null" : v.toString()));
+        return "[" + String.join(", ", s) + "]";
+    }
+
+    /** The same shard files (the source checksum differs: another corpus file). */
+    private static void assertSameRows(Path expected, Path actual) throws IOException {
+        StoreManifest a = StoreManifest.read(expected);
+        StoreManifest b = StoreManifest.read(actual);
         assertEquals(a.totalRows(), b.totalRows());
         assertEquals(a.labelNames(), b.labelNames());
+        assertEquals(a.shards().size(), b.shards().size());
         for (int i = 0; i < a.shards().size(); i++) {
-            assertEquals(a.shards().get(i).sha256(), b.shards().get(i).sha256(), "shard " + i);
+            assertEquals(a.shards().get(i).sha256(), b.shards().get(i).sha256(), actual + " shard " + i);
         }
     }
 
