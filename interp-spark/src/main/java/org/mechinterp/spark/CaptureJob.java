@@ -62,6 +62,7 @@ public final class CaptureJob {
         private int context;
         private int shardRows;
         private int promptsPerPass = ActivationCapture.DEFAULT_PROMPTS_PER_PASS;
+        private long maxTokens;
         private TableCorpus.Options table;
 
         private Builder() {
@@ -103,6 +104,15 @@ public final class CaptureJob {
             return this;
         }
 
+        /**
+         * Total rows to capture, 0 = whole corpus (default 0); the prompt that reaches the cap keeps only its first
+         * tokens, as in the single-machine capture.
+         */
+        public Builder optMaxTokens(long maxTokens) {
+            this.maxTokens = maxTokens;
+            return this;
+        }
+
         /** Prompts per forward pass (default {@value ActivationCapture#DEFAULT_PROMPTS_PER_PASS}). */
         public Builder optPromptsPerPass(int prompts) {
             this.promptsPerPass = prompts;
@@ -130,6 +140,9 @@ public final class CaptureJob {
             }
             if (context < 0) {
                 throw new IllegalArgumentException("context must be ≥ 0 (0 = whole prompts), got " + context);
+            }
+            if (maxTokens < 0) {
+                throw new IllegalArgumentException("max tokens must be ≥ 0 (0 = whole corpus), got " + maxTokens);
             }
             if (shardRows < 0) {
                 throw new IllegalArgumentException("shard rows must be ≥ 1, got " + shardRows);
@@ -194,13 +207,16 @@ public final class CaptureJob {
                         + probe.maxPositions() + " learned positions; truncate with a context of at most "
                         + probe.maxPositions());
             }
-            ShardPlan plan = ShardPlan.of(totals.passRows, totals.prompts, b.promptsPerPass, wanted.shardRows());
+            ShardPlan plan = b.maxTokens > 0
+                    ? ShardPlan.capped(totals.passRows, totals.prompts, perPass, wanted.shardRows(), b.maxTokens,
+                            k -> passLengths(prompts, perPass, k))
+                    : ShardPlan.of(totals.passRows, totals.prompts, perPass, wanted.shardRows());
             StoreManifest manifest = existing != null ? existing : wanted;
             if (existing == null) {
                 Files.createDirectories(out);
                 manifest.commit(out, List.of(), false); // pins the settings, so that a re-run can resume
             }
-            log("capturing " + plan.totalRows() + " rows from " + totals.prompts + " prompts into "
+            log("capturing " + plan.totalRows() + " rows from " + plan.totalPrompts() + " prompts into "
                     + plan.shards() + " shards in " + out);
             List<StoreManifest.Shard> shards = captureShards(prompts, plan, wanted, out, b.model);
             manifest.commit(out, shards, true);
@@ -214,7 +230,9 @@ public final class CaptureJob {
     private static List<StoreManifest.Shard> captureShards(JavaRDD<PromptRow> prompts, ShardPlan plan,
             StoreManifest settings, Path out, String model) {
         ShardTask task = new ShardTask(model, settings, out, plan);
+        long total = plan.totalPrompts();
         List<Tuple2<Integer, StoreManifest.Shard>> done = prompts
+                .filter(p -> p.id < total) // prompts past a --max-tokens cap
                 .mapToPair(p -> new Tuple2<>(p.id, p))
                 .partitionBy(new ShardPartitioner(plan))
                 .mapPartitionsWithIndex((index, it) -> List.of(new Tuple2<>(index, task.run(index, it))).iterator(),
@@ -234,6 +252,13 @@ public final class CaptureJob {
         return shards;
     }
 
+    /** Token counts of the prompts of pass {@code k}, in id order (at most one pass's prompts reach the driver). */
+    private static int[] passLengths(JavaRDD<PromptRow> prompts, int perPass, long k) {
+        List<PromptRow> rows = new ArrayList<>(prompts.filter(p -> p.id / perPass == k).collect());
+        rows.sort(java.util.Comparator.comparingLong(p -> p.id));
+        return rows.stream().mapToInt(p -> p.tokens.length).toArray();
+    }
+
     /** On one executor: loads the model, validates the hooks, and builds the store settings there. */
     private Probe probe(JavaSparkContext jsc, List<String> labelNames, String sha) {
         String model = b.model;
@@ -242,12 +267,13 @@ public final class CaptureJob {
         int context = b.context;
         int perPass = b.promptsPerPass;
         int shardRows = b.shardRows;
+        long maxTokens = b.maxTokens;
         return jsc.parallelize(List.of(0), 1).map(x -> {
             ExecutorModels.Loaded loaded = ExecutorModels.model(model);
             synchronized (loaded) {
                 PassRunner runner = PassRunner.create(loaded.model, hooks);
                 StoreManifest m = StoreManifest.forCapture(loaded.model, model, runner.hooks(), runner.dims(),
-                        labelNames, corpus, sha, context, 0, perPass, shardRows);
+                        labelNames, corpus, sha, context, maxTokens, perPass, shardRows);
                 ModelConfig cfg = loaded.model.config();
                 return new Probe(m.toJson(), cfg.vocabSize(), cfg.positions() == ModelConfig.Positions.LEARNED,
                         cfg.maxPositions());

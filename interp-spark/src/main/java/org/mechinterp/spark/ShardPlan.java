@@ -19,10 +19,56 @@ final class ShardPlan implements Serializable {
     /** First prompt id of each shard, plus the total prompt count at the end. */
     private final long[] firstPrompt;
     private final int[] rows;
+    /** Tokens the last prompt keeps under a --max-tokens cap, or −1 when it keeps all. */
+    private final int lastKeep;
 
-    private ShardPlan(long[] firstPrompt, int[] rows) {
+    private ShardPlan(long[] firstPrompt, int[] rows, int lastKeep) {
         this.firstPrompt = firstPrompt;
         this.rows = rows;
+        this.lastKeep = lastKeep;
+    }
+
+    /** Token counts of the prompts of one pass, in id order. */
+    @FunctionalInterface
+    interface PassLengths {
+        int[] of(long pass);
+    }
+
+    /**
+     * Plans the shards of a capture capped at {@code maxTokens} rows, as the single-machine capture cuts it: passes
+     * run in order until the rows reach the cap; in the pass that reaches it, prompts are taken while fewer than
+     * {@code maxTokens} rows are planned, and the prompt that crosses the cap keeps only its first tokens.
+     *
+     * @param lengths fetches the token counts of the one pass that reaches the cap
+     */
+    static ShardPlan capped(Map<Long, Long> passRows, long prompts, int promptsPerPass, int shardRows,
+            long maxTokens, PassLengths lengths) {
+        long passes = (prompts + promptsPerPass - 1) / promptsPerPass;
+        long cum = 0;
+        for (long k = 0; k < passes; k++) {
+            long r = passRows.get(k);
+            if (cum + r >= maxTokens) {
+                int[] len = lengths.of(k);
+                long planned = cum;
+                long last = k * promptsPerPass - 1;
+                int keep = -1;
+                for (int i = 0; i < len.length && planned < maxTokens; i++) {
+                    int take = (int) Math.min(len[i], maxTokens - planned);
+                    planned += take;
+                    last = k * promptsPerPass + i;
+                    keep = take < len[i] ? take : -1;
+                }
+                Map<Long, Long> capped = new java.util.HashMap<>();
+                for (long j = 0; j < k; j++) {
+                    capped.put(j, passRows.get(j));
+                }
+                capped.put(k, maxTokens - cum);
+                ShardPlan p = of(capped, last + 1, promptsPerPass, shardRows);
+                return new ShardPlan(p.firstPrompt, p.rows, keep);
+            }
+            cum += r;
+        }
+        return of(passRows, prompts, promptsPerPass, shardRows); // the corpus holds fewer rows than the cap
     }
 
     /**
@@ -60,7 +106,7 @@ final class ShardPlan implements Serializable {
             f[i] = firsts.get(i);
         }
         f[firsts.size()] = prompts;
-        return new ShardPlan(f, sizes.stream().mapToInt(Integer::intValue).toArray());
+        return new ShardPlan(f, sizes.stream().mapToInt(Integer::intValue).toArray(), -1);
     }
 
     /** Number of shards. */
@@ -87,6 +133,16 @@ final class ShardPlan implements Serializable {
     int shardOf(long id) {
         int i = Arrays.binarySearch(firstPrompt, 0, rows.length, id);
         return i >= 0 ? i : -i - 2;
+    }
+
+    /** Prompts captured (ids 0 .. totalPrompts − 1). */
+    long totalPrompts() {
+        return firstPrompt[rows.length];
+    }
+
+    /** Tokens the last prompt keeps under a cap, or −1 when it keeps all its tokens. */
+    int lastKeep() {
+        return lastKeep;
     }
 
     /** Total rows. */

@@ -61,6 +61,13 @@ final class ShardTask implements Serializable {
         rows.forEachRemaining(t -> prompts.add(t._2()));
         prompts.sort(Comparator.comparingLong(p -> p.id));
         checkPrompts(index, prompts);
+        if (plan.lastKeep() >= 0 && index == plan.shards() - 1) { // the prompt that reaches a --max-tokens cap
+            PromptRow p = prompts.remove(prompts.size() - 1);
+            int keep = plan.lastKeep();
+            int nl = p.labels.length / p.tokens.length;
+            prompts.add(new PromptRow(new Corpus.Prompt(p.id, p.line, java.util.Arrays.copyOf(p.tokens, keep),
+                    java.util.Arrays.copyOf(p.labels, keep * nl))));
+        }
         StoreManifest settings = StoreManifest.fromJson(settingsJson);
         ShardBuffer buffer = new ShardBuffer(settings, expectRows);
         ExecutorModels.Loaded loaded = ExecutorModels.model(modelPath);

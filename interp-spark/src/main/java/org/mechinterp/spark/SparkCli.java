@@ -114,6 +114,9 @@ public final class SparkCli implements Runnable {
         @Option(names = "--context", paramLabel = "N", description = "Keep the first N tokens of each prompt.")
         int context;
 
+        @Option(names = "--max-tokens", paramLabel = "N", description = "Stop after N rows in total (default: all).")
+        long maxTokens;
+
         @Option(names = "--prompts-per-pass", paramLabel = "N", description = "Prompts per forward pass (default 8).")
         int promptsPerPass = 8;
 
@@ -139,7 +142,7 @@ public final class SparkCli implements Runnable {
         @Override
         public Integer call() throws Exception {
             CaptureJob.Builder b = CaptureJob.builder().setModel(model).setCorpus(corpus).setHooks(hooks).setOut(out)
-                    .optContext(context).optPromptsPerPass(promptsPerPass).optShardRows(shardRows);
+                    .optContext(context).optPromptsPerPass(promptsPerPass).optShardRows(shardRows).optMaxTokens(maxTokens);
             if (tableFormat != null) {
                 b.optTable(tableFormat, textColumn, labelColumns, orderColumn);
             }

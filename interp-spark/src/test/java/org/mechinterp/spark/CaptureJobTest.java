@@ -142,6 +142,30 @@ class CaptureJobTest {
     }
 
     @Test
+    void maxTokensCutsWhereTheSingleMachineCaptureCuts() throws IOException {
+        for (long cap : new long[] {100, 129}) {
+            Path a = tmp.resolve("single-cap-" + cap);
+            try (HookedTransformer model = HookedTransformer.load(SparkTestSupport.stories());
+                    Tokenizer tok = Tokenizer.load(SparkTestSupport.stories())) {
+                ActivationCapture.builder().setModel(model).optTokenizer(tok).setCorpus(corpus).setOut(a)
+                        .setHooks(HOOKS).optPromptsPerPass(PER_PASS).optShardRows(SHARD_ROWS).optMaxTokens(cap)
+                        .optProgress(false).build().run();
+            }
+            Path b = tmp.resolve("spark-cap-" + cap);
+            job(corpus.toString(), b).optMaxTokens(cap).build().run(spark);
+            StoreManifest ma = StoreManifest.read(a);
+            StoreManifest mb = StoreManifest.read(b);
+            assertEquals(cap, ma.totalRows());
+            assertEquals(ma.totalRows(), mb.totalRows());
+            assertEquals(ma.promptsCompleted(), mb.promptsCompleted());
+            assertEquals(ma.shards().size(), mb.shards().size());
+            for (int i = 0; i < ma.shards().size(); i++) {
+                assertEquals(ma.shards().get(i).sha256(), mb.shards().get(i).sha256(), "cap " + cap + " shard " + i);
+            }
+        }
+    }
+
+    @Test
     void saeTrainedOnEitherStoreIsTheSame() throws IOException {
         Sae x = train(single);
         Sae y = train(distributed);
