@@ -53,6 +53,9 @@ public final class SparkCli implements Runnable {
         <T> T withSpark(String app, SparkFunction<T> body) throws Exception {
             boolean own = SparkSession.getActiveSession().isEmpty() && SparkSession.getDefaultSession().isEmpty();
             SparkSession.Builder sb = SparkSession.builder().appName(app);
+            if (System.console() != null) {
+                sb.config("spark.ui.showConsoleProgress", "true"); // Spark's stage bar on a terminal
+            }
             if (master != null) {
                 sb.master(master);
             } else if (System.getProperty("spark.master") == null) {
