@@ -106,7 +106,7 @@ public final class SparkCli implements Runnable {
         @Option(names = "--corpus", paramLabel = "PATH", required = true, description = "The corpus.")
         String corpus;
 
-        @Option(names = "--hooks", paramLabel = "NAME[,NAME...]", required = true, split = ",",
+        @Option(names = "--hooks", paramLabel = "NAME", required = true, split = ",",
                 description = "Hook point names, comma-separated.")
         List<String> hooks;
 
@@ -133,7 +133,7 @@ public final class SparkCli implements Runnable {
         @Option(names = "--text-column", paramLabel = "NAME", description = "Table: the text column (default text).")
         String textColumn = "text";
 
-        @Option(names = "--label-columns", paramLabel = "NAME[,NAME...]", split = ",",
+        @Option(names = "--label-columns", paramLabel = "NAME", split = ",",
                 description = "Table: label columns, each an array of numbers per token.")
         List<String> labelColumns = new ArrayList<>();
 
