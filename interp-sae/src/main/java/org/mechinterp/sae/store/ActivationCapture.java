@@ -1,24 +1,17 @@
 package org.mechinterp.sae.store;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.types.DataType;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Objects;
 
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
-import org.mechinterp.core.model.ActivationCache;
 import org.mechinterp.core.model.HookedTransformer;
 import org.mechinterp.core.model.ModelConfig;
-import org.mechinterp.core.model.TokenBatch;
 import org.mechinterp.core.tokenizer.Tokenizer;
 
 /**
@@ -26,7 +19,7 @@ import org.mechinterp.core.tokenizer.Tokenizer;
  * {@link StoreManifest}).
  *
  * <p>Prompts are run through {@link HookedTransformer#runWithCache} caching only the requested hooks,
- * {@code promptsPerPass} at a time as one left-padded {@link TokenBatch}; padded slots are skipped, so every
+ * {@code promptsPerPass} at a time as one left-padded {@link org.mechinterp.core.model.TokenBatch}; padded slots are skipped, so every
  * prompt contributes exactly its own T rows (position 0..T−1). A hook's activation [B,T,...] is flattened to rows
  * of d = product of the dimensions after T (e.g. {@code hook_z} [B,T,H,Dh] gives d = H·Dh); hooks whose
  * second axis is not the token axis ({@code hook_pattern}, {@code hook_attn_scores}) are refused. With
@@ -184,17 +177,7 @@ public final class ActivationCapture {
             if (promptsPerPass < 1) {
                 throw new IllegalArgumentException("prompts per pass must be ≥ 1, got " + promptsPerPass);
             }
-            List<String> names = new ArrayList<>(new LinkedHashSet<>(hooks));
-            for (String name : names) {
-                model.hooks().requireValid(name);
-                if (name.endsWith("hook_pattern") || name.endsWith("hook_attn_scores")) {
-                    throw new IllegalArgumentException("hook '" + name + "' is [B,H,T,T], not one row per token; "
-                            + "capture hook_z or hook_attn_out instead");
-                }
-                if (StoreManifest.RESERVED.contains(name)) {
-                    throw new IllegalArgumentException("hook name '" + name + "' is reserved in stores");
-                }
-            }
+            List<String> names = PassRunner.validHooks(model, hooks);
             return new ActivationCapture(this, names);
         }
     }
@@ -210,8 +193,8 @@ public final class ActivationCapture {
     public StoreManifest run() throws IOException {
         ModelConfig cfg = b.model.config();
         Corpus corpus = Corpus.open(b.corpus, b.tokenizer, cfg.vocabSize(), b.context);
-        int[] dims = probeDims();
-        StoreManifest wanted = settings(corpus, dims);
+        PassRunner runner = PassRunner.create(b.model, hooks);
+        StoreManifest wanted = settings(corpus, runner.dims());
         Corpus.Totals totals = corpus.scan(); // validates every prompt before anything is written
         if (cfg.positions() == ModelConfig.Positions.LEARNED && totals.longest() > cfg.maxPositions()) {
             throw new IllegalArgumentException("corpus " + b.corpus + " line " + totals.longestLine() + ": prompt of "
@@ -221,7 +204,7 @@ public final class ActivationCapture {
         StoreWriter w;
         if (Files.isRegularFile(b.out.resolve(StoreManifest.FILE_NAME))) {
             StoreManifest existing = StoreManifest.read(b.out);
-            requireSameSettings(existing, wanted);
+            existing.requireResumable(wanted, b.out);
             if (existing.complete) {
                 return existing.copy();
             }
@@ -232,11 +215,11 @@ public final class ActivationCapture {
         if (b.listener != null) {
             w.setListener(b.listener);
         }
-        capture(corpus, w, dims, totals);
+        capture(corpus, w, runner, totals);
         return w.manifest().copy();
     }
 
-    private void capture(Corpus corpus, StoreWriter w, int[] dims, Corpus.Totals totals) throws IOException {
+    private void capture(Corpus corpus, StoreWriter w, PassRunner runner, Corpus.Totals totals) throws IOException {
         StoreManifest m = w.manifest();
         long target = b.maxTokens > 0 ? Math.min(b.maxTokens, totals.tokens()) : totals.tokens();
         long done = m.totalRows;
@@ -266,7 +249,7 @@ public final class ActivationCapture {
                 if (pass.isEmpty()) {
                     break;
                 }
-                runPass(pass, w, dims);
+                runner.run(pass, w.buffer());
                 if (bar != null) {
                     bar.stepBy(planned - done);
                 }
@@ -283,150 +266,9 @@ public final class ActivationCapture {
         }
     }
 
-    /** One forward pass over a few prompts; appends each prompt's real (unpadded) rows in order. */
-    private void runPass(List<Corpus.Prompt> pass, StoreWriter w, int[] dims) {
-        int[][] seqs = new int[pass.size()][];
-        for (int i = 0; i < seqs.length; i++) {
-            seqs[i] = pass.get(i).tokens();
-        }
-        TokenBatch batch = TokenBatch.of(seqs);
-        int bsz = batch.batchSize();
-        int t = batch.length();
-        float[][] flat = new float[hooks.size()][];
-        try (ActivationCache cache = b.model.runWithCache(batch, hooks)) {
-            for (int h = 0; h < flat.length; h++) {
-                NDArray a = cache.get(hooks.get(h));
-                long[] shape = a.getShape().getShape();
-                if (shape.length < 3 || shape[0] != bsz || shape[1] != t || a.size() != (long) bsz * t * dims[h]) {
-                    throw new IllegalStateException("hook '" + hooks.get(h) + "' gave shape "
-                            + Arrays.toString(shape) + ", expected [" + bsz + ", " + t + ", ...] with " + dims[h]
-                            + " values per token");
-                }
-                flat[h] = (a.getDataType() == DataType.FLOAT32 ? a : a.toType(DataType.FLOAT32, false))
-                        .toFloatArray();
-            }
-        }
-        int nl = w.manifest().labelNames.size();
-        for (int i = 0; i < bsz; i++) {
-            Corpus.Prompt p = pass.get(i);
-            int len = p.length();
-            int pad = batch.padding(i);
-            int first = w.reserve(len);
-            for (int h = 0; h < flat.length; h++) {
-                int d = dims[h];
-                System.arraycopy(flat[h], (i * t + pad) * d, w.acts(h), first * d, len * d);
-            }
-            Arrays.fill(w.promptIds(), first, first + len, p.id());
-            for (int j = 0; j < len; j++) {
-                w.positions()[first + j] = j;
-                w.tokenIds()[first + j] = p.tokens()[j];
-            }
-            if (nl > 0) {
-                System.arraycopy(p.labels(), 0, w.labels(), first * nl, len * nl);
-            }
-            w.promptDone();
-        }
-    }
-
-    /** Row width per hook, from a one-token pass. */
-    private int[] probeDims() {
-        int[] dims = new int[hooks.size()];
-        try (ActivationCache cache = b.model.runWithCache(TokenBatch.of(0), hooks)) {
-            for (int h = 0; h < dims.length; h++) {
-                long[] shape = cache.get(hooks.get(h)).getShape().getShape();
-                if (shape.length < 3) {
-                    throw new IllegalArgumentException("hook '" + hooks.get(h) + "' has shape "
-                            + Arrays.toString(shape) + ", not [B,T,...] rows per token");
-                }
-                long d = 1;
-                for (int k = 2; k < shape.length; k++) {
-                    d *= shape[k];
-                }
-                dims[h] = Math.toIntExact(d);
-            }
-        }
-        return dims;
-    }
-
     private StoreManifest settings(Corpus corpus, int[] dims) throws IOException {
-        ModelConfig cfg = b.model.config();
-        StoreManifest m = new StoreManifest();
-        m.model = new StoreManifest.ModelInfo();
-        m.model.path = b.modelPath;
-        m.model.modelType = cfg.modelType();
-        m.model.dModel = cfg.dModel();
-        m.model.nLayers = cfg.nLayers();
-        m.model.nHeads = cfg.nHeads();
-        m.model.vocabSize = cfg.vocabSize();
-        m.model.parameters = cfg.parameterCount();
-        m.model.weightsFingerprint = WeightsFingerprint.of(b.model);
-        m.source = new StoreManifest.Source();
-        m.source.kind = "capture";
-        m.source.path = b.corpus.toAbsolutePath().toString();
-        m.source.sha256 = Checksums.sha256(b.corpus);
-        long width = 0;
-        for (int h = 0; h < dims.length; h++) {
-            m.hooks.add(new StoreManifest.Hook(hooks.get(h), dims[h]));
-            width += dims[h];
-        }
-        m.labelNames.addAll(corpus.labelNames());
-        m.context = b.context;
-        m.maxTokens = b.maxTokens;
-        m.promptsPerPass = b.promptsPerPass;
-        m.shardRows = b.shardRows > 0 ? b.shardRows
-                : (int) Math.max(1024, Math.min(65536, (256L << 20) / (4 * width)));
-        return m;
-    }
-
-    private static String abbreviate(String hex) {
-        return hex.length() > 12 ? hex.substring(0, 12) + "…" : hex;
-    }
-
-    private void requireSameSettings(StoreManifest have, StoreManifest want) {
-        List<String> diff = new ArrayList<>();
-        if (have.source == null || !"capture".equals(have.source.kind)) {
-            diff.add("it was not made by a capture");
-        } else if (!Objects.equals(have.source.sha256, want.source.sha256)) {
-            diff.add("corpus differs (SHA-256 " + have.source.sha256 + " vs " + want.source.sha256 + ")");
-        }
-        if (have.model == null || !have.model.signature().equals(want.model.signature())) {
-            diff.add("model differs (" + (have.model == null ? "none" : have.model.signature()) + " vs "
-                    + want.model.signature() + ")");
-        } else if (!Objects.equals(have.model.weightsFingerprint, want.model.weightsFingerprint)) {
-            diff.add(have.model.weightsFingerprint == null
-                    ? "the store records no weights fingerprint (made by an older version), so the weights cannot "
-                            + "be checked to match"
-                    : "the model's weights differ from those the store was captured with (same shapes, weights "
-                            + "fingerprint " + abbreviate(have.model.weightsFingerprint) + " vs "
-                            + abbreviate(want.model.weightsFingerprint) + "; captured from "
-                            + (have.model.path == null || have.model.path.isEmpty() ? "a model in memory"
-                                    : have.model.path) + ")");
-        }
-        List<String> hh = new ArrayList<>();
-        have.hooks.forEach(h -> hh.add(h.name + ":" + h.d));
-        List<String> wh = new ArrayList<>();
-        want.hooks.forEach(h -> wh.add(h.name + ":" + h.d));
-        if (!hh.equals(wh)) {
-            diff.add("hooks differ (" + hh + " vs " + wh + ")");
-        }
-        if (!have.labelNames.equals(want.labelNames)) {
-            diff.add("label columns differ (" + have.labelNames + " vs " + want.labelNames + ")");
-        }
-        if (have.context != want.context) {
-            diff.add("context differs (" + have.context + " vs " + want.context + ")");
-        }
-        if (have.maxTokens != want.maxTokens) {
-            diff.add("max tokens differs (" + have.maxTokens + " vs " + want.maxTokens + ")");
-        }
-        if (have.promptsPerPass != want.promptsPerPass) {
-            diff.add("prompts per pass differs (" + have.promptsPerPass + " vs " + want.promptsPerPass + ")");
-        }
-        if (have.shardRows != want.shardRows) {
-            diff.add("shard rows differs (" + have.shardRows + " vs " + want.shardRows + ")");
-        }
-        if (!diff.isEmpty()) {
-            throw new IllegalArgumentException("store " + b.out + " holds a capture with other settings, so it "
-                    + "cannot be resumed: " + String.join("; ", diff) + " (use a new --out folder)");
-        }
+        return StoreManifest.forCapture(b.model, b.modelPath, hooks, dims, corpus.labelNames(),
+                b.corpus.toAbsolutePath().toString(), Checksums.sha256(b.corpus), b.context, b.maxTokens,
+                b.promptsPerPass, b.shardRows);
     }
 }

@@ -76,16 +76,7 @@ public final class Corpus {
      */
     public static Corpus open(Path file, Tokenizer tokenizer, int vocabSize, int context) throws IOException {
         Objects.requireNonNull(file, "file");
-        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-        boolean jsonl;
-        if (name.endsWith(".jsonl")) {
-            jsonl = true;
-        } else if (name.endsWith(".txt")) {
-            jsonl = false;
-        } else {
-            throw new IllegalArgumentException("corpus " + file + ": unknown format; use .txt (one prompt per line) "
-                    + "or .jsonl (objects with \"text\" or \"tokens\" and optional \"labels\")");
-        }
+        boolean jsonl = isJsonl(file.getFileName().toString());
         if (context < 0) {
             throw new IllegalArgumentException("context must be ≥ 0 (0 = no truncation), got " + context);
         }
@@ -100,6 +91,49 @@ public final class Corpus {
             }
             return new Corpus(file, jsonl, tokenizer, vocabSize, context, List.copyOf(c.labelNames));
         }
+    }
+
+    /**
+     * Whether a corpus file name means JSON lines ({@code .jsonl}) rather than text ({@code .txt}).
+     *
+     * @throws IllegalArgumentException for another extension
+     */
+    public static boolean isJsonl(String fileName) {
+        String name = fileName.toLowerCase(Locale.ROOT);
+        if (name.endsWith(".jsonl")) {
+            return true;
+        }
+        if (name.endsWith(".txt")) {
+            return false;
+        }
+        throw new IllegalArgumentException("corpus " + fileName + ": unknown format; use .txt (one prompt per line) "
+                + "or .jsonl (objects with \"text\" or \"tokens\" and optional \"labels\")");
+    }
+
+    /**
+     * The label names of one {@code .jsonl} line (the keys of its {@code "labels"} object, in order; empty when it
+     * has none): the first prompt's names fix a corpus's label columns.
+     *
+     * @throws IllegalArgumentException if the line is not a JSON object or its labels are not an object
+     */
+    public static List<String> labelNamesOf(String fileName, long line, String text) {
+        try {
+            JsonElement el = JsonParser.parseString(text);
+            if (el.isJsonObject()) {
+                JsonElement labels = el.getAsJsonObject().get("labels");
+                if (labels == null || labels.isJsonNull()) {
+                    return List.of();
+                }
+                if (labels.isJsonObject()) {
+                    return List.copyOf(labels.getAsJsonObject().keySet());
+                }
+            }
+        } catch (JsonParseException e) {
+            throw new IllegalArgumentException("corpus " + fileName + " line " + line + ": not valid JSON: "
+                    + e.getMessage());
+        }
+        throw new IllegalArgumentException("corpus " + fileName + " line " + line
+                + ": expected a JSON object whose \"labels\" is an object {name: [number per token]}");
     }
 
     /** The corpus file. */
@@ -128,6 +162,7 @@ public final class Corpus {
         private long line;
         private long nextId;
         private List<String> labelNames = Corpus.this.labelNames;
+        private LineParser parser;
 
         private Cursor(BufferedReader in) {
             this.in = in;
@@ -166,7 +201,63 @@ public final class Corpus {
         }
 
         private Prompt parse(String text) {
-            long id = nextId++;
+            if (parser == null) {
+                parser = new LineParser(file.toString(), jsonl, tokenizer, vocabSize, context, labelNames);
+            }
+            Prompt p = parser.parse(text, nextId++, line);
+            labelNames = parser.labelNames;
+            return p;
+        }
+
+        @Override
+        public void close() throws IOException {
+            in.close();
+        }
+    }
+
+    /**
+     * Parses single corpus lines by the rules above, for readers that split a corpus among workers: each worker
+     * parses its own lines given their prompt ids and line numbers, with the label columns fixed up front (or by
+     * the first line it parses, when given null). Errors name {@code fileName} and the line. Not thread-safe.
+     */
+    public static final class LineParser {
+        private final String file;
+        private final boolean jsonl;
+        private final Tokenizer tokenizer;
+        private final int vocabSize;
+        private final int context;
+        private List<String> labelNames;
+        private long line;
+
+        /**
+         * @param fileName the corpus as named in error messages
+         * @param jsonl whether lines are JSON objects (else text prompts)
+         * @param tokenizer encodes text prompts; may be null when every prompt gives token ids (borrowed)
+         * @param labelNames the label columns every prompt must carry, or null to let the first parsed line fix them
+         */
+        public LineParser(String fileName, boolean jsonl, Tokenizer tokenizer, int vocabSize, int context,
+                List<String> labelNames) {
+            this.file = fileName;
+            this.jsonl = jsonl;
+            this.tokenizer = tokenizer;
+            this.vocabSize = vocabSize;
+            this.context = context;
+            this.labelNames = labelNames == null ? null : List.copyOf(labelNames);
+        }
+
+        /** The label columns (null before the first line when not given). */
+        public List<String> labelNames() {
+            return labelNames;
+        }
+
+        /**
+         * Parses one non-blank line.
+         *
+         * @param id the prompt id to give it; {@code line} its 1-based line number (for messages)
+         * @throws IllegalArgumentException for a malformed prompt, naming the file and line
+         */
+        public Prompt parse(String text, long id, long line) {
+            this.line = line;
             int[] tokens;
             JsonObject labelsJson = null;
             if (!jsonl) {
@@ -289,11 +380,6 @@ public final class Corpus {
 
         private IllegalArgumentException bad(String message) {
             return new IllegalArgumentException("corpus " + file + " line " + line + ": " + message);
-        }
-
-        @Override
-        public void close() throws IOException {
-            in.close();
         }
     }
 

@@ -17,7 +17,11 @@ import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
+
+import org.mechinterp.core.model.HookedTransformer;
+import org.mechinterp.core.model.ModelConfig;
 
 /**
  * The {@code manifest.json} of an activation store: what was captured (model, hook points with their widths,
@@ -178,7 +182,9 @@ public final class StoreManifest {
     }
 
     /** One shard file. */
-    public static final class Shard {
+    public static final class Shard implements java.io.Serializable {
+        private static final long serialVersionUID = 1L;
+
         String file;
         int rows;
         long bytes;
@@ -186,6 +192,24 @@ public final class StoreManifest {
         long firstRow;
         long firstPromptId;
         long prompts;
+
+        /**
+         * Describes a shard file that is already written (e.g. by an earlier attempt of the same task): its size
+         * and SHA-256 are read from disk, the rest is given.
+         *
+         * @param rows rows it holds; {@code firstPromptId} the prompt id of its first row; {@code prompts} the whole
+         *     prompts it holds
+         */
+        public static Shard describe(Path file, int rows, long firstPromptId, long prompts) throws IOException {
+            Shard s = new Shard();
+            s.file = file.getFileName().toString();
+            s.rows = rows;
+            s.bytes = Files.size(file);
+            s.sha256 = Checksums.sha256(file);
+            s.firstPromptId = firstPromptId;
+            s.prompts = prompts;
+            return s;
+        }
 
         /** File name inside the store folder. */
         public String file() {
@@ -326,6 +350,121 @@ public final class StoreManifest {
         throw new IllegalArgumentException("store has no hook '" + name + "'; it holds " + names);
     }
 
+    /**
+     * The settings of a capture (no shards yet), as {@link ActivationCapture} records them: the model's
+     * configuration summary and weights fingerprint, the hooks with widths, label columns, the source corpus and
+     * the capture settings. Distributed captures build theirs here too, so that stores agree field for field.
+     *
+     * @param model the model captured (borrowed; its weights are read once for the fingerprint)
+     * @param modelPath where the model was loaded from (informational)
+     * @param hooks hook names in store order; {@code dims} their row widths
+     * @param shardRows rows per shard, or 0 for the default of about 256 MiB of activations (1,024 to 65,536 rows)
+     */
+    public static StoreManifest forCapture(HookedTransformer model, String modelPath, List<String> hooks, int[] dims,
+            List<String> labelNames, String sourcePath, String sourceSha256, int context, long maxTokens,
+            int promptsPerPass, int shardRows) {
+        ModelConfig cfg = model.config();
+        StoreManifest m = new StoreManifest();
+        m.model = new ModelInfo();
+        m.model.path = modelPath;
+        m.model.modelType = cfg.modelType();
+        m.model.dModel = cfg.dModel();
+        m.model.nLayers = cfg.nLayers();
+        m.model.nHeads = cfg.nHeads();
+        m.model.vocabSize = cfg.vocabSize();
+        m.model.parameters = cfg.parameterCount();
+        m.model.weightsFingerprint = WeightsFingerprint.of(model);
+        m.source = new Source();
+        m.source.kind = "capture";
+        m.source.path = sourcePath;
+        m.source.sha256 = sourceSha256;
+        long width = 0;
+        for (int h = 0; h < dims.length; h++) {
+            m.hooks.add(new Hook(hooks.get(h), dims[h]));
+            width += dims[h];
+        }
+        m.labelNames.addAll(labelNames);
+        m.context = context;
+        m.maxTokens = maxTokens;
+        m.promptsPerPass = promptsPerPass;
+        m.shardRows = shardRows > 0 ? shardRows
+                : (int) Math.max(1024, Math.min(65536, (256L << 20) / (4 * width)));
+        return m;
+    }
+
+    /** Prompts per forward pass of the capture (0 for imports). */
+    public int promptsPerPass() {
+        return promptsPerPass;
+    }
+
+    /** Target rows per shard. */
+    public int shardRows() {
+        return shardRows;
+    }
+
+    /**
+     * Parses manifest JSON (as {@link #toJson()} writes it) and checks it as {@link #read} does.
+     *
+     * @throws StoreFormatException if it is not valid JSON or contradicts itself
+     */
+    public static StoreManifest fromJson(String json) throws StoreFormatException {
+        Path where = Path.of(FILE_NAME);
+        StoreManifest m;
+        try {
+            m = GSON.fromJson(json, StoreManifest.class);
+        } catch (JsonParseException e) {
+            throw new StoreFormatException(where, "manifest is not valid JSON: " + e.getMessage(), e);
+        }
+        if (m == null) {
+            throw new StoreFormatException(where, "manifest is empty");
+        }
+        m.validate(where);
+        return m;
+    }
+
+    /**
+     * Lists {@code committed} as this store's shards, in the given order, and marks it complete or not: sets each
+     * shard's first row and the totals, then writes {@code dir/manifest.json} atomically. For writers whose shards
+     * were written elsewhere (one per task): every file must exist in {@code dir} with its recorded size, so the
+     * manifest never lists a missing shard. Mutates this manifest and the shard entries.
+     *
+     * @throws IllegalArgumentException if a shard file is missing or has another size (naming it)
+     */
+    public void commit(Path dir, List<Shard> committed, boolean isComplete) throws IOException {
+        long row = 0;
+        long prompts = 0;
+        for (Shard s : committed) {
+            Path f = dir.resolve(s.file);
+            if (!Files.isRegularFile(f) || Files.size(f) != s.bytes) {
+                throw new IllegalArgumentException("shard " + f + " is missing or is not " + s.bytes
+                        + " bytes long; it cannot be listed in the manifest");
+            }
+            s.firstRow = row;
+            row += s.rows;
+            prompts += s.prompts;
+        }
+        shards = new ArrayList<>(committed);
+        totalRows = row;
+        promptsCompleted = prompts;
+        complete = isComplete;
+        String now = java.time.Instant.now().toString();
+        if (created == null) {
+            created = now;
+        }
+        updated = now;
+        if (provenance == null) {
+            provenance = Provenance.current();
+        }
+        validate(dir.resolve(FILE_NAME));
+        write(dir);
+    }
+
+    /** The name of shard {@code index} in a store folder ({@code shard-00000.safetensors}, ...). */
+    public static String shardName(int index) {
+        return shardFileName(index);
+    }
+
+
     /** This manifest as JSON text. */
     public String toJson() {
         return GSON.toJson(this);
@@ -403,7 +542,7 @@ public final class StoreManifest {
     }
 
     /** Writes {@code dir/manifest.json} atomically (temp file in the same folder, then an atomic rename). */
-    void write(Path dir) throws IOException {
+    public void write(Path dir) throws IOException {
         Path target = dir.resolve(FILE_NAME).toAbsolutePath();
         Path tmp = target.resolveSibling("." + FILE_NAME + "."
                 + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + ".tmp");
@@ -428,6 +567,66 @@ public final class StoreManifest {
 
     static String shardFileName(int index) {
         return String.format(java.util.Locale.ROOT, "shard-%05d.safetensors", index);
+    }
+
+    private static String abbreviate(String hex) {
+        return hex.length() > 12 ? hex.substring(0, 12) + "…" : hex;
+    }
+
+    /**
+     * Checks that a capture with the settings {@code want} may resume (or adopt) this store, which lives in
+     * {@code out}: same source checksum, model configuration and weights fingerprint, hooks with widths, label
+     * columns, context, max tokens, prompts per pass and shard rows.
+     *
+     * @throws IllegalArgumentException listing every difference
+     */
+    public void requireResumable(StoreManifest want, Path out) {
+        StoreManifest have = this;
+        List<String> diff = new ArrayList<>();
+        if (have.source == null || !"capture".equals(have.source.kind)) {
+            diff.add("it was not made by a capture");
+        } else if (!Objects.equals(have.source.sha256, want.source.sha256)) {
+            diff.add("corpus differs (SHA-256 " + have.source.sha256 + " vs " + want.source.sha256 + ")");
+        }
+        if (have.model == null || !have.model.signature().equals(want.model.signature())) {
+            diff.add("model differs (" + (have.model == null ? "none" : have.model.signature()) + " vs "
+                    + want.model.signature() + ")");
+        } else if (!Objects.equals(have.model.weightsFingerprint, want.model.weightsFingerprint)) {
+            diff.add(have.model.weightsFingerprint == null
+                    ? "the store records no weights fingerprint (made by an older version), so the weights cannot "
+                            + "be checked to match"
+                    : "the model's weights differ from those the store was captured with (same shapes, weights "
+                            + "fingerprint " + abbreviate(have.model.weightsFingerprint) + " vs "
+                            + abbreviate(want.model.weightsFingerprint) + "; captured from "
+                            + (have.model.path == null || have.model.path.isEmpty() ? "a model in memory"
+                                    : have.model.path) + ")");
+        }
+        List<String> hh = new ArrayList<>();
+        have.hooks.forEach(h -> hh.add(h.name + ":" + h.d));
+        List<String> wh = new ArrayList<>();
+        want.hooks.forEach(h -> wh.add(h.name + ":" + h.d));
+        if (!hh.equals(wh)) {
+            diff.add("hooks differ (" + hh + " vs " + wh + ")");
+        }
+        if (!have.labelNames.equals(want.labelNames)) {
+            diff.add("label columns differ (" + have.labelNames + " vs " + want.labelNames + ")");
+        }
+        if (have.context != want.context) {
+            diff.add("context differs (" + have.context + " vs " + want.context + ")");
+        }
+        if (have.maxTokens != want.maxTokens) {
+            diff.add("max tokens differs (" + have.maxTokens + " vs " + want.maxTokens + ")");
+        }
+        if (have.promptsPerPass != want.promptsPerPass) {
+            diff.add("prompts per pass differs (" + have.promptsPerPass + " vs " + want.promptsPerPass + ")");
+        }
+        if (have.shardRows != want.shardRows) {
+            diff.add("shard rows differs (" + have.shardRows + " vs " + want.shardRows + ")");
+        }
+        if (!diff.isEmpty()) {
+            throw new IllegalArgumentException("store " + out + " holds a capture with other settings, so it "
+                    + "cannot be resumed: " + String.join("; ", diff) + " (use a new --out folder)");
+        }
     }
 
     @Override

@@ -5,12 +5,8 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Set;
-
-import org.mechinterp.core.io.SafetensorsWriter;
 
 /**
  * Appends rows to a store: callers {@link #reserve} rows in the pending shard, fill them through the accessors,
@@ -27,33 +23,13 @@ final class StoreWriter {
 
     private final Path dir;
     private final StoreManifest manifest;
-    private final int[] dims;
-    private final int nLabels;
+    private final ShardBuffer buffer;
     private ShardListener listener = s -> { };
-
-    private float[][] acts;
-    private long[] promptIds;
-    private int[] positions;
-    private int[] tokenIds;
-    private float[] labels;
-    private int rows;
-    private long prompts;
 
     private StoreWriter(Path dir, StoreManifest manifest, int initialCapacity) {
         this.dir = dir;
         this.manifest = manifest;
-        List<StoreManifest.Hook> hooks = manifest.hooks;
-        this.dims = new int[hooks.size()];
-        for (int h = 0; h < dims.length; h++) {
-            dims[h] = hooks.get(h).d;
-        }
-        this.nLabels = manifest.labelNames.size();
-        long widths = 0;
-        for (int d : dims) {
-            widths += d;
-        }
-        // Start at most ~64 MiB of activations; reserve() grows the buffer towards the shard size when needed.
-        allocate((int) Math.max(16, Math.min(initialCapacity, (1L << 24) / Math.max(1, widths))));
+        this.buffer = new ShardBuffer(manifest, initialCapacity);
     }
 
     /**
@@ -130,58 +106,42 @@ final class StoreWriter {
 
     /** Rows pending in the current shard. */
     int pendingRows() {
-        return rows;
+        return buffer.rows();
+    }
+
+    /** The pending shard's rows (see {@link ShardBuffer}). */
+    ShardBuffer buffer() {
+        return buffer;
     }
 
     /** Makes room for {@code k} more rows and returns the index of the first; fill them before flushing. */
     int reserve(int k) {
-        if (rows + k > promptIds.length) {
-            long want = Math.max((long) rows + k, (long) promptIds.length * 2);
-            int cap = (int) Math.min(want, Integer.MAX_VALUE - 8);
-            for (int d : dims) {
-                if ((long) cap * d > Integer.MAX_VALUE - 8) {
-                    cap = Math.max(rows + k, (Integer.MAX_VALUE - 8) / d);
-                }
-            }
-            if (rows + k > cap) {
-                throw new IllegalStateException("shard buffer cannot hold " + (rows + k) + " rows; lower shardRows");
-            }
-            for (int h = 0; h < acts.length; h++) {
-                acts[h] = Arrays.copyOf(acts[h], cap * dims[h]);
-            }
-            promptIds = Arrays.copyOf(promptIds, cap);
-            positions = Arrays.copyOf(positions, cap);
-            tokenIds = Arrays.copyOf(tokenIds, cap);
-            labels = Arrays.copyOf(labels, cap * nLabels);
-        }
-        int first = rows;
-        rows += k;
-        return first;
+        return buffer.reserve(k);
     }
 
     float[] acts(int hook) {
-        return acts[hook];
+        return buffer.acts(hook);
     }
 
     long[] promptIds() {
-        return promptIds;
+        return buffer.promptIds();
     }
 
     int[] positions() {
-        return positions;
+        return buffer.positions();
     }
 
     int[] tokenIds() {
-        return tokenIds;
+        return buffer.tokenIds();
     }
 
     float[] labels() {
-        return labels;
+        return buffer.labels();
     }
 
     /** Counts a prompt as complete in the pending shard. */
     void promptDone() {
-        prompts++;
+        buffer.promptDone();
     }
 
     /**
@@ -190,39 +150,17 @@ final class StoreWriter {
      * @return the shard written, or null
      */
     StoreManifest.Shard flush() throws IOException {
-        if (rows == 0) {
+        if (buffer.rows() == 0) {
             return null;
         }
-        int index = manifest.shards.size();
-        String name = StoreManifest.shardFileName(index);
-        SafetensorsWriter w = new SafetensorsWriter().metadata("format", StoreManifest.FORMAT);
-        for (int h = 0; h < dims.length; h++) {
-            w.addF32(manifest.hooks.get(h).name, exact(acts[h], rows * dims[h]), rows, dims[h]);
-        }
-        w.addI64(StoreManifest.PROMPT_ID, promptIds.length == rows ? promptIds : Arrays.copyOf(promptIds, rows), rows);
-        w.addI32(StoreManifest.POSITION, positions.length == rows ? positions : Arrays.copyOf(positions, rows), rows);
-        w.addI32(StoreManifest.TOKEN_ID, tokenIds.length == rows ? tokenIds : Arrays.copyOf(tokenIds, rows), rows);
-        if (nLabels > 0) {
-            w.addF32(StoreManifest.LABELS, exact(labels, rows * nLabels), rows, nLabels);
-        }
-        Path file = dir.resolve(name);
-        w.write(file);
-        StoreManifest.Shard s = new StoreManifest.Shard();
-        s.file = name;
-        s.rows = rows;
-        s.bytes = Files.size(file);
-        // Hashing the file as written (not the bytes in memory) also catches a short write.
-        s.sha256 = Checksums.sha256(file);
+        StoreManifest.Shard s = buffer.write(dir.resolve(StoreManifest.shardFileName(manifest.shards.size())));
         s.firstRow = manifest.totalRows;
-        s.firstPromptId = promptIds[0];
-        s.prompts = prompts;
         manifest.shards.add(s);
-        manifest.totalRows += rows;
-        manifest.promptsCompleted += prompts;
+        manifest.totalRows += s.rows;
+        manifest.promptsCompleted += s.prompts;
         manifest.updated = Instant.now().toString();
         manifest.write(dir);
-        rows = 0;
-        prompts = 0;
+        buffer.clear();
         listener.shardWritten(s);
         return s;
     }
@@ -233,20 +171,5 @@ final class StoreWriter {
         manifest.complete = true;
         manifest.updated = Instant.now().toString();
         manifest.write(dir);
-    }
-
-    private static float[] exact(float[] a, int len) {
-        return a.length == len ? a : Arrays.copyOf(a, len);
-    }
-
-    private void allocate(int cap) {
-        acts = new float[dims.length][];
-        for (int h = 0; h < dims.length; h++) {
-            acts[h] = new float[cap * dims[h]];
-        }
-        promptIds = new long[cap];
-        positions = new int[cap];
-        tokenIds = new int[cap];
-        labels = new float[cap * nLabels];
     }
 }

@@ -22,12 +22,12 @@ import org.mechinterp.core.model.TransformerWeights;
  * its role, shape and a CRC32C of its float32 bytes (hardware-accelerated, about one memory pass) to a SHA-256: it
  * detects accidental differences, which is its job; it is not meant to resist deliberate collisions.
  */
-final class WeightsFingerprint {
+public final class WeightsFingerprint {
     private WeightsFingerprint() {
     }
 
     /** Lower-case hex SHA-256 over every weight of {@code model}, in a fixed order. */
-    static String of(HookedTransformer model) {
+    public static String of(HookedTransformer model) {
         MessageDigest md = Checksums.sha256();
         TransformerWeights weights = model.weights();
         try (NDManager scratch = model.manager().newSubManager()) {
