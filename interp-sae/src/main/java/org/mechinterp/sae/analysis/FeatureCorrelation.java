@@ -1,4 +1,4 @@
-package org.mechinterp.examples.physics.study;
+package org.mechinterp.sae.analysis;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -9,7 +9,6 @@ import java.util.SplittableRandom;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import org.mechinterp.examples.physics.Normal;
 
 /**
  * Correlates every feature of a family with every quantity, selects on discovery trajectories and scores on

@@ -1,4 +1,4 @@
-package org.mechinterp.examples.physics.study;
+package org.mechinterp.sae.analysis;
 
 /**
  * How well the best feature of one family (SAE latents, raw residual dimensions, PCA components, random
