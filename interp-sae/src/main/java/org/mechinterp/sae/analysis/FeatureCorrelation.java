@@ -45,8 +45,13 @@ public final class FeatureCorrelation {
         return new Builder();
     }
 
-    /** A family's result for one quantity, with every feature's discovery and held-out r (for plots). */
-    public record Analysis(FamilyCorrelation summary, double[] discoveryR, double[] heldOutR) {
+    /**
+     * A family's result for one quantity, with every feature's discovery and held-out r (for plots) and its
+     * discovery p-value (normal fit to the null Fisher-z values) and Benjamini–Hochberg q-value over the family.
+     * The arrays are [features] and owned by the caller.
+     */
+    public record Analysis(FamilyCorrelation summary, double[] discoveryR, double[] heldOutR, double[] discoveryP,
+            double[] discoveryQ) {
     }
 
     /**
@@ -129,7 +134,7 @@ public final class FeatureCorrelation {
                 FamilyCorrelation summary = new FamilyCorrelation(family, e.getKey(), n, best, obs[best],
                         Stats.spearman(dCol, qd), selectionP, q[best], significant, sign * held, Math.abs(held),
                         sign * Stats.spearman(hCol, qh), (1.0 + hExceed) / (permutations + 1), maxHeld);
-                out.add(new Analysis(summary, obs, heldAll));
+                out.add(new Analysis(summary, obs, heldAll, pApprox, q));
             }
         }
         return out;
