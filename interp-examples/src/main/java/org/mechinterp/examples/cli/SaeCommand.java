@@ -15,7 +15,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "sae", mixinStandardHelpOptions = true,
         description = "Sparse autoencoders: train on an activation store (interp capture), evaluate, correlate with "
                 + "labels, write feature dashboards.",
-        subcommands = {SaeTrainCommand.class, SaeEvalCommand.class, SaeCorrelateCommand.class})
+        subcommands = {SaeTrainCommand.class, SaeEvalCommand.class, SaeCorrelateCommand.class,
+            SaeDashboardCommand.class})
 final class SaeCommand implements java.util.concurrent.Callable<Integer> {
     @Spec
     CommandSpec spec;
