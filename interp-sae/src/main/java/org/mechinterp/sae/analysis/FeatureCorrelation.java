@@ -11,20 +11,21 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
 /**
- * Correlates every feature of a family with every quantity, selects on discovery trajectories and scores on
- * held-out ones.
+ * Correlates every feature of a family with every quantity, selects on discovery groups (trajectories, prompts) and
+ * scores on held-out ones.
  *
- * <p><b>Procedure</b> per family and quantity q (rows = read-out tokens, one per time step):
+ * <p><b>Procedure</b> per family and quantity q (rows = tokens; in the physics study one read-out token per time
+ * step). Groups are exchanged by the null only with groups of the same length ({@code GroupBlocks}):
  * <ol>
  *   <li>Pearson r of every feature with q on the discovery rows; the feature with the largest |r| is selected.
  *   Constant (e.g. dead) features get r = 0.</li>
- *   <li>Null: q's per-trajectory series are permuted across discovery trajectories ({@code permutations} times,
- *   seeded), which keeps autocorrelation and marginals but breaks the feature ↔ trajectory link. Per feature,
+ *   <li>Null: q's per-group series are permuted across discovery groups ({@code permutations} times,
+ *   seeded), which keeps autocorrelation and marginals but breaks the feature ↔ group link. Per feature,
  *   p-values come from a normal fit to the null Fisher-z values ({@code atanh r}), so that they resolve below the
  *   1/(P+1) floor of an empirical permutation p; Benjamini–Hochberg over the family's features gives q-values.
  *   The selection itself gets a family-wise empirical p from the null distribution of the max |r|.</li>
  *   <li>Held out: the selected feature's Pearson and Spearman r on the held-out rows (sign-aligned with discovery),
- *   and its own empirical permutation p over held-out trajectories.</li>
+ *   and its own empirical permutation p over held-out groups.</li>
  * </ol>
  * The correlations of all features with all permuted series are one GEMM per family (DJL, float32, on standardised
  * columns), in a manager closed before returning.

@@ -21,7 +21,7 @@ import org.mechinterp.sae.store.StoreReader;
  * <p>A row is used when every requested label is finite there (a corpus writes {@code null} as NaN, e.g. at BOS)
  * and, with a row label, when that label is finite and non-zero (e.g. {@code readout} = 1 at the token closing a
  * time step). Prompts are groups: the rows of one prompt stay together, either all discovery or all held-out, and
- * the permutation null exchanges whole prompts of equal row count ({@link GroupBlocks}). Prompts are taken in store
+ * the permutation null exchanges whole prompts of equal row count ({@code GroupBlocks}). Prompts are taken in store
  * order until {@code maxRows} rows are reached (whole prompts), then a seeded shuffle of them puts
  * {@code round(heldOutFraction · prompts)} in the held-out set. Two sequential passes over the store; memory is the
  * selected rows only ({@code 8·d} bytes each).
