@@ -12,7 +12,10 @@ import java.util.function.IntFunction;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
 import org.mechinterp.sae.io.AtomicFiles;
 
 /**
@@ -24,10 +27,9 @@ import org.mechinterp.sae.io.AtomicFiles;
  * correlations. Each file is written atomically.
  */
 public final class DashboardWriter {
-    private static final Gson GSON = new GsonBuilder().serializeSpecialFloatingPointValues().setPrettyPrinting()
-            .create();
+    private static final Gson GSON = new GsonBuilder().serializeNulls().setPrettyPrinting().create();
     /** HTML-safe: escapes {@code <}, {@code >}, {@code &}, {@code =} and {@code '} so JSON can sit in a script tag. */
-    private static final Gson INLINE = new GsonBuilder().create();
+    private static final Gson INLINE = new GsonBuilder().serializeNulls().create();
 
     private final IntFunction<String> tokenText;
     private final Function<int[], String> decode;
@@ -84,8 +86,15 @@ public final class DashboardWriter {
         AtomicFiles.writeString(out.resolve("index.html"), index(summaries, logits));
     }
 
-    /** @return the dashboard data of one latent as JSON (token texts included) */
+    /**
+     * @return the dashboard data of one latent as JSON (token texts included); undefined values (e.g. the label r
+     *     of a latent that never fired) are JSON null, so every file is valid JSON
+     */
     public JsonObject json(LatentSummary s, LogitEffects logit) {
+        return (JsonObject) finite(raw(s, logit));
+    }
+
+    private JsonObject raw(LatentSummary s, LogitEffects logit) {
         JsonObject o = new JsonObject();
         o.addProperty("latent", s.latent());
         o.addProperty("tokens", s.tokens());
@@ -127,6 +136,25 @@ public final class DashboardWriter {
         }
         o.add("label_r", lr);
         return o;
+    }
+
+    /** A copy of {@code e} with NaN and ±infinity replaced by null. */
+    static JsonElement finite(JsonElement e) {
+        if (e.isJsonPrimitive()) {
+            JsonPrimitive p = e.getAsJsonPrimitive();
+            return p.isNumber() && !Double.isFinite(p.getAsDouble()) ? JsonNull.INSTANCE : e;
+        }
+        if (e.isJsonArray()) {
+            JsonArray out = new JsonArray();
+            e.getAsJsonArray().forEach(x -> out.add(finite(x)));
+            return out;
+        }
+        if (e.isJsonObject()) {
+            JsonObject out = new JsonObject();
+            e.getAsJsonObject().entrySet().forEach(en -> out.add(en.getKey(), finite(en.getValue())));
+            return out;
+        }
+        return e;
     }
 
     private JsonArray logitJson(int[] ids, double[] values) {

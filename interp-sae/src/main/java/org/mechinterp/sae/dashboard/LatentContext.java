@@ -13,7 +13,8 @@ import java.util.Comparator;
  * @param tokens token ids of the window
  * @param activations the latent's activation on each window token
  */
-public record LatentContext(long doc, int position, float activation, int start, int[] tokens, float[] activations) {
+public record LatentContext(long doc, int position, float activation, int start, int[] tokens, float[] activations)
+        implements java.io.Serializable {
 
     /**
      * The order of "top" contexts: larger activation first, then lower document id, then lower position. A total

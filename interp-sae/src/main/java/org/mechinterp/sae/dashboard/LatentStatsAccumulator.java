@@ -27,9 +27,10 @@ import java.util.PriorityQueue;
  * accumulators and reduce with {@code merge}.
  *
  * <p>Memory: per latent O(topK·W + sampleBins·samplesPerBin·W + BINS + labels) for windows of W tokens. Not
- * thread-safe.
+ * thread-safe. Serializable (Java serialization), so that a distributed job can ship partial accumulators.
  */
-public final class LatentStatsAccumulator {
+public final class LatentStatsAccumulator implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
     /** log10 of the lower edge of the first histogram bin. */
     public static final int LOG_MIN = -4;
     /** Histogram bins per decade. */
@@ -88,14 +89,34 @@ public final class LatentStatsAccumulator {
         this.labelSumSq = new double[nl];
     }
 
+    /** Worst-first orders of the bounded heaps (serializable, unlike composed comparators). */
+    private static final class WorstTopFirst implements Comparator<LatentContext>, java.io.Serializable {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public int compare(LatentContext a, LatentContext b) {
+            return LatentContext.TOP_FIRST.compare(b, a);
+        }
+    }
+
+    private static final class WorstSampleFirst implements Comparator<Sample>, java.io.Serializable {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public int compare(Sample a, Sample b) {
+            return Sample.ORDER.compare(b, a);
+        }
+    }
+
     /** Per-latent state. */
-    private final class State {
+    private static final class State implements java.io.Serializable {
+        private static final long serialVersionUID = 1L;
         long fired;
         double sum;
         double sumSq;
         float max;
         final long[] hist = new long[BINS];
-        final PriorityQueue<LatentContext> top = new PriorityQueue<>(LatentContext.TOP_FIRST.reversed());
+        final PriorityQueue<LatentContext> top = new PriorityQueue<>(new WorstTopFirst());
         final List<PriorityQueue<Sample>> samples = new ArrayList<>();
         final double[] sumA;
         final double[] sumAA;
@@ -103,7 +124,7 @@ public final class LatentStatsAccumulator {
 
         State(int nl) {
             for (int b = 0; b < SAMPLE_BINS; b++) {
-                samples.add(new PriorityQueue<>(Sample.ORDER.reversed()));
+                samples.add(new PriorityQueue<>(new WorstSampleFirst()));
             }
             sumA = new double[nl];
             sumAA = new double[nl];
@@ -112,7 +133,7 @@ public final class LatentStatsAccumulator {
     }
 
     /** A sampled context with its hash priority (smaller = kept first; ties broken by doc, position). */
-    private record Sample(long priority, LatentContext context) {
+    private record Sample(long priority, LatentContext context) implements java.io.Serializable {
         static final Comparator<Sample> ORDER = Comparator.comparingLong(Sample::priority)
                 .thenComparingLong(s -> s.context.doc()).thenComparingInt(s -> s.context.position());
     }

@@ -84,6 +84,19 @@ class DashboardRenderTest {
     }
 
     @Test
+    void aLatentThatNeverFiredGetsAValidPage() throws Exception {
+        LatentStatsAccumulator acc = new LatentStatsAccumulator(new int[] {7}, 3, 2, 2, 2, 1, List.of("a"));
+        acc.add(0, new int[] {1, 2, 3}, new float[3], new float[] {0.5f, 1, 2});
+        Path out = tmp.resolve("never");
+        new DashboardWriter(DashboardRenderTest::text, null, "t").write(out, List.of(acc.summary(0)), Map.of());
+        JsonObject j = JsonParser.parseString(Files.readString(out.resolve("latent-7.json"))).getAsJsonObject();
+        assertTrue(j.getAsJsonObject("label_r").get("a").isJsonNull(), "undefined r is null: " + j);
+        Rendered page = render(out.resolve("latent-7.html"));
+        assertTrue(page.consoleErrors().isEmpty(), "console: " + page.consoleErrors());
+        assertTrue(page.dom().contains("never fired") && page.dom().contains("data-rendered=\"yes\""));
+    }
+
+    @Test
     void aBrokenScriptIsDetected() throws Exception {
         // the negative control: the console check would see an error if a page had one
         Path bad = tmp.resolve("bad.html");

@@ -207,6 +207,29 @@ class LatentStatsAccumulatorTest {
                 new LatentStatsAccumulator(CHOSEN, 5, 3, 2, 2, 42, LABELS)));
     }
 
+    @Test
+    void aSerializedAccumulatorMergesLikeTheOriginal() throws Exception {
+        List<Doc> docs = corpus(40, 6);
+        LatentStatsAccumulator whole = feed(docs);
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.ObjectOutputStream o = new java.io.ObjectOutputStream(bytes)) {
+            o.writeObject(feed(docs.subList(0, 25)));
+        }
+        LatentStatsAccumulator copy;
+        try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(
+                new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+            copy = (LatentStatsAccumulator) in.readObject();
+        }
+        copy.merge(feed(docs.subList(25, 40)));
+        for (int i = 0; i < LATENTS; i++) {
+            assertArrayEquals(whole.summary(i).histogram(), copy.summary(i).histogram());
+            assertEquals(keys(whole.summary(i).top()), keys(copy.summary(i).top()));
+            for (int sb = 0; sb < LatentStatsAccumulator.SAMPLE_BINS; sb++) {
+                assertEquals(keys(whole.summary(i).samples().get(sb)), keys(copy.summary(i).samples().get(sb)));
+            }
+        }
+    }
+
     private static List<String> keys(List<LatentContext> cs) {
         return cs.stream().map(c -> c.doc() + ":" + c.position() + ":" + c.activation()).toList();
     }
