@@ -102,6 +102,7 @@ final class SaeCorrelateCommand implements Callable<Integer> {
         Sae scrambled = scrambledDir != null ? SparsifyFormat.loadAny(scrambledDir) : null;
         String h = hook != null ? hook : sae.metadata().hookName();
         h = SaeCommand.resolveHook(spec, store, h == null || h.isEmpty() ? null : h);
+        requireHeap(sae);
         PrintWriter err = spec.commandLine().getErr();
         LabeledRows rows;
         try (StoreReader reader = StoreReader.open(store)) {
@@ -134,6 +135,23 @@ final class SaeCorrelateCommand implements Callable<Integer> {
         }
         w.flush();
         return 0;
+    }
+
+    /**
+     * The feature families are dense double matrices over the rows: about rows·(2·d_sae + d_in + 32) doubles (SAE
+     * latents, as many random directions, raw dimensions, PCA), plus float copies for the correlation GEMM. Refuse
+     * up front, with the fix, when that would not fit the heap.
+     */
+    private void requireHeap(Sae sae) {
+        double perRow = (2.0 * sae.dSae() + sae.dIn() + 32) * (8 + 4);
+        double need = perRow * maxRows;
+        double have = 0.6 * Runtime.getRuntime().maxMemory();
+        if (need > have) {
+            long rowsThatFit = (long) (have / perRow);
+            throw new ModelCommand.InputError(spec.commandLine(), String.format(Locale.ROOT, "--max-rows %d with a "
+                    + "%d-latent SAE needs about %.1f GiB of heap; use --max-rows %d or a larger heap "
+                    + "(INTERP_JAVA_OPTS=-Xmx...)", maxRows, sae.dSae(), need / (1L << 30), rowsThatFit));
+        }
     }
 
     private static void printTable(PrintWriter w, LabelCorrelation.Result r) {
