@@ -13,8 +13,10 @@ import picocli.CommandLine.Spec;
 
 /** {@code interp sae}: train and evaluate sparse autoencoders on an activation store. */
 @Command(name = "sae", mixinStandardHelpOptions = true,
-        description = "Sparse autoencoders: train on an activation store (interp capture), evaluate.",
-        subcommands = {SaeTrainCommand.class, SaeEvalCommand.class})
+        description = "Sparse autoencoders: train on an activation store (interp capture), evaluate, correlate with "
+                + "labels, write feature dashboards.",
+        subcommands = {SaeTrainCommand.class, SaeEvalCommand.class, SaeCorrelateCommand.class,
+            SaeDashboardCommand.class})
 final class SaeCommand implements java.util.concurrent.Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.mechinterp.sae.analysis.Normal;
 
 /** Registry, seeded reproducibility, parameter sampling and validation, trajectories, the normal CDF. */
 class SystemsTest {

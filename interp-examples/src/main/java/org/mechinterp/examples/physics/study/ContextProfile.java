@@ -1,6 +1,7 @@
 package org.mechinterp.examples.physics.study;
 
 import java.util.Arrays;
+import org.mechinterp.sae.analysis.Stats;
 
 /**
  * Does a feature's code for a quantity sharpen as the context grows? The held-out rows (one per time step, rows of

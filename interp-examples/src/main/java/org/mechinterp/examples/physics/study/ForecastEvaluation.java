@@ -12,13 +12,15 @@ import ai.djl.ndarray.index.NDIndex;
 import org.mechinterp.core.model.HookedTransformer;
 import org.mechinterp.core.model.TokenBatch;
 import org.mechinterp.examples.physics.GaussianTransition;
-import org.mechinterp.examples.physics.Normal;
 import org.mechinterp.examples.physics.Trajectory;
 import org.mechinterp.examples.physics.prompt.DigitDistribution;
 import org.mechinterp.examples.physics.prompt.SeriesFormat;
 import org.mechinterp.examples.physics.prompt.SerializedSeries;
 import org.mechinterp.examples.physics.prompt.TokenAlignment;
 import org.mechinterp.examples.physics.prompt.TokenKind;
+import org.mechinterp.sae.analysis.Normal;
+import org.mechinterp.sae.analysis.PowerLawFit;
+import org.mechinterp.sae.analysis.Stats;
 
 /**
  * In-context forecasting error against context length, from teacher-forced digit probabilities

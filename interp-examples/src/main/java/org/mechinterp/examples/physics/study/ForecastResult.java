@@ -1,5 +1,7 @@
 package org.mechinterp.examples.physics.study;
 
+import org.mechinterp.sae.analysis.PowerLawFit;
+
 /**
  * Forecasting error against context length (see {@link ForecastEvaluation} for the method and units). All arrays
  * are indexed like {@link #contexts()}; {@code *Lo}/{@code *Hi} are 95% bootstrap intervals over trajectories.

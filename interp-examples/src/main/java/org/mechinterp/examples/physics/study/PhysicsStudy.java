@@ -30,6 +30,11 @@ import org.mechinterp.examples.physics.prompt.IntegerGrid;
 import org.mechinterp.examples.physics.prompt.Scaling;
 import org.mechinterp.examples.physics.prompt.SeriesFormat;
 import org.mechinterp.examples.physics.prompt.TokenInfo;
+import org.mechinterp.sae.analysis.FamilyCorrelation;
+import org.mechinterp.sae.analysis.FeatureCorrelation;
+import org.mechinterp.sae.analysis.FeatureFamilies;
+import org.mechinterp.sae.analysis.FeatureMatrix;
+import org.mechinterp.sae.analysis.ProbeRegression;
 import org.mechinterp.sae.eval.EvalResult;
 import org.mechinterp.sae.eval.SaeEvaluator;
 import org.mechinterp.sae.model.Architecture;
@@ -60,7 +65,7 @@ import org.mechinterp.sae.train.SaeTrainer;
  *   layer with the best cross-validated discovery R² for the first quantity (E);</li>
  *   <li>a TopK SAE on all series tokens of the discovery trajectories at that layer, and the same SAE recipe on the
  *   scrambled sequences;</li>
- *   <li>{@link FeatureCorrelation} of SAE latents and of the baselines ({@link Baselines}: raw dimensions, PCA,
+ *   <li>{@link FeatureCorrelation} of SAE latents and of the baselines ({@link FeatureFamilies}: raw dimensions, PCA,
  *   random directions; and the scrambled SAE) with each quantity at the read-out tokens;</li>
  *   <li>{@code results.json} ({@link StudyResults}) and {@code report.html} ({@link StudyReport}).</li>
  * </ol>
@@ -75,12 +80,12 @@ import org.mechinterp.sae.train.SaeTrainer;
 public final class PhysicsStudy {
 
     /** Family name of the SAE latents. */
-    public static final String SAE = "sae";
+    public static final String SAE = FeatureFamilies.SAE;
     /** Baseline family names. */
-    public static final String RAW = "raw_dims";
-    public static final String PCA = "pca";
-    public static final String RANDOM = "random_dirs";
-    public static final String SCRAMBLED = "scrambled_sae";
+    public static final String RAW = FeatureFamilies.RAW;
+    public static final String PCA = FeatureFamilies.PCA;
+    public static final String RANDOM = FeatureFamilies.RANDOM;
+    public static final String SCRAMBLED = FeatureFamilies.SCRAMBLED;
 
     /** Which tokens the SAEs are trained on. */
     public enum SaeTokens {
@@ -270,19 +275,8 @@ public final class PhysicsStudy {
 
             // 7. correlations
             progress.stage("correlate features with " + quantities + " (" + b.permutations + " permutations)");
-            Map<String, FeatureMatrix[]> families = new LinkedHashMap<>();
-            families.put(SAE, new FeatureMatrix[] {encode(sae, rows.discovery), encode(sae, rows.heldOut)});
-            families.put(RAW, new FeatureMatrix[] {rows.discovery, rows.heldOut});
-            int pcs = Math.min(b.pcaComponents, Math.min(d, rows.discovery.rows()));
-            double[][] pcaDirs = Baselines.principalDirections(rows.discovery, pcs);
-            double[] centre = Baselines.mean(rows.discovery);
-            families.put(PCA, new FeatureMatrix[] {rows.discovery.project(pcaDirs, centre),
-                rows.heldOut.project(pcaDirs, centre)});
-            double[][] rnd = Baselines.randomDirections(width, d, b.seed + 17);
-            families.put(RANDOM, new FeatureMatrix[] {rows.discovery.project(rnd, null),
-                rows.heldOut.project(rnd, null)});
-            families.put(SCRAMBLED, new FeatureMatrix[] {encode(scrambledSae, rows.discovery),
-                encode(scrambledSae, rows.heldOut)});
+            Map<String, FeatureMatrix[]> families = FeatureFamilies.standard(sae, scrambledSae, rows.discovery,
+                    rows.heldOut, b.pcaComponents, width, b.seed + 17);
             FeatureCorrelation fc = FeatureCorrelation.builder().optPermutations(b.permutations).optSeed(b.seed)
                     .build();
             Map<String, Map<String, FamilyCorrelation>> correlation = new LinkedHashMap<>();
@@ -509,11 +503,6 @@ public final class PhysicsStudy {
                 }
             }).build().train(data);
         }
-    }
-
-    private static FeatureMatrix encode(Sae sae, FeatureMatrix x) {
-        float[] f = sae.encodeDense(x.toFloats(), x.rows());
-        return FeatureMatrix.ofFloats(f, x.rows(), sae.dSae(), x.groups());
     }
 
     /** Quantity values at the read-out rows: name → {discovery [rows], held-out [rows]}. */

@@ -25,6 +25,9 @@ import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.internal.chartpart.Chart;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
+import org.mechinterp.sae.analysis.FamilyCorrelation;
+import org.mechinterp.sae.analysis.ProbeRegression;
+import org.mechinterp.sae.analysis.Stats;
 
 /**
  * Writes the study's plots (PNG and SVG files under {@code out/plots}) and a self-contained {@code report.html}

@@ -13,6 +13,9 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import org.mechinterp.sae.analysis.FamilyCorrelation;
+import org.mechinterp.sae.analysis.FeatureCorrelation;
+import org.mechinterp.sae.analysis.ProbeRegression;
 
 /**
  * Everything a {@link PhysicsStudy} run measured. {@link #toJson()} is the {@code results.json} layout: at least

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
-import org.mechinterp.examples.physics.Normal;
+import org.mechinterp.sae.analysis.Normal;
 
 /** Hierarchy-PDF bins, mean and Bhattacharyya distance on hand-built and brute-force-checked distributions. */
 class DigitDistributionTest {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.junit.jupiter.api.Test;
+import org.mechinterp.sae.analysis.FeatureMatrix;
 
 class FeatureMatrixPoolingTest {
 

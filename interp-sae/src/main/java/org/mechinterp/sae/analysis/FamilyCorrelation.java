@@ -1,4 +1,4 @@
-package org.mechinterp.examples.physics.study;
+package org.mechinterp.sae.analysis;
 
 /**
  * How well the best feature of one family (SAE latents, raw residual dimensions, PCA components, random
@@ -6,7 +6,7 @@ package org.mechinterp.examples.physics.study;
  * held-out ones. See {@link FeatureCorrelation} for the procedure.
  *
  * @param family the feature family
- * @param quantity the physical quantity
+ * @param quantity the quantity (label)
  * @param features number of candidate features
  * @param bestFeature index of the feature with the largest discovery |Pearson r|
  * @param discoveryR its discovery Pearson r

@@ -1,4 +1,4 @@
-package org.mechinterp.examples.physics;
+package org.mechinterp.sae.analysis;
 
 /**
  * The standard normal distribution function, to double precision.

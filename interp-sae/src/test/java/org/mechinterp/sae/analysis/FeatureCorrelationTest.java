@@ -1,4 +1,4 @@
-package org.mechinterp.examples.physics.study;
+package org.mechinterp.sae.analysis;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -63,8 +63,8 @@ class FeatureCorrelationTest {
     }
 
     @Test
-    void refusesUnequalTrajectoryBlocks() {
-        FeatureMatrix m = new FeatureMatrix(new double[] {1, 2, 3}, 3, 1, new int[] {0, 0, 1});
+    void refusesNonContiguousGroups() {
+        FeatureMatrix m = new FeatureMatrix(new double[] {1, 2, 3}, 3, 1, new int[] {0, 1, 0});
         assertThrows(IllegalArgumentException.class, () -> FeatureCorrelation.builder().build().analyse("x", m, m,
                 Map.of("E", new double[][] {{1, 2, 3}, {1, 2, 3}})));
     }

@@ -1,17 +1,17 @@
-package org.mechinterp.examples.physics.study;
+package org.mechinterp.sae.analysis;
 
 import java.util.Objects;
 
 /**
- * A matrix of feature values over read-out tokens, row-major {@code [rows, features]} in double precision,
- * with the trajectory (group) of each row. Rows of one trajectory are contiguous and every trajectory has the
- * same number of rows (one per time step), which the trajectory-permutation null of {@link FeatureCorrelation}
- * relies on. Immutable by convention: the arrays are held, not copied; do not modify them.
+ * A matrix of feature values over tokens, row-major {@code [rows, features]} in double precision, with the group
+ * (a trajectory, a prompt) of each row. Rows of one group are contiguous; the group-permutation null of
+ * {@link FeatureCorrelation} exchanges whole groups of equal length (in the physics study every trajectory has one
+ * row per time step). Immutable by convention: the arrays are held, not copied; do not modify them.
  *
  * @param values {@code [rows * features]}
  * @param rows number of rows
  * @param features number of features (columns)
- * @param groups trajectory index of each row, [rows]
+ * @param groups group index of each row, [rows]
  */
 public record FeatureMatrix(double[] values, int rows, int features, int[] groups) {
 
@@ -76,11 +76,11 @@ public record FeatureMatrix(double[] values, int rows, int features, int[] group
     }
 
     /**
-     * Trajectory-level features: per group (trajectory), the mean of each feature over its rows {@code from..end}
-     * (rows are time steps, in order). One row per group, group i = i.
+     * Group-level features: per group (e.g. trajectory), the mean of each feature over its rows {@code from..end}
+     * (e.g. time steps, in order). One row per group, group i = i.
      *
      * @param from first row within each group to include (e.g. skip the first steps, where little context is seen)
-     * @throws IllegalArgumentException if {@code from} is not below the rows per group
+     * @throws IllegalArgumentException if groups differ in length or {@code from} is not below their length
      */
     public FeatureMatrix pooled(int from) {
         GroupBlocks blocks = GroupBlocks.of(groups);
@@ -103,7 +103,7 @@ public record FeatureMatrix(double[] values, int rows, int features, int[] group
         return new FeatureMatrix(out, g, features, ids);
     }
 
-    /** @return number of distinct contiguous groups; checks they are contiguous and equally long */
+    /** @return number of distinct contiguous groups; checks they are contiguous */
     public int groupCount() {
         return GroupBlocks.of(groups).count();
     }

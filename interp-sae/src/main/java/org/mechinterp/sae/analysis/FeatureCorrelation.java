@@ -1,4 +1,4 @@
-package org.mechinterp.examples.physics.study;
+package org.mechinterp.sae.analysis;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -9,23 +9,23 @@ import java.util.SplittableRandom;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import org.mechinterp.examples.physics.Normal;
 
 /**
- * Correlates every feature of a family with every quantity, selects on discovery trajectories and scores on
- * held-out ones.
+ * Correlates every feature of a family with every quantity, selects on discovery groups (trajectories, prompts) and
+ * scores on held-out ones.
  *
- * <p><b>Procedure</b> per family and quantity q (rows = read-out tokens, one per time step):
+ * <p><b>Procedure</b> per family and quantity q (rows = tokens; in the physics study one read-out token per time
+ * step). Groups are exchanged by the null only with groups of the same length ({@code GroupBlocks}):
  * <ol>
  *   <li>Pearson r of every feature with q on the discovery rows; the feature with the largest |r| is selected.
  *   Constant (e.g. dead) features get r = 0.</li>
- *   <li>Null: q's per-trajectory series are permuted across discovery trajectories ({@code permutations} times,
- *   seeded), which keeps autocorrelation and marginals but breaks the feature ↔ trajectory link. Per feature,
+ *   <li>Null: q's per-group series are permuted across discovery groups ({@code permutations} times,
+ *   seeded), which keeps autocorrelation and marginals but breaks the feature ↔ group link. Per feature,
  *   p-values come from a normal fit to the null Fisher-z values ({@code atanh r}), so that they resolve below the
  *   1/(P+1) floor of an empirical permutation p; Benjamini–Hochberg over the family's features gives q-values.
  *   The selection itself gets a family-wise empirical p from the null distribution of the max |r|.</li>
  *   <li>Held out: the selected feature's Pearson and Spearman r on the held-out rows (sign-aligned with discovery),
- *   and its own empirical permutation p over held-out trajectories.</li>
+ *   and its own empirical permutation p over held-out groups.</li>
  * </ol>
  * The correlations of all features with all permuted series are one GEMM per family (DJL, float32, on standardised
  * columns), in a manager closed before returning.
@@ -46,8 +46,13 @@ public final class FeatureCorrelation {
         return new Builder();
     }
 
-    /** A family's result for one quantity, with every feature's discovery and held-out r (for plots). */
-    public record Analysis(FamilyCorrelation summary, double[] discoveryR, double[] heldOutR) {
+    /**
+     * A family's result for one quantity, with every feature's discovery and held-out r (for plots) and its
+     * discovery p-value (normal fit to the null Fisher-z values) and Benjamini–Hochberg q-value over the family.
+     * The arrays are [features] and owned by the caller.
+     */
+    public record Analysis(FamilyCorrelation summary, double[] discoveryR, double[] heldOutR, double[] discoveryP,
+            double[] discoveryQ) {
     }
 
     /**
@@ -130,7 +135,7 @@ public final class FeatureCorrelation {
                 FamilyCorrelation summary = new FamilyCorrelation(family, e.getKey(), n, best, obs[best],
                         Stats.spearman(dCol, qd), selectionP, q[best], significant, sign * held, Math.abs(held),
                         sign * Stats.spearman(hCol, qh), (1.0 + hExceed) / (permutations + 1), maxHeld);
-                out.add(new Analysis(summary, obs, heldAll));
+                out.add(new Analysis(summary, obs, heldAll, pApprox, q));
             }
         }
         return out;

@@ -1,4 +1,4 @@
-package org.mechinterp.examples.physics.study;
+package org.mechinterp.sae.analysis;
 
 import java.util.Objects;
 import java.util.SplittableRandom;
@@ -70,7 +70,12 @@ public record PowerLawFit(double exponent, double intercept, double lower, doubl
         return Math.exp(intercept + exponent * Math.log(c));
     }
 
-    static double[] rms(double[][] sq, int[] rows) {
+    /**
+     * @param sq squared errors [J][C]
+     * @param rows the trajectories j to average over (repeats allowed, as in a bootstrap resample)
+     * @return per context c, {@code sqrt(mean over rows of sq[j][c])}
+     */
+    public static double[] rms(double[][] sq, int[] rows) {
         int c = sq[0].length;
         double[] out = new double[c];
         for (int k = 0; k < c; k++) {

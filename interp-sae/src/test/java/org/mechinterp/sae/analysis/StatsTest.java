@@ -1,4 +1,4 @@
-package org.mechinterp.examples.physics.study;
+package org.mechinterp.sae.analysis;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,0 +1,250 @@
+package org.mechinterp.examples.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import org.mechinterp.core.model.HookedTransformer;
+import org.mechinterp.core.tokenizer.Tokenizer;
+import org.mechinterp.sae.dashboard.DashboardWriter;
+import org.mechinterp.sae.dashboard.LatentStatsAccumulator;
+import org.mechinterp.sae.dashboard.LatentStatsCapture;
+import org.mechinterp.sae.dashboard.LatentSummary;
+import org.mechinterp.sae.dashboard.LogitEffects;
+import org.mechinterp.sae.io.SparsifyFormat;
+import org.mechinterp.sae.model.Sae;
+import org.mechinterp.sae.store.Corpus;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code interp sae dashboard}: streams a corpus through a model and an SAE ({@link LatentStatsCapture}) and writes
+ * a self-contained HTML page and a JSON file per latent plus an index ({@link DashboardWriter}).
+ */
+@Command(name = "dashboard", mixinStandardHelpOptions = true,
+        description = {"Feature dashboards: stream a corpus through the model and the SAE and write, per latent, a "
+                + "self-contained HTML page (density histogram, top activating contexts with per-token highlighting, "
+                + "samples per activation range, logit effects W_dec·W_U, label correlations) and its data as JSON, "
+                + "plus index.html. Memory does not grow with the corpus."},
+        footer = {"", "Example:", "  interp sae dashboard --sae sae --model /models/stories --corpus stories.txt "
+                + "--latents 0-99 --out dash"})
+final class SaeDashboardCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--sae", paramLabel = "DIR", required = true, description = "SAE folder (SAELens or sparsify).")
+    Path saeDir;
+
+    @Option(names = "--model", paramLabel = "DIR", required = true, description = "Model folder.")
+    Path model;
+
+    @Option(names = "--corpus", paramLabel = "FILE", required = true,
+            description = ".txt (one prompt per line) or .jsonl (\"text\" or \"tokens\", optional \"labels\").")
+    Path corpus;
+
+    @Option(names = "--out", paramLabel = "DIR", required = true, description = "Output folder.")
+    Path out;
+
+    @Option(names = "--hook", paramLabel = "NAME", description = "Hook (default: the SAE's hook_name).")
+    String hook;
+
+    @Option(names = "--latents", paramLabel = "LIST", defaultValue = "0-99",
+            description = "Latents, e.g. 0-99 or 3,17,40-49 (default: ${DEFAULT-VALUE}, capped at the SAE's width).")
+    String latents;
+
+    @Option(names = "--top", paramLabel = "K", defaultValue = "20", description = "Top contexts per latent (default 20).")
+    int top;
+
+    @Option(names = "--samples", paramLabel = "N", defaultValue = "5",
+            description = "Sampled contexts per activation range (default 5).")
+    int samples;
+
+    @Option(names = "--window", paramLabel = "B,A", defaultValue = "10,4",
+            description = "Tokens shown before and after the firing token (default 10,4).")
+    String window;
+
+    @Option(names = "--context", paramLabel = "N", defaultValue = "0",
+            description = "Tokens kept per prompt (default 0: all).")
+    int context;
+
+    @Option(names = "--max-prompts", paramLabel = "N", defaultValue = "0", description = "Prompts read (default 0: all).")
+    long maxPrompts;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Sampling seed (default 0).")
+    long seed;
+
+    @Option(names = "--json", description = "Print one JSON object summarising what was written.")
+    boolean json;
+
+    @Mixin
+    VerboseOption verbose;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!Files.isDirectory(saeDir)) {
+            throw new ModelCommand.InputError(spec.commandLine(), "SAE folder " + saeDir + " does not exist");
+        }
+        if (!Files.isDirectory(model)) {
+            throw new ModelCommand.InputError(spec.commandLine(), "model directory " + model + " does not exist");
+        }
+        if (!Files.isRegularFile(corpus)) {
+            throw new ModelCommand.InputError(spec.commandLine(), "corpus file " + corpus + " does not exist");
+        }
+        if (top < 1 || samples < 0 || context < 0 || maxPrompts < 0) {
+            throw new ModelCommand.InputError(spec.commandLine(), "need --top >= 1, --samples >= 0, --context >= 0");
+        }
+        int[] win = parseWindow();
+        Sae sae = SparsifyFormat.loadAny(saeDir);
+        int[] chosen = parseLatents(latents, sae.dSae());
+        String h = hook != null ? hook : sae.metadata().hookName();
+        if (h == null || h.isEmpty()) {
+            throw new ModelCommand.InputError(spec.commandLine(), "the SAE names no hook: give --hook");
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        try (Tokenizer tok = Files.isRegularFile(model.resolve("tokenizer.json")) ? Tokenizer.load(model) : null;
+                HookedTransformer m = HookedTransformer.load(model)) {
+            List<String> labels;
+            try {
+                labels = Corpus.open(corpus, tok, m.config().vocabSize(), context).labelNames();
+                m.hooks().requireValid(h);
+            } catch (IllegalArgumentException e) {
+                throw new ModelCommand.InputError(spec.commandLine(), e.getMessage());
+            }
+            LatentStatsAccumulator acc = new LatentStatsAccumulator(chosen, top, win[0], win[1], samples, seed,
+                    labels);
+            try {
+                boolean terminal = System.console() != null;
+                long[] lastLine = {0};
+                LatentStatsCapture.run(m, tok, sae, h, corpus, context, maxPrompts, acc, json ? null : done -> {
+                    if (terminal) {
+                        err.printf(Locale.ROOT, "\r%d tokens", done);
+                    } else if (done - lastLine[0] >= 100_000) {
+                        err.printf(Locale.ROOT, "%d tokens%n", done);
+                        lastLine[0] = done;
+                    }
+                    err.flush();
+                });
+            } catch (IllegalArgumentException e) {
+                throw new ModelCommand.InputError(spec.commandLine(), e.getMessage());
+            }
+            if (!json && System.console() != null) {
+                err.println();
+            }
+            Map<Integer, LogitEffects> logits = new LinkedHashMap<>();
+            String logitNote = logitEffects(m, sae, h, chosen, logits);
+            if (logitNote != null && !json) {
+                err.println("note: " + logitNote);
+            }
+            List<LatentSummary> summaries = new ArrayList<>();
+            for (int i = 0; i < chosen.length; i++) {
+                summaries.add(acc.summary(i));
+            }
+            String title = "SAE " + saeDir + " at " + h + ", corpus " + corpus.getFileName() + " (" + acc.documents()
+                    + " prompts, " + acc.tokens() + " tokens)";
+            new DashboardWriter(id -> tok != null ? tok.tokenText(id) : "#" + id,
+                    tok != null ? ids -> tok.decode(ids, false) : null, title).write(out, summaries, logits);
+            PrintWriter w = spec.commandLine().getOut();
+            if (json) {
+                JsonObject o = new JsonObject();
+                o.addProperty("out", out.toAbsolutePath().toString());
+                o.addProperty("hook", h);
+                o.addProperty("prompts", acc.documents());
+                o.addProperty("tokens", acc.tokens());
+                JsonArray ls = new JsonArray();
+                for (int l : chosen) {
+                    ls.add(l);
+                }
+                o.add("latents", ls);
+                o.addProperty("logit_effects", logitNote == null);
+                w.println(JsonOutput.toJson(o));
+            } else {
+                w.printf(Locale.ROOT, "wrote %d latent pages to %s (index.html); %d prompts, %d tokens%n",
+                        chosen.length, out, acc.documents(), acc.tokens());
+            }
+            w.flush();
+        }
+        return 0;
+    }
+
+    /** Fills {@code into} with W_dec·W_U for a residual-stream hook; returns why not otherwise (null when done). */
+    private static String logitEffects(HookedTransformer m, Sae sae, String hook, int[] latents,
+            Map<Integer, LogitEffects> into) {
+        if (!hook.contains("resid")) {
+            return "logit effects need an SAE on the residual stream; " + hook + " is not";
+        }
+        float[] wU;
+        long[] shape;
+        try {
+            NDArray u = m.weights().unembed();
+            shape = u.getShape().getShape();
+            wU = (u.getDataType() == DataType.FLOAT32 ? u : u.toType(DataType.FLOAT32, false)).toFloatArray();
+        } catch (RuntimeException e) {
+            return "W_U is not available: " + e.getMessage();
+        }
+        if (shape.length != 2 || shape[0] != sae.dIn()) {
+            return "W_U has shape " + java.util.Arrays.toString(shape) + ", not [" + sae.dIn() + ", V]";
+        }
+        float[] wDec = sae.wDec();
+        for (int l : latents) {
+            into.put(l, LogitEffects.of(wDec, wU, sae.dIn(), (int) shape[1], l, 10));
+        }
+        return null;
+    }
+
+    private int[] parseWindow() {
+        String[] p = window.split(",");
+        try {
+            int b = Integer.parseInt(p[0].trim());
+            int a = p.length > 1 ? Integer.parseInt(p[1].trim()) : 0;
+            if (p.length > 2 || b < 0 || a < 0) {
+                throw new NumberFormatException();
+            }
+            return new int[] {b, a};
+        } catch (NumberFormatException e) {
+            throw new ModelCommand.InputError(spec.commandLine(), "--window must be BEFORE,AFTER (two numbers >= 0), "
+                    + "got '" + window + "'");
+        }
+    }
+
+    /** "0-99", "3,17,40-49": the listed latents below {@code width}, in order, without repeats. */
+    private int[] parseLatents(String list, int width) {
+        Set<Integer> out = new LinkedHashSet<>();
+        for (String part : list.split(",")) {
+            String s = part.trim();
+            try {
+                int dash = s.indexOf('-', 1);
+                int lo = Integer.parseInt(dash < 0 ? s : s.substring(0, dash));
+                int hi = dash < 0 ? lo : Integer.parseInt(s.substring(dash + 1));
+                if (lo < 0 || hi < lo) {
+                    throw new NumberFormatException();
+                }
+                if (lo >= width) {
+                    throw new ModelCommand.InputError(spec.commandLine(), "latent " + lo + " is outside the SAE's 0.."
+                            + (width - 1));
+                }
+                for (int i = lo; i <= Math.min(hi, width - 1); i++) {
+                    out.add(i);
+                }
+            } catch (NumberFormatException e) {
+                throw new ModelCommand.InputError(spec.commandLine(), "--latents must be like 0-99 or 3,17,40-49; got '"
+                        + part + "'");
+            }
+        }
+        return out.stream().mapToInt(Integer::intValue).toArray();
+    }
+}
