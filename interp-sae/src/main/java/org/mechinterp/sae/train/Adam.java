@@ -62,7 +62,7 @@ public final class Adam {
      * Removes from each decoder-row gradient its component along the (unit-norm) row: g_i ← g_i − (g_i·w_i) w_i.
      */
     public static void projectDecoderGradient(SaeParameters p, SaeParameters grad) {
-        int d = p.dIn();
+        int d = p.dOut();
         Parallel.forChunks(p.dSae(), 256, (long) p.dSae() * d >= 1 << 18, (c, from, to) -> {
             for (int i = from; i < to; i++) {
                 int o = i * d;
@@ -76,7 +76,7 @@ public final class Adam {
 
     /** Rescales every decoder row to unit norm (rows of norm 0 are left alone). */
     public static void normalizeDecoderRows(SaeParameters p) {
-        int d = p.dIn();
+        int d = p.dOut();
         Parallel.forChunks(p.dSae(), 256, (long) p.dSae() * d >= 1 << 18, (c, from, to) -> {
             for (int i = from; i < to; i++) {
                 int o = i * d;

@@ -34,8 +34,10 @@ public final class TopKKernels {
      * @param mse (1/B) Σ_b ‖x_b − x̂_b‖²
      * @param aux AuxK loss Σ_b ‖ê_b − r_b‖² / Σ_b ‖x_b − x̄‖² before α (0 without AuxK)
      * @param fvu Σ_b ‖x_b − x̂_b‖² / Σ_b ‖x_b − x̄‖²
+     * @param inner Matryoshka: Σ over the inner levels (all but the whole dictionary) of their (1/B) Σ_b ‖r^(g)_b‖²;
+     *     0 with one level
      */
-    public record Losses(double mse, double aux, double fvu) {}
+    public record Losses(double mse, double aux, double fvu, double inner) {}
 
     /**
      * z = xc·encTᵀ + b_enc [B, n] in {@code m}, where xc = x − b_dec [B, d] is given.
@@ -189,56 +191,103 @@ public final class TopKKernels {
     }
 
     /**
+     * What distinguishes a transcoder or Matryoshka step from the plain SAE step ({@link #SAE}).
+     *
+     * @param levelEnds prefix ends of the nested reconstruction levels (strictly increasing, last = n), or null for
+     *     one level (the whole dictionary)
+     * @param centredInput whether the encoder input is x − b_dec (an SAE: b_dec then also gets the encoder term of
+     *     its gradient); false for a transcoder, whose encoder reads the raw input
+     * @param totalVariance Σ_b ‖y_b − ȳ‖² of the reconstruction target for FVU and AuxK, or NaN to compute it from
+     *     {@code target}
+     * @param outputGradient if not null, [B, d_out] receives ∂loss/∂ŷ summed over the levels (for the skip
+     *     connection's gradient)
+     */
+    public record Options(int[] levelEnds, boolean centredInput, double totalVariance, float[] outputGradient) {
+        /** The plain SAE step. */
+        public static final Options SAE = new Options(null, true, Double.NaN, null);
+    }
+
+    /** The plain SAE step: {@code forwardBackward(x, xc, rows, p, codes, aux, auxAlpha, Options.SAE, grad)}. */
+    public static Losses forwardBackward(float[] x, float[] xc, int rows, SaeParameters p, SparseCodes codes,
+            SparseCodes aux, double auxAlpha, SaeParameters grad) {
+        return forwardBackward(x, xc, rows, p, codes, aux, auxAlpha, Options.SAE, grad);
+    }
+
+    /**
      * Loss and gradients of one TopK-family step, from the active latents.
      *
-     * <p>With r = x − x̂, x̂_b = b_dec + Σ_{e ∈ row b} f_e W_dec[i_e], G_b = −(2/B) r_b (= ∂mse/∂x̂_b) and
-     * δ_e = 1[f_e &gt; 0] G_b·W_dec[i_e] (= ∂mse/∂z at the entry): ∂/∂W_dec[i] = Σ_{e→i} f_e G_b,
-     * ∂/∂encT[i] = Σ_{e→i} δ_e xc_b, ∂/∂b_enc[i] = Σ_{e→i} δ_e, ∂/∂b_dec = Σ_b G_b − Σ_e δ_e encT[i_e] (b_dec
-     * is also subtracted from the encoder input; computed as −Σ_i (∂/∂b_enc[i]) encT[i]). AuxK adds α·Σ‖ê_b − r_b‖²/TV with ê_b = Σ_{aux e} a_e W_dec[i_e],
-     * r detached, entering the same formulas with G_b^aux = α·2(ê_b − r_b)/TV.
+     * <p>With t the target (x for an SAE; y − x·W_skipᵀ for a transcoder, so that r below is y − ŷ), levels
+     * g = 0..L−1 of prefix ends w_g (L = 1 without Matryoshka), r^(g)_b = t_b − b_dec − Σ_{e ∈ row b, i_e &lt; w_g}
+     * f_e W_dec[i_e], loss Σ_g (1/B) Σ_b ‖r^(g)_b‖². A latent of group h enters every level g ≥ h, so with
+     * R^h_b = Σ_{g≥h} r^(g)_b and G^h_b = −(2/B) R^h_b: δ_e = 1[f_e &gt; 0] G^{h(e)}_b·W_dec[i_e] (= ∂loss/∂z),
+     * ∂/∂W_dec[i] = Σ_{e→i} f_e G^{h(e)}_b, ∂/∂encT[i] = Σ_{e→i} δ_e xc_b, ∂/∂b_enc[i] = Σ_{e→i} δ_e,
+     * ∂/∂b_dec = Σ_b G^0_b, minus Σ_e δ_e encT[i_e] when b_dec is also subtracted from the encoder input
+     * ({@link Options#centredInput()}; computed as −Σ_i (∂/∂b_enc[i]) encT[i]). AuxK adds α·Σ‖ê_b − r_b‖²/TV with
+     * r = r^(L−1), ê_b = Σ_{aux e} a_e W_dec[i_e], r detached, entering the same formulas with
+     * G_b^aux = α·2(ê_b − r_b)/TV.
      *
-     * @param x inputs [B, d] (already normalised); not modified
-     * @param xc x − b_dec [B, d] (see {@link #centre}); not modified
+     * @param target t [B, d_out]; not modified
+     * @param xc the encoder input [B, d_in] (x − b_dec for an SAE, see {@link #centre}); not modified
      * @param codes the main selection (values after ReLU)
      * @param aux the AuxK selection, or null
      * @param auxAlpha α (ignored when {@code aux} is null)
-     * @param grad receives the gradients, <em>added</em> to what it holds (pass zeros for plain gradients)
+     * @param grad receives the gradients, <em>added</em> to what it holds (pass zeros for plain gradients); its
+     *     W_skip is not touched (see {@link Options#outputGradient()})
      */
-    public static Losses forwardBackward(float[] x, float[] xc, int rows, SaeParameters p, SparseCodes codes,
-            SparseCodes aux, double auxAlpha, SaeParameters grad) {
-        final int d = p.dIn();
+    public static Losses forwardBackward(float[] target, float[] xc, int rows, SaeParameters p, SparseCodes codes,
+            SparseCodes aux, double auxAlpha, Options opt, SaeParameters grad) {
+        final int d = p.dOut();
+        final int dIn = p.dIn();
         final int n = p.dSae();
         final float[] wDec = p.wDec;
         final float[] encT = p.encT;
         final int[] st = codes.rowStart();
         final int[] id = codes.index();
         final float[] vl = codes.value();
+        final int[] ends = opt.levelEnds() == null ? new int[] {n} : opt.levelEnds();
+        final int levels = ends.length;
+        final int[] levelOf = levelOf(ends, n);
         // below ~1M multiply-adds the thread hand-off costs more than it saves
         final boolean par = (long) codes.entries() * d >= 1 << 20;
 
-        // residual r = x − x̂ per row
-        float[] r = new float[rows * d];
-        double[] rowSq = new double[rows];
+        // residual of every level, r^(g) = t − x̂^(g), built cumulatively per row in level order
+        float[][] rs = new float[levels][rows * d];
+        double[][] rowSq = new double[levels][rows];
         Parallel.forChunks(rows, ROW_CHUNK, par, (c, from, to) -> {
             for (int b = from; b < to; b++) {
                 int o = b * d;
-                for (int j = 0; j < d; j++) {
-                    r[o + j] = x[o + j] - p.bDec[j];
-                }
-                for (int e = st[b]; e < st[b + 1]; e++) {
-                    float v = vl[e];
-                    if (v != 0f) {
-                        axpy(-v, wDec, id[e] * d, r, o, d);
+                for (int g = 0; g < levels; g++) {
+                    float[] r = rs[g];
+                    if (g == 0) {
+                        for (int j = 0; j < d; j++) {
+                            r[o + j] = target[o + j] - p.bDec[j];
+                        }
+                    } else {
+                        System.arraycopy(rs[g - 1], o, r, o, d);
                     }
+                    for (int e = st[b]; e < st[b + 1]; e++) {
+                        float v = vl[e];
+                        if (v != 0f && levelOf[id[e]] == g) {
+                            axpy(-v, wDec, id[e] * d, r, o, d);
+                        }
+                    }
+                    rowSq[g][b] = sumSquares(r, o, d);
                 }
-                rowSq[b] = sumSquares(r, o, d);
             }
         });
-        double sse = 0;
-        for (double s : rowSq) {
-            sse += s;
+        double[] sseLevel = new double[levels];
+        for (int g = 0; g < levels; g++) {
+            for (double s : rowSq[g]) {
+                sseLevel[g] += s;
+            }
         }
-        double tv = totalVariance(x, rows, d);
+        double sse = sseLevel[levels - 1];
+        double inner = 0;
+        for (int g = 0; g + 1 < levels; g++) {
+            inner += sseLevel[g] / rows;
+        }
+        final float[] r = rs[levels - 1];
+        double tv = Double.isNaN(opt.totalVariance()) ? totalVariance(target, rows, d) : opt.totalVariance();
         final float gScale = -2f / rows;
 
         // AuxK: gAux_b = α·2(ê_b − r_b)/TV
@@ -277,6 +326,17 @@ public final class TopKKernels {
             });
         }
 
+        // R^h = Σ_{g≥h} r^(g), in place, from the last level down
+        for (int g = levels - 2; g >= 0; g--) {
+            float[] lo = rs[g];
+            float[] hi = rs[g + 1];
+            Parallel.forChunks(rows * d, 1 << 16, par, (c, from, to) -> {
+                for (int i = from; i < to; i++) {
+                    lo[i] += hi[i];
+                }
+            });
+        }
+
         // δ at every entry: ∂loss/∂z
         float[] delta = new float[codes.entries()];
         float[] deltaAux = hasAux ? new float[aux.entries()] : null;
@@ -285,7 +345,7 @@ public final class TopKKernels {
                 int o = b * d;
                 for (int e = st[b]; e < st[b + 1]; e++) {
                     if (vl[e] > 0f) {
-                        delta[e] = gScale * dot(r, o, wDec, id[e] * d, d);
+                        delta[e] = gScale * dot(rs[levelOf[id[e]]], o, wDec, id[e] * d, d);
                     }
                 }
                 if (hasAux) {
@@ -299,14 +359,15 @@ public final class TopKKernels {
             }
         });
 
-        // b_dec, first part: Σ_b G_b, reduced over fixed row chunks in order. The second part,
+        // b_dec, first part: Σ_b G^0_b, reduced over fixed row chunks in order. The second part,
         // −Σ_e δ_e encT[i_e] = −Σ_i (Σ_{e→i} δ_e) encT[i], is taken from the per-latent δ sums below: O(n·d), not O(E·d)
+        final float[] r0 = rs[0];
         int nChunks = Parallel.chunks(rows, ROW_CHUNK);
         float[][] partial = new float[nChunks][];
         Parallel.forChunks(rows, ROW_CHUNK, par, (c, from, to) -> {
             float[] acc = new float[d];
             for (int b = from; b < to; b++) {
-                axpy(gScale, r, b * d, acc, 0, d);
+                axpy(gScale, r0, b * d, acc, 0, d);
             }
             partial[c] = acc;
         });
@@ -314,6 +375,14 @@ public final class TopKKernels {
             for (int j = 0; j < d; j++) {
                 grad.bDec[j] += acc[j];
             }
+        }
+        float[] gOut = opt.outputGradient();
+        if (gOut != null) {
+            Parallel.forChunks(rows * d, 1 << 16, par, (c, from, to) -> {
+                for (int i = from; i < to; i++) {
+                    gOut[i] = gScale * r0[i];
+                }
+            });
         }
 
         // scatter-add into the selected latents: entries bucketed by latent (counting sort, stable)
@@ -359,18 +428,20 @@ public final class TopKKernels {
         Parallel.forChunks(n, LATENT_CHUNK, par, (c, from, to) -> {
             for (int i = from; i < to; i++) {
                 int w = i * d;
+                int wi = i * dIn;
+                float[] ri = rs[levelOf[i]];
                 float db = 0f;
                 for (int q = latStart[i]; q < latStart[i + 1]; q++) {
                     int e = byLatent[q];
-                    int o = entryRow[e] * d;
+                    int b = entryRow[e];
                     if (e < mainCount) {
-                        axpy(vl[e] * gScale, r, o, grad.wDec, w, d);
-                        axpy(delta[e], xc, o, grad.encT, w, d);
+                        axpy(vl[e] * gScale, ri, b * d, grad.wDec, w, d);
+                        axpy(delta[e], xc, b * dIn, grad.encT, wi, dIn);
                         db += delta[e];
                     } else {
                         int a = e - mainCount;
-                        axpy(aux.value()[a], gAux, o, grad.wDec, w, d);
-                        axpy(deltaAux[a], xc, o, grad.encT, w, d);
+                        axpy(aux.value()[a], gAux, b * d, grad.wDec, w, d);
+                        axpy(deltaAux[a], xc, b * dIn, grad.encT, wi, dIn);
                         db += deltaAux[a];
                     }
                 }
@@ -378,23 +449,42 @@ public final class TopKKernels {
                 grad.bEnc[i] += db;
             }
         });
-        int latentChunks = Parallel.chunks(n, LATENT_CHUNK);
-        float[][] encPart = new float[latentChunks][];
-        Parallel.forChunks(n, LATENT_CHUNK, par, (c, from, to) -> {
-            float[] acc = new float[d];
-            for (int i = from; i < to; i++) {
-                if (deltaSum[i] != 0f) {
-                    axpy(-deltaSum[i], encT, i * d, acc, 0, d);
+        if (opt.centredInput()) {
+            int latentChunks = Parallel.chunks(n, LATENT_CHUNK);
+            float[][] encPart = new float[latentChunks][];
+            Parallel.forChunks(n, LATENT_CHUNK, par, (c, from, to) -> {
+                float[] acc = new float[dIn];
+                for (int i = from; i < to; i++) {
+                    if (deltaSum[i] != 0f) {
+                        axpy(-deltaSum[i], encT, i * dIn, acc, 0, dIn);
+                    }
+                }
+                encPart[c] = acc;
+            });
+            for (float[] acc : encPart) {
+                for (int j = 0; j < dIn; j++) {
+                    grad.bDec[j] += acc[j];
                 }
             }
-            encPart[c] = acc;
-        });
-        for (float[] acc : encPart) {
-            for (int j = 0; j < d; j++) {
-                grad.bDec[j] += acc[j];
-            }
         }
-        return new Losses(sse / rows, auxLoss, sse / tv);
+        return new Losses(sse / rows, auxLoss, sse / tv, inner);
+    }
+
+    /** The level of every latent: the first g with i &lt; ends[g]. */
+    private static int[] levelOf(int[] ends, int n) {
+        if (ends.length == 0 || ends[ends.length - 1] != n) {
+            throw new IllegalArgumentException("level ends must finish at d_sae=" + n + ", got "
+                    + java.util.Arrays.toString(ends));
+        }
+        int[] out = new int[n];
+        int g = 0;
+        for (int i = 0; i < n; i++) {
+            while (i >= ends[g]) {
+                g++;
+            }
+            out[i] = g;
+        }
+        return out;
     }
 
     /** Σ_b ‖x_b − x̄‖² over the first {@code rows} rows of x [rows, d], in double. */
