@@ -201,10 +201,19 @@ public final class TopKKernels {
      *     {@code target}
      * @param outputGradient if not null, [B, d_out] receives ∂loss/∂ŷ summed over the levels (for the skip
      *     connection's gradient)
+     * @param projectDecoderGradient whether to finish each decoder-row gradient with the unit-norm projection
+     *     g_i ← g_i − (g_i·w_i) w_i ({@link Adam#projectDecoderGradient}, bit-identical, but done while the row is in
+     *     cache; only valid when {@code grad} starts at zero)
      */
-    public record Options(int[] levelEnds, boolean centredInput, double totalVariance, float[] outputGradient) {
+    public record Options(int[] levelEnds, boolean centredInput, double totalVariance, float[] outputGradient,
+            boolean projectDecoderGradient) {
         /** The plain SAE step. */
-        public static final Options SAE = new Options(null, true, Double.NaN, null);
+        public static final Options SAE = new Options(null, true, Double.NaN, null, false);
+
+        /** Without the fused decoder-gradient projection. */
+        public Options(int[] levelEnds, boolean centredInput, double totalVariance, float[] outputGradient) {
+            this(levelEnds, centredInput, totalVariance, outputGradient, false);
+        }
     }
 
     /** The plain SAE step: {@code forwardBackward(x, xc, rows, p, codes, aux, auxAlpha, Options.SAE, grad)}. */
@@ -250,10 +259,24 @@ public final class TopKKernels {
         // below ~1M multiply-adds the thread hand-off costs more than it saves
         final boolean par = (long) codes.entries() * d >= 1 << 20;
 
-        // residual of every level, r^(g) = t − x̂^(g), built cumulatively per row in level order
-        float[][] rs = new float[levels][rows * d];
-        double[][] rowSq = new double[levels][rows];
+        final double tv = Double.isNaN(opt.totalVariance()) ? totalVariance(target, rows, d) : opt.totalVariance();
+        final float gScale = -2f / rows;
+        final boolean hasAux = aux != null && auxAlpha > 0 && aux.entries() > 0;
+        final float auxScale = (float) (auxAlpha * 2.0 / tv);
+        final float[][] rs = new float[levels][rows * d];
+        final double[][] rowSq = new double[levels][rows];
+        final float[] gAux = hasAux ? new float[rows * d] : null;
+        final double[] auxSq = hasAux ? new double[rows] : null;
+        final float[] delta = new float[codes.entries()];
+        final float[] deltaAux = hasAux ? new float[aux.entries()] : null;
+        final float[] gOut = opt.outputGradient();
+        final float[][] partial = new float[Parallel.chunks(rows, ROW_CHUNK)][];
+        // One pass over the rows does all per-row work while the row's residual is in cache: residual of every level
+        // r^(g) = t − x̂^(g) (cumulative, level order), AuxK's gAux_b = α·2(ê_b − r_b)/TV, the suffix sums
+        // R^h = Σ_{g≥h} r^(g), δ at every entry (∂loss/∂z), ∂loss/∂ŷ for the skip, and the chunk's share of
+        // ∂/∂b_dec = Σ_b G^0_b (chunks reduced in order below, so the result does not depend on the threads)
         Parallel.forChunks(rows, ROW_CHUNK, par, (c, from, to) -> {
+            float[] acc = new float[d];
             for (int b = from; b < to; b++) {
                 int o = b * d;
                 for (int g = 0; g < levels; g++) {
@@ -273,7 +296,30 @@ public final class TopKKernels {
                     }
                     rowSq[g][b] = sumSquares(r, o, d);
                 }
+                if (hasAux) {
+                    auxRow(b, o, d, rs[levels - 1], aux, wDec, auxScale, gAux, auxSq, deltaAux);
+                }
+                for (int g = levels - 2; g >= 0; g--) {
+                    float[] lo = rs[g];
+                    float[] hi = rs[g + 1];
+                    for (int j = 0; j < d; j++) {
+                        lo[o + j] += hi[o + j];
+                    }
+                }
+                for (int e = st[b]; e < st[b + 1]; e++) {
+                    if (vl[e] > 0f) {
+                        delta[e] = gScale * dot(rs[levelOf[id[e]]], o, wDec, id[e] * d, d);
+                    }
+                }
+                axpy(gScale, rs[0], o, acc, 0, d);
+                if (gOut != null) {
+                    float[] r0 = rs[0];
+                    for (int j = 0; j < d; j++) {
+                        gOut[o + j] = gScale * r0[o + j];
+                    }
+                }
             }
+            partial[c] = acc;
         });
         double[] sseLevel = new double[levels];
         for (int g = 0; g < levels; g++) {
@@ -286,103 +332,17 @@ public final class TopKKernels {
         for (int g = 0; g + 1 < levels; g++) {
             inner += sseLevel[g] / rows;
         }
-        final float[] r = rs[levels - 1];
-        double tv = Double.isNaN(opt.totalVariance()) ? totalVariance(target, rows, d) : opt.totalVariance();
-        final float gScale = -2f / rows;
-
-        // AuxK: gAux_b = α·2(ê_b − r_b)/TV
-        final boolean hasAux = aux != null && auxAlpha > 0 && aux.entries() > 0;
-        float[] gAux = hasAux ? new float[rows * d] : null;
         double auxLoss = 0;
         if (hasAux) {
-            int[] ast = aux.rowStart();
-            int[] aid = aux.index();
-            float[] avl = aux.value();
-            double[] auxSq = new double[rows];
-            Parallel.forChunks(rows, ROW_CHUNK, par, (c, from, to) -> {
-                for (int b = from; b < to; b++) {
-                    int o = b * d;
-                    for (int j = 0; j < d; j++) {
-                        gAux[o + j] = -r[o + j];
-                    }
-                    for (int e = ast[b]; e < ast[b + 1]; e++) {
-                        float v = avl[e];
-                        if (v != 0f) {
-                            axpy(v, wDec, aid[e] * d, gAux, o, d);
-                        }
-                    }
-                    auxSq[b] = sumSquares(gAux, o, d);
-                }
-            });
             for (double s : auxSq) {
                 auxLoss += s;
             }
             auxLoss /= tv;
-            float scale = (float) (auxAlpha * 2.0 / tv);
-            Parallel.forChunks(rows * d, 1 << 16, par, (c, from, to) -> {
-                for (int i = from; i < to; i++) {
-                    gAux[i] *= scale;
-                }
-            });
         }
-
-        // R^h = Σ_{g≥h} r^(g), in place, from the last level down
-        for (int g = levels - 2; g >= 0; g--) {
-            float[] lo = rs[g];
-            float[] hi = rs[g + 1];
-            Parallel.forChunks(rows * d, 1 << 16, par, (c, from, to) -> {
-                for (int i = from; i < to; i++) {
-                    lo[i] += hi[i];
-                }
-            });
-        }
-
-        // δ at every entry: ∂loss/∂z
-        float[] delta = new float[codes.entries()];
-        float[] deltaAux = hasAux ? new float[aux.entries()] : null;
-        Parallel.forChunks(rows, ROW_CHUNK, par, (c, from, to) -> {
-            for (int b = from; b < to; b++) {
-                int o = b * d;
-                for (int e = st[b]; e < st[b + 1]; e++) {
-                    if (vl[e] > 0f) {
-                        delta[e] = gScale * dot(rs[levelOf[id[e]]], o, wDec, id[e] * d, d);
-                    }
-                }
-                if (hasAux) {
-                    int[] ast = aux.rowStart();
-                    for (int e = ast[b]; e < ast[b + 1]; e++) {
-                        if (aux.value()[e] > 0f) {
-                            deltaAux[e] = dot(gAux, o, wDec, aux.index()[e] * d, d);
-                        }
-                    }
-                }
-            }
-        });
-
-        // b_dec, first part: Σ_b G^0_b, reduced over fixed row chunks in order. The second part,
-        // −Σ_e δ_e encT[i_e] = −Σ_i (Σ_{e→i} δ_e) encT[i], is taken from the per-latent δ sums below: O(n·d), not O(E·d)
-        final float[] r0 = rs[0];
-        int nChunks = Parallel.chunks(rows, ROW_CHUNK);
-        float[][] partial = new float[nChunks][];
-        Parallel.forChunks(rows, ROW_CHUNK, par, (c, from, to) -> {
-            float[] acc = new float[d];
-            for (int b = from; b < to; b++) {
-                axpy(gScale, r0, b * d, acc, 0, d);
-            }
-            partial[c] = acc;
-        });
         for (float[] acc : partial) {
             for (int j = 0; j < d; j++) {
                 grad.bDec[j] += acc[j];
             }
-        }
-        float[] gOut = opt.outputGradient();
-        if (gOut != null) {
-            Parallel.forChunks(rows * d, 1 << 16, par, (c, from, to) -> {
-                for (int i = from; i < to; i++) {
-                    gOut[i] = gScale * r0[i];
-                }
-            });
         }
 
         // scatter-add into the selected latents: entries bucketed by latent (counting sort, stable)
@@ -425,6 +385,7 @@ public final class TopKKernels {
             }
         }
         float[] deltaSum = new float[n];
+        final boolean project = opt.projectDecoderGradient();
         Parallel.forChunks(n, LATENT_CHUNK, par, (c, from, to) -> {
             for (int i = from; i < to; i++) {
                 int w = i * d;
@@ -435,14 +396,22 @@ public final class TopKKernels {
                     int e = byLatent[q];
                     int b = entryRow[e];
                     if (e < mainCount) {
-                        axpy(vl[e] * gScale, ri, b * d, grad.wDec, w, d);
-                        axpy(delta[e], xc, b * dIn, grad.encT, wi, dIn);
+                        axpy2(vl[e] * gScale, ri, b * d, grad.wDec, w, d, delta[e], xc, b * dIn, grad.encT, wi, dIn);
                         db += delta[e];
                     } else {
                         int a = e - mainCount;
-                        axpy(aux.value()[a], gAux, b * d, grad.wDec, w, d);
-                        axpy(deltaAux[a], xc, b * dIn, grad.encT, wi, dIn);
+                        axpy2(aux.value()[a], gAux, b * d, grad.wDec, w, d, deltaAux[a], xc, b * dIn, grad.encT, wi,
+                                dIn);
                         db += deltaAux[a];
+                    }
+                }
+                if (project && latStart[i + 1] > latStart[i]) {
+                    // the row's gradient is complete: remove its component along the unit-norm decoder row now, while
+                    // it is in cache (what Adam.projectDecoderGradient does for every row; rows without entries
+                    // have a zero gradient, which the projection leaves at zero)
+                    float dotp = dot(grad.wDec, w, wDec, w, d);
+                    if (dotp != 0f) {
+                        axpy(-dotp, wDec, w, grad.wDec, w, d);
                     }
                 }
                 deltaSum[i] = db;
@@ -468,6 +437,49 @@ public final class TopKKernels {
             }
         }
         return new Losses(sse / rows, auxLoss, sse / tv, inner);
+    }
+
+    /**
+     * AuxK for row b: gAux_b = scale·(ê_b − r_b) with ê_b = Σ_{aux e} a_e W_dec[i_e], auxSq[b] = ‖ê_b − r_b‖², and
+     * δ at the row's aux entries.
+     */
+    private static void auxRow(int b, int o, int d, float[] r, SparseCodes aux, float[] wDec, float scale,
+            float[] gAux, double[] auxSq, float[] deltaAux) {
+        int[] ast = aux.rowStart();
+        int[] aid = aux.index();
+        float[] avl = aux.value();
+        for (int j = 0; j < d; j++) {
+            gAux[o + j] = -r[o + j];
+        }
+        for (int e = ast[b]; e < ast[b + 1]; e++) {
+            float v = avl[e];
+            if (v != 0f) {
+                axpy(v, wDec, aid[e] * d, gAux, o, d);
+            }
+        }
+        auxSq[b] = sumSquares(gAux, o, d);
+        for (int j = 0; j < d; j++) {
+            gAux[o + j] *= scale;
+        }
+        for (int e = ast[b]; e < ast[b + 1]; e++) {
+            if (avl[e] > 0f) {
+                deltaAux[e] = dot(gAux, o, wDec, aid[e] * d, d);
+            }
+        }
+    }
+
+    /** y[yo..) += a·x[xo..) (length len) and v[vo..) += c·u[uo..) (length ulen), in one loop when the lengths match. */
+    static void axpy2(float a, float[] x, int xo, float[] y, int yo, int len, float c, float[] u, int uo, float[] v,
+            int vo, int ulen) {
+        if (len != ulen) {
+            axpy(a, x, xo, y, yo, len);
+            axpy(c, u, uo, v, vo, ulen);
+            return;
+        }
+        for (int j = 0; j < len; j++) {
+            y[yo + j] += a * x[xo + j];
+            v[vo + j] += c * u[uo + j];
+        }
     }
 
     /** The level of every latent: the first g with i &lt; ends[g]. */

@@ -293,7 +293,7 @@ public final class TrainingRun {
             float[] gOut = config.skip() ? new float[rows * d] : null;
             TopKKernels.Options opt = new TopKKernels.Options(
                     arch == Architecture.MATRYOSHKA ? config.levelEnds() : null, !tc,
-                    tc ? TopKKernels.totalVariance(y, rows, d) : Double.NaN, gOut);
+                    tc ? TopKKernels.totalVariance(y, rows, d) : Double.NaN, gOut, config.unitNormDecoder());
             TopKKernels.Losses losses = TopKKernels.forwardBackward(target, xc, rows, params, codes, aux,
                     config.auxAlpha(), opt, grad);
             if (gOut != null) {
@@ -337,8 +337,8 @@ public final class TrainingRun {
                     + " (reconstruction " + mse + "). Check the activations for NaN/Inf or lower the learning rate"
                     + " (now " + lr + ").");
         }
-        if (config.unitNormDecoder()) {
-            Adam.projectDecoderGradient(params, grad);
+        if (config.unitNormDecoder() && !arch.isTopKFamily()) {
+            Adam.projectDecoderGradient(params, grad); // the TopK kernels project each row as they finish it
         }
         if (config.gradClip() > 0) {
             double norm = Adam.globalNorm(grad);
@@ -346,10 +346,7 @@ public final class TrainingRun {
                 Adam.scale(grad, (float) (config.gradClip() / norm));
             }
         }
-        adam.update(params, grad, lr, step + 1L);
-        if (config.unitNormDecoder()) {
-            Adam.normalizeDecoderRows(params);
-        }
+        adam.update(params, grad, lr, step + 1L, config.unitNormDecoder());
         tracker.record(fires, rows);
         step++;
         return new StepStats(step, loss, mse, l0, fvu, tracker.deadFraction(), tracker.denseFraction(), lr);

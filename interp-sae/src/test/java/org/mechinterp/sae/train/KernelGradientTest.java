@@ -551,6 +551,72 @@ class KernelGradientTest {
         assertClose("W_skip", (float[]) refJ[5], gj.wSkip);
     }
 
+    // ------------------------------------------------------------------ fused step = unfused step, bit for bit
+
+    /**
+     * The fused kernels (one pass over the rows; decoder-gradient projection inside the scatter; W_dec renormalised
+     * inside Adam) give exactly the bits of the step as it was before (TopKKernelsReference, then
+     * Adam.projectDecoderGradient, Adam.update, Adam.normalizeDecoderRows), at a size where the kernels run in
+     * parallel over several chunks (B = 512, d = 256, n = 1024, k = 8, AuxK on a third of the latents).
+     */
+    @Test
+    void fusedStepIsBitIdenticalToTheUnfusedStep() {
+        int b = 512;
+        int d = 256;
+        int n = 1024;
+        SplittableRandom r = new SplittableRandom(61);
+        SaeParameters p = new SaeParameters(d, n, false);
+        for (float[] a : p.arrays()) {
+            for (int i = 0; i < a.length; i++) {
+                a[i] = (float) (r.nextDouble() * 2 - 1);
+            }
+        }
+        Adam.normalizeDecoderRows(p);
+        float[] x = new float[b * d];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (r.nextDouble() * 4 - 2);
+        }
+        boolean[] dead = new boolean[n];
+        for (int i = 0; i < n; i += 3) {
+            dead[i] = true;
+        }
+        float[] xc = TopKKernels.centre(x, b, p.bDec);
+        SparseCodes codes;
+        SparseCodes aux;
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray z = TopKKernels.preActivations(m, xc, b, p);
+            codes = TopKKernels.selectTopK(z, 8);
+            aux = TopKKernels.selectAux(m, z, dead, 16);
+        }
+        SaeParameters before = p.copy();
+        SaeParameters g1 = p.zerosLike();
+        double[] l1 = TopKKernelsReference.forwardBackward(x, xc, b, p, codes, aux, 1.0 / 32, g1);
+        Adam.projectDecoderGradient(p, g1);
+        SaeParameters g2 = p.zerosLike();
+        TopKKernels.Losses l2 = TopKKernels.forwardBackward(x, xc, b, p, codes, aux, 1.0 / 32,
+                new TopKKernels.Options(null, true, Double.NaN, null, true), g2);
+        assertEquals(l1[0], l2.mse(), 0);
+        assertEquals(l1[1], l2.aux(), 0);
+        assertEquals(l1[2], l2.fvu(), 0);
+        float[][] a1 = g1.arrays();
+        float[][] a2 = g2.arrays();
+        for (int i = 0; i < a1.length; i++) {
+            assertTrue(Arrays.equals(a1[i], a2[i]), SaeParameters.names()[i] + " gradient differs");
+        }
+        Adam unfused = new Adam(p, 0.9, 0.999, 1e-8);
+        Adam fused = new Adam(p, 0.9, 0.999, 1e-8);
+        SaeParameters q = p.copy();
+        for (int t = 1; t <= 2; t++) {
+            unfused.update(p, g1, 1e-3, t);
+            Adam.normalizeDecoderRows(p);
+            fused.update(q, g2, 1e-3, t, true);
+        }
+        for (int i = 0; i < a1.length; i++) {
+            assertTrue(Arrays.equals(p.arrays()[i], q.arrays()[i]), SaeParameters.names()[i] + " after Adam differs");
+        }
+        assertTrue(!Arrays.equals(before.wDec, q.wDec), "the update must have changed the decoder");
+    }
+
     /** Each row's selection is the k largest z (among allowed latents), checked by brute force. */
     static void assertSelectionIsTopK(float[] z, SparseCodes codes, int k, boolean[] allowed) {
         for (int b = 0; b < B; b++) {
