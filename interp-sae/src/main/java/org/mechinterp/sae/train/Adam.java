@@ -109,6 +109,16 @@ public final class Adam {
      * saving a pass over W_dec.
      */
     public void update(SaeParameters p, SaeParameters grad, double lr, long t, boolean normalizeDecoderRows) {
+        update(p, grad, lr, t, normalizeDecoderRows, 1f);
+    }
+
+    /**
+     * As {@link #update(SaeParameters, SaeParameters, double, long, boolean)} with every gradient entry first
+     * multiplied by {@code gradScale} (the clipping factor) — bit-identical to {@link #scale} followed by the update,
+     * without its extra pass over the gradients.
+     */
+    public void update(SaeParameters p, SaeParameters grad, double lr, long t, boolean normalizeDecoderRows,
+            float gradScale) {
         double bc1 = 1 - Math.pow(beta1, t);
         double bc2 = Math.sqrt(1 - Math.pow(beta2, t));
         float stepSize = (float) (lr / bc1);
@@ -134,7 +144,7 @@ public final class Adam {
                     for (int i = from; i < to; i++) {
                         int o = i * d;
                         for (int q = o; q < o + d; q++) {
-                            float g = ga[q];
+                            float g = ga[q] * gradScale;
                             float mi = b1 * ma[q] + c1 * g;
                             float vi = b2 * va[q] + c2 * g * g;
                             ma[q] = mi;
@@ -149,7 +159,7 @@ public final class Adam {
             }
             Parallel.forChunks(pa.length, CHUNK, pa.length >= 1 << 18, (c, from, to) -> {
                 for (int i = from; i < to; i++) {
-                    float g = ga[i];
+                    float g = ga[i] * gradScale;
                     float mi = b1 * ma[i] + c1 * g;
                     float vi = b2 * va[i] + c2 * g * g;
                     ma[i] = mi;

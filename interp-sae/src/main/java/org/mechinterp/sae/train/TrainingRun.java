@@ -340,13 +340,14 @@ public final class TrainingRun {
         if (config.unitNormDecoder() && !arch.isTopKFamily()) {
             Adam.projectDecoderGradient(params, grad); // the TopK kernels project each row as they finish it
         }
+        float clip = 1f;
         if (config.gradClip() > 0) {
             double norm = Adam.globalNorm(grad);
             if (norm > config.gradClip()) {
-                Adam.scale(grad, (float) (config.gradClip() / norm));
+                clip = (float) (config.gradClip() / norm);
             }
         }
-        adam.update(params, grad, lr, step + 1L, config.unitNormDecoder());
+        adam.update(params, grad, lr, step + 1L, config.unitNormDecoder(), clip);
         tracker.record(fires, rows);
         step++;
         return new StepStats(step, loss, mse, l0, fvu, tracker.deadFraction(), tracker.denseFraction(), lr);

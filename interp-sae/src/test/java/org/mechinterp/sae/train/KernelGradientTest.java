@@ -554,9 +554,9 @@ class KernelGradientTest {
     // ------------------------------------------------------------------ fused step = unfused step, bit for bit
 
     /**
-     * The fused kernels (one pass over the rows; decoder-gradient projection inside the scatter; W_dec renormalised
-     * inside Adam) give exactly the bits of the step as it was before (TopKKernelsReference, then
-     * Adam.projectDecoderGradient, Adam.update, Adam.normalizeDecoderRows), at a size where the kernels run in
+     * The fused kernels (one pass over the rows; decoder-gradient projection inside the scatter; clipping factor and
+     * W_dec renormalisation inside Adam) give exactly the bits of the step as it was before (TopKKernelsReference,
+     * then Adam.projectDecoderGradient, Adam.scale, Adam.update, Adam.normalizeDecoderRows), at a size where the kernels run in
      * parallel over several chunks (B = 512, d = 256, n = 1024, k = 8, AuxK on a third of the latents).
      */
     @Test
@@ -607,9 +607,13 @@ class KernelGradientTest {
         Adam fused = new Adam(p, 0.9, 0.999, 1e-8);
         SaeParameters q = p.copy();
         for (int t = 1; t <= 2; t++) {
+            float clip = t == 1 ? 0.37f : 1f; // gradient clipping's factor, then none
+            if (clip != 1f) {
+                Adam.scale(g1, clip);
+            }
             unfused.update(p, g1, 1e-3, t);
             Adam.normalizeDecoderRows(p);
-            fused.update(q, g2, 1e-3, t, true);
+            fused.update(q, g2, 1e-3, t, true, clip);
         }
         for (int i = 0; i < a1.length; i++) {
             assertTrue(Arrays.equals(p.arrays()[i], q.arrays()[i]), SaeParameters.names()[i] + " after Adam differs");
