@@ -72,7 +72,7 @@ final class SaeTrainCommand implements Callable<Integer> {
     @Option(names = "--d-sae", paramLabel = "N", required = true, description = "Number of latents.")
     int dSae;
 
-    @Option(names = "--k", paramLabel = "K", description = "Active latents per token (topk, batchtopk; required).")
+    @Option(names = "--k", paramLabel = "K", description = "Active latents per token (topk, batchtopk, matryoshka; required).")
     Integer k;
 
     @Option(names = "--l1", paramLabel = "X",
@@ -129,7 +129,7 @@ final class SaeTrainCommand implements Callable<Integer> {
             throw new ModelCommand.InputError(spec.commandLine(), "--arch " + a.cliName() + " needs --k");
         }
         if (!a.isTopKFamily() && k != null) {
-            throw new ModelCommand.InputError(spec.commandLine(), "--k applies to topk and batchtopk only; --arch "
+            throw new ModelCommand.InputError(spec.commandLine(), "--k applies to topk, batchtopk and matryoshka only; --arch "
                     + a.cliName() + " sets its sparsity with --l1");
         }
         String h = SaeCommand.resolveHook(spec, store, hook);

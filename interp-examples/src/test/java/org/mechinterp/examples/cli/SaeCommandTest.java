@@ -171,7 +171,7 @@ class SaeCommandTest {
         InterpCliTest.Result r = InterpCliTest.run("sae", "train", "--store", store.toString(), "--arch", "relu",
                 "--d-sae", "16", "--k", "4", "--batch", "8", "--out", out.toString());
         assertEquals(2, r.code(), r.err());
-        assertTrue(r.err().contains("--k applies to topk and batchtopk only"), r.err());
+        assertTrue(r.err().contains("--k applies to topk, batchtopk and matryoshka only"), r.err());
         r = InterpCliTest.run("sae", "train", "--store", store.toString(), "--arch", "topk", "--d-sae", "16", "--k",
                 "4", "--batch", "100000", "--out", out.toString());
         assertEquals(2, r.code(), r.err());
