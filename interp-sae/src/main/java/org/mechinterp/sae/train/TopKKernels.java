@@ -279,23 +279,7 @@ public final class TopKKernels {
             float[] acc = new float[d];
             for (int b = from; b < to; b++) {
                 int o = b * d;
-                for (int g = 0; g < levels; g++) {
-                    float[] r = rs[g];
-                    if (g == 0) {
-                        for (int j = 0; j < d; j++) {
-                            r[o + j] = target[o + j] - p.bDec[j];
-                        }
-                    } else {
-                        System.arraycopy(rs[g - 1], o, r, o, d);
-                    }
-                    for (int e = st[b]; e < st[b + 1]; e++) {
-                        float v = vl[e];
-                        if (v != 0f && levelOf[id[e]] == g) {
-                            axpy(-v, wDec, id[e] * d, r, o, d);
-                        }
-                    }
-                    rowSq[g][b] = sumSquares(r, o, d);
-                }
+                levelResiduals(b, target, p, codes, levelOf, rs, rowSq);
                 if (hasAux) {
                     auxRow(b, o, d, rs[levels - 1], aux, wDec, auxScale, gAux, auxSq, deltaAux);
                 }
@@ -345,45 +329,12 @@ public final class TopKKernels {
             }
         }
 
-        // scatter-add into the selected latents: entries bucketed by latent (counting sort, stable)
+        // scatter-add into the selected latents, each latent's entries in a fixed order
         int mainCount = codes.entries();
-        int auxCount = hasAux ? aux.entries() : 0;
-        int[] entryRow = new int[mainCount + auxCount];
-        int[] latStart = new int[n + 1];
-        for (int b = 0; b < rows; b++) {
-            for (int e = st[b]; e < st[b + 1]; e++) {
-                entryRow[e] = b;
-                if (vl[e] > 0f) {
-                    latStart[id[e] + 1]++;
-                }
-            }
-        }
-        if (hasAux) {
-            int[] ast = aux.rowStart();
-            for (int b = 0; b < rows; b++) {
-                for (int e = ast[b]; e < ast[b + 1]; e++) {
-                    entryRow[mainCount + e] = b;
-                    if (aux.value()[e] > 0f) {
-                        latStart[aux.index()[e] + 1]++;
-                    }
-                }
-            }
-        }
-        for (int i = 0; i < n; i++) {
-            latStart[i + 1] += latStart[i];
-        }
-        int[] byLatent = new int[latStart[n]];
-        int[] fill = latStart.clone();
-        for (int e = 0; e < mainCount; e++) {
-            if (vl[e] > 0f) {
-                byLatent[fill[id[e]]++] = e;
-            }
-        }
-        for (int e = 0; e < auxCount; e++) {
-            if (aux.value()[e] > 0f) {
-                byLatent[fill[aux.index()[e]]++] = mainCount + e;
-            }
-        }
+        int[][] buckets = bucketByLatent(codes, hasAux ? aux : null, rows, n);
+        int[] entryRow = buckets[0];
+        int[] latStart = buckets[1];
+        int[] byLatent = buckets[2];
         float[] deltaSum = new float[n];
         final boolean project = opt.projectDecoderGradient();
         Parallel.forChunks(n, LATENT_CHUNK, par, (c, from, to) -> {
@@ -419,24 +370,100 @@ public final class TopKKernels {
             }
         });
         if (opt.centredInput()) {
-            int latentChunks = Parallel.chunks(n, LATENT_CHUNK);
-            float[][] encPart = new float[latentChunks][];
-            Parallel.forChunks(n, LATENT_CHUNK, par, (c, from, to) -> {
-                float[] acc = new float[dIn];
-                for (int i = from; i < to; i++) {
-                    if (deltaSum[i] != 0f) {
-                        axpy(-deltaSum[i], encT, i * dIn, acc, 0, dIn);
-                    }
+            subtractEncoderTerm(deltaSum, encT, dIn, par, grad.bDec);
+        }
+        return new Losses(sse / rows, auxLoss, sse / tv, inner);
+    }
+
+    /**
+     * Row b's residual at every level, r^(g)_b = t_b − b_dec − Σ_{entries of levels ≤ g} f_e W_dec[i_e], built
+     * cumulatively in level order (entries in row order within a level), and their squared norms.
+     */
+    private static void levelResiduals(int b, float[] target, SaeParameters p, SparseCodes codes, int[] levelOf,
+            float[][] rs, double[][] rowSq) {
+        int d = p.dOut();
+        int o = b * d;
+        int[] st = codes.rowStart();
+        int[] id = codes.index();
+        float[] vl = codes.value();
+        for (int g = 0; g < rs.length; g++) {
+            float[] r = rs[g];
+            if (g == 0) {
+                for (int j = 0; j < d; j++) {
+                    r[o + j] = target[o + j] - p.bDec[j];
                 }
-                encPart[c] = acc;
-            });
-            for (float[] acc : encPart) {
-                for (int j = 0; j < dIn; j++) {
-                    grad.bDec[j] += acc[j];
+            } else {
+                System.arraycopy(rs[g - 1], o, r, o, d);
+            }
+            for (int e = st[b]; e < st[b + 1]; e++) {
+                float v = vl[e];
+                if (v != 0f && levelOf[id[e]] == g) {
+                    axpy(-v, p.wDec, id[e] * d, r, o, d);
+                }
+            }
+            rowSq[g][b] = sumSquares(r, o, d);
+        }
+    }
+
+    /**
+     * The positive entries bucketed by latent (counting sort, stable: main entries in order, then AuxK entries,
+     * numbered mainCount + e): {entryRow [all entries] = row of each entry, latStart [n+1], byLatent}.
+     */
+    private static int[][] bucketByLatent(SparseCodes codes, SparseCodes aux, int rows, int n) {
+        int mainCount = codes.entries();
+        int auxCount = aux != null ? aux.entries() : 0;
+        int[] entryRow = new int[mainCount + auxCount];
+        int[] latStart = new int[n + 1];
+        SparseCodes[] sets = aux != null ? new SparseCodes[] {codes, aux} : new SparseCodes[] {codes};
+        for (int s = 0; s < sets.length; s++) {
+            int base = s == 0 ? 0 : mainCount;
+            int[] st = sets[s].rowStart();
+            for (int b = 0; b < rows; b++) {
+                for (int e = st[b]; e < st[b + 1]; e++) {
+                    entryRow[base + e] = b;
+                    if (sets[s].value()[e] > 0f) {
+                        latStart[sets[s].index()[e] + 1]++;
+                    }
                 }
             }
         }
-        return new Losses(sse / rows, auxLoss, sse / tv, inner);
+        for (int i = 0; i < n; i++) {
+            latStart[i + 1] += latStart[i];
+        }
+        int[] byLatent = new int[latStart[n]];
+        int[] fill = latStart.clone();
+        for (int s = 0; s < sets.length; s++) {
+            int base = s == 0 ? 0 : mainCount;
+            for (int e = 0; e < sets[s].entries(); e++) {
+                if (sets[s].value()[e] > 0f) {
+                    byLatent[fill[sets[s].index()[e]]++] = base + e;
+                }
+            }
+        }
+        return new int[][] {entryRow, latStart, byLatent};
+    }
+
+    /**
+     * gradBDec −= Σ_i deltaSum_i encT[i]: the b_dec gradient through the encoder input x − b_dec, summed per fixed
+     * latent chunk and the chunks reduced in order.
+     */
+    private static void subtractEncoderTerm(float[] deltaSum, float[] encT, int dIn, boolean par, float[] gradBDec) {
+        int n = deltaSum.length;
+        float[][] encPart = new float[Parallel.chunks(n, LATENT_CHUNK)][];
+        Parallel.forChunks(n, LATENT_CHUNK, par, (c, from, to) -> {
+            float[] acc = new float[dIn];
+            for (int i = from; i < to; i++) {
+                if (deltaSum[i] != 0f) {
+                    axpy(-deltaSum[i], encT, i * dIn, acc, 0, dIn);
+                }
+            }
+            encPart[c] = acc;
+        });
+        for (float[] acc : encPart) {
+            for (int j = 0; j < dIn; j++) {
+                gradBDec[j] += acc[j];
+            }
+        }
     }
 
     /**
