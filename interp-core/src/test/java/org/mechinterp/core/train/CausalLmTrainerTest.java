@@ -76,10 +76,11 @@ class CausalLmTrainerTest {
 
     /**
      * Runs with one intra-op thread: on a shared 2-core machine libtorch's spinning worker threads make tiny
-     * models up to ten times slower, and the time bound below is about the trainer, not about contention.
+     * models up to ten times slower. Speed is not asserted here (a wall-clock bound fails on a loaded machine);
+     * what is tested is that 600 steps learn in-context copying.
      */
     @Test
-    void learnsInContextCopyingQuickly() {
+    void learnsInContextCopyingIn600Steps() {
         Engine.getInstance(); // initialises libtorch, so the thread setting below is not overridden
         int threads = ai.djl.pytorch.jni.JniUtils.getNumThreads();
         ai.djl.pytorch.jni.JniUtils.setNumThreads(1);
@@ -94,7 +95,6 @@ class CausalLmTrainerTest {
         SequenceSource source = periodic(24);
         TrainerConfig cfg = TrainerConfig.builder().setSteps(600).setBatchSize(32).setLearningRate(1e-2)
                 .optWarmupSteps(20).optEvalEvery(200).optSeed(7).optGroups(List.of("copy")).build();
-        long t0 = System.nanoTime();
         try (CausalLmTrainer trainer = CausalLmTrainer.create(tiny(false, true), cfg, source, draw(source, 64, 99))) {
             List<EvalResult> evals = new ArrayList<>();
             trainer.run(new TrainingListener() {
@@ -104,7 +104,6 @@ class CausalLmTrainerTest {
                 }
 
             });
-            double seconds = (System.nanoTime() - t0) / 1e9;
             EvalResult first = evals.get(0);
             EvalResult last = evals.get(evals.size() - 1);
             assertEquals(0, first.step());
@@ -114,7 +113,6 @@ class CausalLmTrainerTest {
             assertTrue(last.loss() < 0.05, "held-out copy loss after 600 steps: " + last.loss() + " (curve "
                     + evals + ")");
             assertEquals(last.loss(), last.groupLoss().get("copy"), 1e-12);
-            assertTrue(seconds < 20, "training took " + seconds + " s");
             assertEquals(600, trainer.curve().steps().size());
             assertEquals(evals.size(), trainer.curve().evals().size());
         }

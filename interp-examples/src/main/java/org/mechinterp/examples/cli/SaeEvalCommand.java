@@ -51,6 +51,10 @@ final class SaeEvalCommand implements Callable<Integer> {
     @Option(names = "--hook", paramLabel = "NAME", description = "Hook (default: the SAE's hook_name).")
     String hook;
 
+    @Option(names = "--target-hook", paramLabel = "NAME",
+            description = "A transcoder's output hook (default: its hook_name_out); CE/KL splice its prediction there.")
+    String targetHook;
+
     @Option(names = "--rows", paramLabel = "N", defaultValue = "65536",
             description = "Store rows to evaluate, in store order, BOS rows excluded (default 65536, at most all).")
     long rows;
@@ -83,12 +87,28 @@ final class SaeEvalCommand implements Callable<Integer> {
         Sae sae = PretrainedSaes.load(saeDir);
         String h = hook != null ? hook : sae.metadata().hookName();
         h = SaeCommand.resolveHook(spec, store, h.isEmpty() ? null : h);
+        String target = null;
+        if (sae.isTranscoder()) {
+            String t = targetHook != null ? targetHook : sae.outputHook();
+            if (t.isEmpty()) {
+                throw new ModelCommand.InputError(spec.commandLine(), "the transcoder in " + saeDir + " records no "
+                        + "output hook (hook_name_out): give --target-hook");
+            }
+            target = SaeCommand.resolveHook(spec, store, t);
+        } else if (targetHook != null) {
+            throw new ModelCommand.InputError(spec.commandLine(), "--target-hook applies to transcoders; " + saeDir
+                    + " holds an SAE");
+        }
         long n;
         List<int[]> promptList = null;
         try (StoreReader reader = StoreReader.open(store, false)) {
             if (reader.dim(h) != sae.dIn()) {
                 throw new ModelCommand.InputError(spec.commandLine(), "store hook " + h + " has width "
                         + reader.dim(h) + " but the SAE has d_in=" + sae.dIn());
+            }
+            if (target != null && reader.dim(target) != sae.dOut()) {
+                throw new ModelCommand.InputError(spec.commandLine(), "store hook " + target + " has width "
+                        + reader.dim(target) + " but the transcoder has d_out=" + sae.dOut());
             }
             // BOS rows are left out (as in training): one per prompt, so an epoch serves rows − prompts rows
             long usable = SaeCommand.hasPositions(store)
@@ -109,12 +129,15 @@ final class SaeEvalCommand implements Callable<Integer> {
             }
         }
         EvalResult result;
-        try (StoreBatches data = StoreBatches.builder().setStore(store).setHook(h)
+        try (StoreBatches data = StoreBatches.builder().setStore(store).setHook(h).optTargetHook(target)
                 .optDropBos(SaeCommand.hasPositions(store)).build()) {
             result = SaeEvaluator.evaluate(sae, data, n, 4096);
         }
         JsonObject o = result.toJson();
         o.addProperty("hook", h);
+        if (target != null) {
+            o.addProperty("target_hook", target);
+        }
         o.addProperty("sae", saeDir.toAbsolutePath().toString());
         if (model != null) {
             try (HookedTransformer m = HookedTransformer.load(model)) {
@@ -128,10 +151,14 @@ final class SaeEvalCommand implements Callable<Integer> {
                 }
                 try {
                     m.hooks().requireValid(h);
+                    if (target != null) {
+                        m.hooks().requireValid(target);
+                    }
                 } catch (IllegalArgumentException e) {
                     throw new ModelCommand.InputError(spec.commandLine(), e.getMessage());
                 }
-                SpliceEvaluator.evaluate(m, sae, h, promptList).addTo(o);
+                (target != null ? SpliceEvaluator.evaluateTranscoder(m, sae, h, target, promptList)
+                        : SpliceEvaluator.evaluate(m, sae, h, promptList)).addTo(o);
             }
         }
         if (histogram != null) {
@@ -143,7 +170,8 @@ final class SaeEvalCommand implements Callable<Integer> {
             w.println(JsonOutput.toJson(o));
         } else {
             w.printf(Locale.ROOT, "%s on %s, %d tokens: L0 %.2f, MSE %.4g, FVU %.4f (explained variance %.4f), "
-                    + "cosine %.4f, shrinkage %.4f, dead %.1f%%, dense %.1f%%%n", saeDir, h, result.tokens(),
+                    + "cosine %.4f, shrinkage %.4f, dead %.1f%%, dense %.1f%%%n", saeDir,
+                    target != null ? h + " -> " + target : h, result.tokens(),
                     result.l0(), result.mse(), result.fvu(), result.explainedVariance(), result.cosine(),
                     result.shrinkage(), 100 * result.deadFraction(), 100 * result.denseFraction());
             if (o.has("ce_loss_recovered")) {

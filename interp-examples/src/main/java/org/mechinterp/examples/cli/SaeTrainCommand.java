@@ -22,7 +22,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code interp sae train}: trains an SAE on one hook of an activation store and saves it in the SAELens layout.
+ * {@code interp sae train}: trains an SAE on one hook of an activation store (or, with {@code --target-hook}, a
+ * transcoder from {@code --hook} to the target hook of the same tokens) and saves it in the SAELens layout.
  * Checkpoints go to {@code OUT/checkpoints}; running the same command again resumes from the latest one.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
@@ -32,8 +33,14 @@ import picocli.CommandLine.Spec;
                         + "resumes an interrupted run exactly.",
                 "Rows left out of training: each prompt's first token (BOS) when the store records positions, and "
                         + "rows whose norm exceeds 10x the median norm (outliers such as attention-sink tokens)."},
-        footer = {"", "Example:", "  interp capture --corpus stories.txt --hooks blocks.2.hook_resid_post --out store",
-                "  interp sae train --store store --arch topk --d-sae 512 --k 16 --steps 2000 --out sae"})
+        footer = {"", "Examples:", "  interp capture --corpus stories.txt --hooks blocks.2.hook_resid_post --out store",
+                "  interp sae train --store store --arch topk --d-sae 512 --k 16 --steps 2000 --out sae",
+                "  interp sae train --store store --arch matryoshka --d-sae 512 --group-sizes 32,96,384 --k 16 "
+                        + "--out msae",
+                "  interp capture --corpus stories.txt --hooks blocks.2.ln2.hook_normalized,blocks.2.hook_mlp_out "
+                        + "--out pairs",
+                "  interp sae train --store pairs --hook blocks.2.ln2.hook_normalized "
+                        + "--target-hook blocks.2.hook_mlp_out --skip --arch topk --d-sae 512 --k 16 --out tc"})
 final class SaeTrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -41,17 +48,31 @@ final class SaeTrainCommand implements Callable<Integer> {
     @Option(names = "--store", paramLabel = "STORE", required = true, description = "Activation store folder.")
     Path store;
 
-    @Option(names = "--hook", paramLabel = "NAME", description = "Hook to train on (default: the store's only hook).")
+    @Option(names = "--hook", paramLabel = "NAME",
+            description = "Hook to train on, a transcoder's input (default: the store's only hook).")
     String hook;
 
-    @Option(names = "--arch", paramLabel = "relu|topk|batchtopk|jumprelu", required = true,
+    @Option(names = "--target-hook", paramLabel = "NAME",
+            description = "Train a transcoder that predicts this hook (e.g. blocks.L.hook_mlp_out) from --hook "
+                    + "(e.g. blocks.L.ln2.hook_normalized); both must be in the store.")
+    String targetHook;
+
+    @Option(names = "--skip", description = "Transcoder with a linear skip connection W_skip (SAELens SkipTranscoder).")
+    boolean skip;
+
+    @Option(names = "--arch", paramLabel = "relu|topk|batchtopk|matryoshka|jumprelu", required = true,
             description = "SAE architecture.")
     String arch;
+
+    @Option(names = "--group-sizes", paramLabel = "N,N,...",
+            description = "Matryoshka group sizes, summing to --d-sae (e.g. 64,192,768): the nested prefixes whose "
+                    + "reconstruction losses are summed.")
+    String groupSizes;
 
     @Option(names = "--d-sae", paramLabel = "N", required = true, description = "Number of latents.")
     int dSae;
 
-    @Option(names = "--k", paramLabel = "K", description = "Active latents per token (topk, batchtopk; required).")
+    @Option(names = "--k", paramLabel = "K", description = "Active latents per token (topk, batchtopk, matryoshka; required).")
     Integer k;
 
     @Option(names = "--l1", paramLabel = "X",
@@ -96,29 +117,57 @@ final class SaeTrainCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ModelCommand.InputError(spec.commandLine(), e.getMessage());
         }
+        if ((a == Architecture.MATRYOSHKA) != (groupSizes != null)) {
+            throw new ModelCommand.InputError(spec.commandLine(), a == Architecture.MATRYOSHKA
+                    ? "--arch matryoshka needs --group-sizes (e.g. 64,192,768 summing to --d-sae)"
+                    : "--group-sizes applies to --arch matryoshka only");
+        }
+        if (skip && targetHook == null) {
+            throw new ModelCommand.InputError(spec.commandLine(), "--skip applies to transcoders: give --target-hook");
+        }
         if (a.isTopKFamily() && k == null) {
             throw new ModelCommand.InputError(spec.commandLine(), "--arch " + a.cliName() + " needs --k");
         }
         if (!a.isTopKFamily() && k != null) {
-            throw new ModelCommand.InputError(spec.commandLine(), "--k applies to topk and batchtopk only; --arch "
+            throw new ModelCommand.InputError(spec.commandLine(), "--k applies to topk, batchtopk and matryoshka only; --arch "
                     + a.cliName() + " sets its sparsity with --l1");
         }
         String h = SaeCommand.resolveHook(spec, store, hook);
+        String target = targetHook == null ? null : SaeCommand.resolveHook(spec, store, targetHook);
+        if (h.equals(target)) {
+            throw new ModelCommand.InputError(spec.commandLine(), "--target-hook must differ from --hook (" + h + ")");
+        }
         StoreManifest manifest;
         try (StoreReader r = StoreReader.open(store, false)) {
             manifest = r.manifest();
         }
         requireUsable(manifest);
         SaeConfig cfg;
-        try (StoreBatches data = StoreBatches.builder().setStore(store).setHook(h)
+        int dOut = 0;
+        if (target != null) {
+            try (StoreReader r = StoreReader.open(store, false)) {
+                dOut = r.dim(target);
+            }
+        }
+        try (StoreBatches data = StoreBatches.builder().setStore(store).setHook(h).optTargetHook(target)
                 .optShuffle(seed, (int) Math.min(1 << 18, Math.max(batch, manifest.totalRows())))
                 .optDropBos(SaeCommand.hasPositions(store)).optMaxNormMultiple(10).build()) {
-            SaeConfig.Builder b = SaeConfig.builder().setArchitecture(a).setDims(data.dim(), dSae).setSteps(steps)
+            SaeConfig.Builder b = SaeConfig.builder().setArchitecture(a).setDims(data.dim() - dOut, dSae)
+                    .setSteps(steps).optTranscoder(dOut, skip).optOutputHook(target == null ? "" : target)
                     .optBatchSize(batch).optSeed(seed)
                     .optMetadata(new SaeMetadata(manifest.model() != null ? manifest.model().path() : "", h,
                             manifest.context(), true));
             if (k != null) {
                 b.optK(k);
+            }
+            if (groupSizes != null) {
+                try {
+                    b.optGroupSizes(ModelCommand.splitList(groupSizes).stream().mapToInt(Integer::parseInt)
+                            .toArray());
+                } catch (NumberFormatException e) {
+                    throw new ModelCommand.InputError(spec.commandLine(), "--group-sizes must be comma-separated "
+                            + "integers, got '" + groupSizes + "'");
+                }
             }
             if (l1 != null) {
                 if (a == Architecture.JUMPRELU) {
@@ -175,6 +224,11 @@ final class SaeTrainCommand implements Callable<Integer> {
             o.addProperty("architecture", arch.toLowerCase(Locale.ROOT));
             o.addProperty("hook", sae.metadata().hookName());
             o.addProperty("d_in", sae.dIn());
+            if (sae.isTranscoder()) {
+                o.addProperty("target_hook", sae.outputHook());
+                o.addProperty("d_out", sae.dOut());
+                o.addProperty("skip", sae.hasSkip());
+            }
             o.addProperty("d_sae", sae.dSae());
             o.addProperty("steps", steps);
             if (s != null) {
@@ -185,8 +239,11 @@ final class SaeTrainCommand implements Callable<Integer> {
             }
             w.println(JsonOutput.toJson(o));
         } else {
-            w.printf(Locale.ROOT, "trained %s SAE (d_in=%d, d_sae=%d) on %s for %d steps%s; saved to %s%n",
-                    arch.toLowerCase(Locale.ROOT), sae.dIn(), sae.dSae(), sae.metadata().hookName(), steps,
+            w.printf(Locale.ROOT, "trained %s %s (d_in=%d, d_sae=%d) on %s for %d steps%s; saved to %s%n",
+                    arch.toLowerCase(Locale.ROOT), sae.isTranscoder() ? (sae.hasSkip() ? "skip transcoder"
+                            : "transcoder") : "SAE", sae.dIn(), sae.dSae(),
+                    sae.isTranscoder() ? sae.metadata().hookName() + " -> " + sae.outputHook()
+                            : sae.metadata().hookName(), steps,
                     s == null ? " (resumed: already complete)" : String.format(Locale.ROOT,
                             ": loss %.4g, L0 %.1f, FVU %.3f, dead %.1f%%", s.loss(), s.l0(), s.fvu(),
                             100 * s.deadFraction()), out.toAbsolutePath());

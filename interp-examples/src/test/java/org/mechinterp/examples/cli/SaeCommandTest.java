@@ -83,6 +83,64 @@ class SaeCommandTest {
         assertTrue(!JsonParser.parseString(r.out()).getAsJsonObject().has("ce_loss_recovered"));
     }
 
+    /**
+     * A skip transcoder from ln2.hook_normalized to hook_mlp_out through the CLI: the saved layout, eval against the
+     * output hook (eval's FVU equals 1 − explained variance; CE/KL finite) and a Matryoshka SAE; flags that do not
+     * fit the architecture are usage errors.
+     */
+    @Test
+    void transcoderAndMatryoshkaTrainThenEval() throws IOException {
+        String in = "blocks.2.ln2.hook_normalized";
+        String outHook = "blocks.2.hook_mlp_out";
+        Path corpus = tmp.resolve("c2.txt");
+        Files.writeString(corpus, String.join("\n",
+                "Once upon a time there was a little girl named Lily. She loved to play outside.",
+                "The dog ran to the big park and found a red ball under a tree.",
+                "Tom and his mom went to the store to buy some milk and bread.") + "\n", StandardCharsets.UTF_8);
+        Path store = tmp.resolve("pairs");
+        InterpCliTest.Result r = InterpCliTest.run("capture", "--corpus", corpus.toString(), "--hooks",
+                in + "," + outHook, "--out", store.toString());
+        assertEquals(0, r.code(), r.err());
+        Path tc = tmp.resolve("tc");
+        r = InterpCliTest.run("sae", "train", "--store", store.toString(), "--hook", in, "--target-hook", outHook,
+                "--skip", "--arch", "topk", "--d-sae", "64", "--k", "4", "--steps", "30", "--batch", "16", "--out",
+                tc.toString(), "--quiet", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonObject t = JsonParser.parseString(r.out()).getAsJsonObject();
+        assertEquals(outHook, t.get("target_hook").getAsString());
+        assertTrue(t.get("skip").getAsBoolean());
+        Sae sae = SaeLensFormat.load(tc);
+        assertTrue(sae.isTranscoder() && sae.hasSkip());
+        assertEquals(in, sae.metadata().hookName());
+        assertEquals(outHook, sae.outputHook());
+        JsonObject cfg = JsonParser.parseString(Files.readString(tc.resolve("cfg.json"))).getAsJsonObject();
+        assertEquals("topk_skip_transcoder", cfg.get("architecture").getAsString());
+        r = InterpCliTest.run("sae", "eval", "--sae", tc.toString(), "--store", store.toString(), "--model",
+                EmbeddedModel.path().toString(), "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonObject e = JsonParser.parseString(r.out()).getAsJsonObject();
+        assertEquals(outHook, e.get("target_hook").getAsString());
+        for (String key : new String[] {"fvu", "ce_loss_recovered", "kl_div", "ce_loss_zero_ablation"}) {
+            assertTrue(e.has(key) && Double.isFinite(e.get(key).getAsDouble()), key + " in " + e);
+        }
+        assertEquals(1 - e.get("fvu").getAsDouble(), e.get("explained_variance").getAsDouble(), 1e-12);
+
+        Path ms = tmp.resolve("ms");
+        r = InterpCliTest.run("sae", "train", "--store", store.toString(), "--hook", outHook, "--arch", "matryoshka",
+                "--group-sizes", "8,24,32", "--d-sae", "64", "--k", "4", "--steps", "20", "--batch", "16", "--out",
+                ms.toString(), "--quiet");
+        assertEquals(0, r.code(), r.err());
+        assertEquals("jumprelu", SaeLensFormat.load(ms).architecture().saeLensName());
+        r = InterpCliTest.run("sae", "train", "--store", store.toString(), "--hook", outHook, "--arch", "matryoshka",
+                "--d-sae", "64", "--k", "4", "--out", tmp.resolve("x").toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--group-sizes"), r.err());
+        r = InterpCliTest.run("sae", "train", "--store", store.toString(), "--hook", outHook, "--arch", "topk",
+                "--skip", "--d-sae", "64", "--k", "4", "--out", tmp.resolve("y").toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--target-hook"), r.err());
+    }
+
     @Test
     void badInputIsAUsageError() throws IOException {
         Path out = tmp.resolve("sae");
@@ -113,7 +171,7 @@ class SaeCommandTest {
         InterpCliTest.Result r = InterpCliTest.run("sae", "train", "--store", store.toString(), "--arch", "relu",
                 "--d-sae", "16", "--k", "4", "--batch", "8", "--out", out.toString());
         assertEquals(2, r.code(), r.err());
-        assertTrue(r.err().contains("--k applies to topk and batchtopk only"), r.err());
+        assertTrue(r.err().contains("--k applies to topk, batchtopk and matryoshka only"), r.err());
         r = InterpCliTest.run("sae", "train", "--store", store.toString(), "--arch", "topk", "--d-sae", "16", "--k",
                 "4", "--batch", "100000", "--out", out.toString());
         assertEquals(2, r.code(), r.err());

@@ -8,6 +8,9 @@ import org.mechinterp.sae.store.ActivationBatches;
 /**
  * Computes {@link EvalResult} metrics of an SAE over rows from an {@link ActivationBatches} stream, in batches,
  * accumulating in double precision. The stream is read (advanced) but not closed; the SAE is not modified.
+ *
+ * <p>For a transcoder the stream serves rows [x | y] (see {@code StoreBatches.Builder#optTargetHook}) and every
+ * reconstruction metric compares ŷ(x) with y.
  */
 public final class SaeEvaluator {
     /** A latent firing on more than this fraction of rows is dense. */
@@ -21,16 +24,21 @@ public final class SaeEvaluator {
      * @throws IllegalArgumentException if the stream's width differs from the SAE's d_in
      */
     public static EvalResult evaluate(Sae sae, ActivationBatches data, long rows, int batch) throws IOException {
-        int d = sae.dIn();
+        int dIn = sae.dIn();
+        int d = sae.dOut();
         int n = sae.dSae();
-        if (data.dim() != d) {
-            throw new IllegalArgumentException("activations have width " + data.dim() + " but the SAE expects d_in="
-                    + d);
+        boolean tc = sae.isTranscoder();
+        if (data.dim() != (tc ? dIn + d : dIn)) {
+            throw new IllegalArgumentException("activations have width " + data.dim() + " but the "
+                    + (tc ? "transcoder expects rows [x | y] of d_in + d_out = " + dIn + " + " + d
+                            : "SAE expects d_in=" + dIn));
         }
         if (rows < 1 || batch < 1) {
             throw new IllegalArgumentException("rows and batch must be >= 1, got " + rows + ", " + batch);
         }
-        float[] x = new float[batch * d];
+        float[] raw = new float[batch * data.dim()];
+        float[] in = tc ? new float[batch * dIn] : raw;
+        float[] x = tc ? new float[batch * d] : raw;
         long[] fires = new long[n];
         double sse = 0;
         double sumSq = 0;
@@ -42,9 +50,16 @@ public final class SaeEvaluator {
         long done = 0;
         while (done < rows) {
             int b = (int) Math.min(batch, rows - done);
-            data.next(x, b);
-            SparseCodes codes = sae.encode(x, b);
+            data.next(raw, b);
+            if (tc) {
+                for (int r = 0; r < b; r++) {
+                    System.arraycopy(raw, r * (dIn + d), in, r * dIn, dIn);
+                    System.arraycopy(raw, r * (dIn + d) + dIn, x, r * d, d);
+                }
+            }
+            SparseCodes codes = sae.encode(in, b);
             float[] xhat = sae.decode(codes);
+            sae.addSkip(in, b, xhat);
             for (int r = 0; r < b; r++) {
                 double xx = 0;
                 double hh = 0;

@@ -1,8 +1,10 @@
 package org.mechinterp.sae.eval;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
 import java.util.List;
+import java.util.function.Consumer;
 import org.mechinterp.core.hooks.HookScope;
 import org.mechinterp.core.model.HookedTransformer;
 import org.mechinterp.core.model.TokenBatch;
@@ -18,6 +20,10 @@ import org.mechinterp.sae.model.Sae;
  * KL(clean ‖ spliced) = mean Σ_v p_clean (log p_clean − log p_sae). Means are over all predicting positions of all
  * prompts; computed in double from the logits. The model's hooks are registered in a scope and removed after each
  * pass; nothing is left allocated.
+ *
+ * <p>A transcoder ({@link Sae#isTranscoder()}) replaces the activation at its output hook (e.g.
+ * {@code blocks.L.hook_mlp_out}) by ŷ computed from the same forward pass's activation at its input hook (e.g.
+ * {@code blocks.L.ln2.hook_normalized}), which must come earlier in the forward pass; CE_zero zeroes the output hook.
  */
 public final class SpliceEvaluator {
     private SpliceEvaluator() {}
@@ -45,12 +51,51 @@ public final class SpliceEvaluator {
 
     /**
      * @param hook the hook point to splice at (e.g. {@code sae.metadata().hookName()}); activations there must
-     *     have last dimension d_in
+     *     have last dimension d_in. For a transcoder: the output hook it replaces (e.g. {@code sae.outputHook()}),
+     *     its input read at {@code sae.metadata().hookName()} (see {@link #evaluateTranscoder})
      * @param prompts token sequences of at least 2 tokens, in the model's vocabulary
      * @throws IllegalArgumentException for an unknown hook, a short prompt or a width mismatch
      */
     public static Result evaluate(HookedTransformer model, Sae sae, String hook, List<int[]> prompts) {
+        if (sae.isTranscoder()) {
+            return evaluateTranscoder(model, sae, sae.metadata().hookName(), hook, prompts);
+        }
         model.hooks().requireValid(hook);
+        return run(model, hook, prompts, s -> s.add(hook, (x, ctx) -> sae.reconstruct(x)));
+    }
+
+    /**
+     * Splices a transcoder: the activation at {@code outputHook} is replaced by the transcoder's ŷ of the activation
+     * at {@code inputHook} in the same pass.
+     *
+     * @throws IllegalArgumentException for an unknown hook or a short prompt
+     * @throws IllegalStateException if the input hook does not run before the output hook
+     */
+    public static Result evaluateTranscoder(HookedTransformer model, Sae transcoder, String inputHook,
+            String outputHook, List<int[]> prompts) {
+        model.hooks().requireValid(inputHook);
+        model.hooks().requireValid(outputHook);
+        NDArray[] pending = new NDArray[1];
+        return run(model, outputHook, prompts, s -> {
+            s.add(inputHook, (x, ctx) -> {
+                pending[0] = transcoder.reconstruct(x);
+                return x;
+            });
+            s.add(outputHook, (y, ctx) -> {
+                NDArray out = pending[0];
+                pending[0] = null;
+                if (out == null) {
+                    throw new IllegalStateException("transcoder input hook " + inputHook + " did not run before its "
+                            + "output hook " + outputHook + " in the forward pass");
+                }
+                return out;
+            });
+        });
+    }
+
+    /** CE/KL of the clean pass, the pass with {@code splice}'s hooks, and the pass with {@code zeroHook} zeroed. */
+    private static Result run(HookedTransformer model, String zeroHook, List<int[]> prompts,
+            Consumer<HookScope> splice) {
         if (prompts.isEmpty()) {
             throw new IllegalArgumentException("no prompts to evaluate on");
         }
@@ -71,11 +116,11 @@ public final class SpliceEvaluator {
             try (NDManager m = NDManager.newBaseManager()) {
                 clean = model.forward(m, batch).toFloatArray();
                 try (HookScope s = model.hooks().scope()) {
-                    s.add(hook, (x, ctx) -> sae.reconstruct(x));
+                    splice.accept(s);
                     spliced = model.forward(m, batch).toFloatArray();
                 }
                 try (HookScope s = model.hooks().scope()) {
-                    s.add(hook, (x, ctx) -> x.zerosLike());
+                    s.add(zeroHook, (x, ctx) -> x.zerosLike());
                     zero = model.forward(m, batch).toFloatArray();
                 }
             }

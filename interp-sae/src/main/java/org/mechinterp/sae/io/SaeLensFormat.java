@@ -30,6 +30,15 @@ import org.mechinterp.sae.model.SaeMetadata;
  * {model_name, hook_name, hook_head_index, context_size, prepend_bos}, and our {@code provenance} object. Loading
  * also accepts the older flat SAELens config (hook and model at the top level, TopK's k in
  * {@code activation_fn_kwargs}) and F16/BF16/F64 weights (converted to float32).
+ *
+ * <p><b>Transcoders</b> (SAELens {@code Transcoder}, {@code SkipTranscoder}, {@code JumpReLUTranscoder},
+ * {@code JumpReLUSkipTranscoder}): architecture {@code transcoder}, {@code skip_transcoder},
+ * {@code jumprelu_transcoder}, {@code jumprelu_skip_transcoder}, and for TopK (which SAELens 6 has no transcoder
+ * class for) {@code topk_transcoder} / {@code topk_skip_transcoder} with {@code k}; {@code d_out},
+ * {@code apply_b_dec_to_input} false, {@code metadata.hook_name_out}; tensors {@code W_enc} [d_in, d_sae],
+ * {@code W_dec} [d_sae, d_out], {@code b_enc} [d_sae], {@code b_dec} [d_out], {@code W_skip} [d_out, d_in] (skip
+ * variants), {@code threshold} [d_sae] (JumpReLU). Loading also takes {@code hook_name_out} at the top level (the
+ * flat configs of SAELens' pretrained transcoder loaders).
  */
 public final class SaeLensFormat {
     public static final String CFG = "cfg.json";
@@ -46,14 +55,18 @@ public final class SaeLensFormat {
     public static void save(Sae sae, Path dir) throws IOException {
         Files.createDirectories(dir);
         int d = sae.dIn();
+        int dOut = sae.dOut();
         int n = sae.dSae();
         SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt")
                 .addF32("W_enc", sae.wEnc(), d, n)
-                .addF32("W_dec", sae.wDec(), n, d)
+                .addF32("W_dec", sae.wDec(), n, dOut)
                 .addF32("b_enc", sae.bEnc(), n)
-                .addF32("b_dec", sae.bDec(), d);
+                .addF32("b_dec", sae.bDec(), dOut);
         if (sae.architecture() == Architecture.JUMPRELU) {
             w.addF32("threshold", sae.threshold(), n);
+        }
+        if (sae.hasSkip()) {
+            w.addF32("W_skip", sae.wSkip(), dOut, d);
         }
         w.write(dir.resolve(WEIGHTS));
         AtomicFiles.writeString(dir.resolve(CFG), GSON.toJson(cfg(sae)) + "\n");
@@ -62,8 +75,11 @@ public final class SaeLensFormat {
     /** The {@code cfg.json} object for {@code sae}. */
     public static JsonObject cfg(Sae sae) {
         JsonObject o = new JsonObject();
-        o.addProperty("architecture", sae.architecture().saeLensName());
+        o.addProperty("architecture", architectureName(sae));
         o.addProperty("d_in", sae.dIn());
+        if (sae.isTranscoder()) {
+            o.addProperty("d_out", sae.dOut());
+        }
         o.addProperty("d_sae", sae.dSae());
         o.addProperty("dtype", "float32");
         o.addProperty("device", "cpu");
@@ -77,11 +93,28 @@ public final class SaeLensFormat {
         meta.addProperty("model_name", m.modelName());
         meta.addProperty("hook_name", m.hookName());
         meta.add("hook_head_index", null);
+        if (sae.isTranscoder()) {
+            meta.addProperty("hook_name_out", sae.outputHook());
+            meta.add("hook_head_index_out", null);
+        }
         meta.addProperty("context_size", m.contextSize());
         meta.addProperty("prepend_bos", m.prependBos());
         o.add("metadata", meta);
         o.add("provenance", sae.provenance());
         return o;
+    }
+
+    /** The {@code architecture} value for {@code sae} (see the class comment for transcoders). */
+    static String architectureName(Sae sae) {
+        if (!sae.isTranscoder()) {
+            return sae.architecture().saeLensName();
+        }
+        String prefix = switch (sae.architecture()) {
+            case RELU -> "";
+            case TOPK -> "topk_";
+            default -> "jumprelu_";
+        };
+        return prefix + (sae.hasSkip() ? "skip_" : "") + "transcoder";
     }
 
     /** Writes {@code sparsity.safetensors} with {@code sparsity} = log10 feature density [d_sae]. */
@@ -103,6 +136,13 @@ public final class SaeLensFormat {
         Path cfgFile = dir.resolve(CFG);
         JsonObject cfg = readJson(cfgFile);
         String archName = string(cfg, "architecture", "standard");
+        boolean transcoder = archName.endsWith("transcoder");
+        boolean skip = archName.endsWith("skip_transcoder");
+        if (transcoder) {
+            String family = archName.substring(0, archName.length() - (skip ? "skip_transcoder" : "transcoder")
+                    .length());
+            archName = family.isEmpty() ? "standard" : family.substring(0, family.length() - 1);
+        }
         Architecture arch;
         switch (archName) {
             case "standard":
@@ -115,8 +155,9 @@ public final class SaeLensFormat {
                 arch = Architecture.JUMPRELU;
                 break;
             default:
-                throw new IOException(cfgFile + ": architecture '" + archName
-                        + "' is not supported (supported: standard, topk, jumprelu)");
+                throw new IOException(cfgFile + ": architecture '" + string(cfg, "architecture", "")
+                        + "' is not supported (supported: standard, topk, jumprelu, transcoder, skip_transcoder, "
+                        + "jumprelu_transcoder, jumprelu_skip_transcoder, topk_transcoder, topk_skip_transcoder)");
         }
         int dIn = integer(cfg, cfgFile, "d_in");
         int dSae = integer(cfg, cfgFile, "d_sae");
@@ -146,18 +187,33 @@ public final class SaeLensFormat {
                         || meta.get("prepend_bos").getAsBoolean());
         boolean applyBDec = !cfg.has("apply_b_dec_to_input") || cfg.get("apply_b_dec_to_input").isJsonNull()
                 || cfg.get("apply_b_dec_to_input").getAsBoolean();
+        int dOut = dIn;
+        if (transcoder) {
+            dOut = integer(cfg, cfgFile, "d_out");
+            if (applyBDec && cfg.has("apply_b_dec_to_input")) {
+                throw new IOException(cfgFile + ": a transcoder needs apply_b_dec_to_input false (its b_dec has "
+                        + "width d_out)");
+            }
+            applyBDec = false;
+        }
         Sae.Builder b = Sae.builder().setArchitecture(arch).setDims(dIn, dSae).optK(k).optApplyBDecToInput(applyBDec)
                 .optMetadata(metadata);
+        if (transcoder) {
+            b.optTranscoder(dOut, string(meta, "hook_name_out", string(cfg, "hook_name_out", "")));
+        }
         if (cfg.has("provenance") && cfg.get("provenance").isJsonObject()) {
             b.optProvenance(cfg.getAsJsonObject("provenance"));
         }
         try (SafetensorsFile f = SafetensorsFile.open(dir.resolve(WEIGHTS))) {
             b.setWEnc(tensor(f, "W_enc", dIn, dSae), dIn, dSae);
-            b.setWDec(tensor(f, "W_dec", dSae, dIn));
+            b.setWDec(tensor(f, "W_dec", dSae, dOut));
             b.setBEnc(tensor(f, "b_enc", dSae));
-            b.setBDec(tensor(f, "b_dec", dIn));
+            b.setBDec(tensor(f, "b_dec", dOut));
             if (arch == Architecture.JUMPRELU) {
                 b.optThreshold(tensor(f, "threshold", dSae));
+            }
+            if (skip) {
+                b.optWSkip(tensor(f, "W_skip", dOut, dIn));
             }
         }
         try {

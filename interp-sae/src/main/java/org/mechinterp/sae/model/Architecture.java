@@ -3,7 +3,7 @@ package org.mechinterp.sae.model;
 import java.util.Locale;
 
 /**
- * The sparse autoencoder families, named as on the command line ({@code relu|topk|batchtopk|jumprelu}).
+ * The sparse autoencoder families, named as on the command line ({@code relu|topk|batchtopk|matryoshka|jumprelu}).
  *
  * <p>Notation (all families): z = W_encᵀ(x − b_dec) + b_enc ∈ R^n, x̂ = W_decᵀ f + b_dec.
  * <ul>
@@ -12,6 +12,8 @@ import java.util.Locale;
  *   <li>{@link #TOPK}: f = ReLU(TopK_k(z)) per token. SAELens name "topk".</li>
  *   <li>{@link #BATCHTOPK}: training only — the top B·k entries of ReLU(z) over a batch of B tokens; saved as a
  *       {@link #JUMPRELU} with one global threshold learned during training.</li>
+ *   <li>{@link #MATRYOSHKA}: training only — BatchTopK selection with the reconstruction loss summed over nested
+ *       prefixes of the dictionary (Matryoshka BatchTopK); saved as a {@link #JUMPRELU} like BatchTopK.</li>
  *   <li>{@link #JUMPRELU}: f = z ⊙ H(z − θ), θ per latent. SAELens name "jumprelu".</li>
  * </ul>
  */
@@ -19,6 +21,7 @@ public enum Architecture {
     RELU("standard"),
     TOPK("topk"),
     BATCHTOPK("jumprelu"),
+    MATRYOSHKA("jumprelu"),
     JUMPRELU("jumprelu");
 
     private final String saeLensName;
@@ -32,14 +35,19 @@ public enum Architecture {
         return saeLensName;
     }
 
-    /** Whether training uses the sparse TopK kernels (TopK and BatchTopK). */
+    /** Whether training uses the sparse TopK kernels (TopK, BatchTopK and Matryoshka). */
     public boolean isTopKFamily() {
-        return this == TOPK || this == BATCHTOPK;
+        return this == TOPK || this == BATCHTOPK || this == MATRYOSHKA;
     }
 
-    /** The family an SAE of this kind becomes at inference (BatchTopK becomes JumpReLU). */
+    /** Whether the selection keeps the top B·k entries of the whole batch (BatchTopK and Matryoshka). */
+    public boolean isBatchTopK() {
+        return this == BATCHTOPK || this == MATRYOSHKA;
+    }
+
+    /** The family an SAE of this kind becomes at inference (BatchTopK and Matryoshka become JumpReLU). */
     public Architecture inferenceArchitecture() {
-        return this == BATCHTOPK ? JUMPRELU : this;
+        return isBatchTopK() ? JUMPRELU : this;
     }
 
     /**
@@ -56,7 +64,7 @@ public enum Architecture {
             }
         }
         throw new IllegalArgumentException("unknown SAE architecture '" + name
-                + "' (expected one of relu, topk, batchtopk, jumprelu)");
+                + "' (expected one of relu, topk, batchtopk, matryoshka, jumprelu)");
     }
 
     /** The command-line name, lower case. */

@@ -19,6 +19,11 @@ import org.mechinterp.core.Interp;
  * ({@link Architecture#TOPK}; ties go to the lower latent index) or z ⊙ 1[z &gt; θ] ({@link Architecture#JUMPRELU}),
  * and x̂ = W_decᵀ f + b_dec.
  *
+ * <p>A <b>transcoder</b> ({@link #isTranscoder()}) reads x ∈ R^d_in at one hook ({@code metadata().hookName()}) and
+ * predicts y ∈ R^d_out at another ({@link #outputHook()}): z = W_encᵀx + b_enc (never centred:
+ * {@link #applyBDecToInput()} is false), ŷ = W_decᵀ f + b_dec + W_skip x, with W_dec [n, d_out], b_dec [d_out] and
+ * the optional linear skip W_skip [d_out, d_in] (SAELens' SkipTranscoder layout). For an SAE d_out = d_in.
+ *
  * <p>Storage: the encoder is held as its rows {@code encoderRows} [n, d] (= W_encᵀ, the layout of sparsify's
  * {@code encoder.weight}); {@link #wEnc()} returns the SAELens layout [d, n]. Decoder [n, d], b_enc [n],
  * b_dec [d], threshold [n] (JumpReLU only). Instances are immutable: the arrays passed to the builder are copied,
@@ -30,6 +35,10 @@ public final class Sae {
     private final Architecture architecture;
     private final int dIn;
     private final int dSae;
+    private final int dOut;
+    private final boolean transcoder;
+    private final String outputHook;
+    private final float[] wSkip;
     private final int k;
     private final boolean applyBDecToInput;
     private final float[] encoderRows;
@@ -44,6 +53,10 @@ public final class Sae {
         this.architecture = b.architecture;
         this.dIn = b.dIn;
         this.dSae = b.dSae;
+        this.transcoder = b.transcoder;
+        this.dOut = b.transcoder ? b.dOut : b.dIn;
+        this.outputHook = b.transcoder ? b.outputHook : "";
+        this.wSkip = b.wSkip == null ? null : b.wSkip.clone();
         this.k = b.k;
         this.applyBDecToInput = b.applyBDecToInput;
         this.encoderRows = b.encoderRows.clone();
@@ -63,7 +76,8 @@ public final class Sae {
     public Builder toBuilder() {
         return builder().setArchitecture(architecture).setDims(dIn, dSae).optK(k)
                 .optApplyBDecToInput(applyBDecToInput).setEncoderRows(encoderRows).setBEnc(bEnc).setWDec(wDec)
-                .setBDec(bDec).optThreshold(threshold).optMetadata(metadata).optProvenance(provenance);
+                .setBDec(bDec).optThreshold(threshold).optMetadata(metadata).optProvenance(provenance)
+                .optTranscoder(transcoder ? dOut : 0, outputHook).optWSkip(wSkip);
     }
 
     /** The inference family: {@link Architecture#RELU}, {@link Architecture#TOPK} or {@link Architecture#JUMPRELU}. */
@@ -79,6 +93,31 @@ public final class Sae {
     /** Number of latents n. */
     public int dSae() {
         return dSae;
+    }
+
+    /** Output width: d_out of a transcoder, d_in of an SAE. */
+    public int dOut() {
+        return dOut;
+    }
+
+    /** Whether this maps one hook to another (see the class comment). */
+    public boolean isTranscoder() {
+        return transcoder;
+    }
+
+    /** The hook a transcoder predicts (SAELens {@code hook_name_out}); empty for an SAE or when unknown. */
+    public String outputHook() {
+        return outputHook;
+    }
+
+    /** Whether a transcoder has the linear skip W_skip. */
+    public boolean hasSkip() {
+        return wSkip != null;
+    }
+
+    /** W_skip [d_out, d_in] (copy), or null without a skip connection. */
+    public float[] wSkip() {
+        return wSkip == null ? null : wSkip.clone();
     }
 
     /** k of a TopK SAE; 0 for other families. */
@@ -111,12 +150,12 @@ public final class Sae {
         return bEnc.clone();
     }
 
-    /** W_dec [n, d] (copy). */
+    /** W_dec [n, d_out] (copy). */
     public float[] wDec() {
         return wDec.clone();
     }
 
-    /** b_dec [d] (copy). */
+    /** b_dec [d_out] (copy). */
     public float[] bDec() {
         return bDec.clone();
     }
@@ -214,26 +253,29 @@ public final class Sae {
         return encode(x, rows).toDense();
     }
 
-    /** Reconstruction x̂ [rows, d] = W_decᵀ f + b_dec from sparse codes. */
+    /**
+     * Decoder output [rows, d_out] = W_decᵀ f + b_dec from sparse codes (for a skip transcoder without the skip
+     * term, which needs the input: see {@link #reconstruct(float[], int)}).
+     */
     public float[] decode(SparseCodes codes) {
         if (codes.width() != dSae) {
             throw new IllegalArgumentException("codes have width " + codes.width() + " but the SAE has " + dSae
                     + " latents");
         }
         int rows = codes.rows();
-        float[] out = new float[rows * dIn];
+        float[] out = new float[rows * dOut];
         int[] start = codes.rowStart();
         int[] idx = codes.index();
         float[] val = codes.value();
         Parallel.forChunks(rows, 64, (c, from, to) -> {
             for (int b = from; b < to; b++) {
-                int o = b * dIn;
-                System.arraycopy(bDec, 0, out, o, dIn);
+                int o = b * dOut;
+                System.arraycopy(bDec, 0, out, o, dOut);
                 for (int e = start[b]; e < start[b + 1]; e++) {
                     float v = val[e];
                     if (v != 0f) {
-                        int w = idx[e] * dIn;
-                        for (int j = 0; j < dIn; j++) {
+                        int w = idx[e] * dOut;
+                        for (int j = 0; j < dOut; j++) {
                             out[o + j] += v * wDec[w + j];
                         }
                     }
@@ -243,17 +285,40 @@ public final class Sae {
         return out;
     }
 
-    /** x̂ [rows, d] of x [rows, d]. */
+    /** x̂ [rows, d_out] of x [rows, d_in] (a transcoder's ŷ, with the skip term). */
     public float[] reconstruct(float[] x, int rows) {
-        return decode(encode(x, rows));
+        float[] out = decode(encode(x, rows));
+        addSkip(x, rows, out);
+        return out;
+    }
+
+    /**
+     * out [rows, d_out] += x·W_skipᵀ for x [rows, d_in] (dot products in double); nothing without a skip
+     * connection. Modifies {@code out} only.
+     */
+    public void addSkip(float[] x, int rows, float[] out) {
+        if (wSkip != null) {
+            Parallel.forChunks(rows, 64, (c, from, to) -> {
+                for (int b = from; b < to; b++) {
+                    for (int o = 0; o < dOut; o++) {
+                        double s = 0;
+                        for (int j = 0; j < dIn; j++) {
+                            s += (double) wSkip[o * dIn + j] * x[b * dIn + j];
+                        }
+                        out[b * dOut + o] += (float) s;
+                    }
+                }
+            });
+        }
     }
 
     /**
      * x̂ of x [..., d] computed with DJL (dense codes), for splicing at a hook point. Ties at the k-th TopK value
      * keep every tied latent (the dense formulation cannot break ties; with continuous data they do not occur).
      *
-     * @param x activations, last dimension d; not modified
-     * @return x̂, same shape, owned by {@code x}'s manager
+     * @param x activations, last dimension d_in; not modified
+     * @return x̂ (a transcoder's ŷ, with the skip term), the shape of x with last dimension d_out, owned by
+     *     {@code x}'s manager
      */
     public NDArray reconstruct(NDArray x) {
         Shape shape = x.getShape();
@@ -267,7 +332,7 @@ public final class Sae {
             NDArray flat = x.toType(DataType.FLOAT32, true);
             flat.attach(m);
             flat = flat.reshape(-1, dIn);
-            NDArray dec = m.create(FloatBuffer.wrap(wDec), new Shape(dSae, dIn));
+            NDArray dec = m.create(FloatBuffer.wrap(wDec), new Shape(dSae, dOut));
             NDArray enc = m.create(FloatBuffer.wrap(encoderRows), new Shape(dSae, dIn));
             NDArray bd = m.create(bDec);
             NDArray in = applyBDecToInput ? flat.sub(bd) : flat;
@@ -282,7 +347,13 @@ public final class Sae {
             } else {
                 f = z.maximum(0f);
             }
-            NDArray out = f.matMul(dec).add(bd).reshape(shape).toType(x.getDataType(), false);
+            NDArray yhat = f.matMul(dec).add(bd);
+            if (wSkip != null) {
+                yhat = yhat.add(flat.matMul(m.create(FloatBuffer.wrap(wSkip), new Shape(dOut, dIn)).transpose()));
+            }
+            long[] outShape = shape.getShape();
+            outShape[outShape.length - 1] = dOut;
+            NDArray out = yhat.reshape(new Shape(outShape)).toType(x.getDataType(), false);
             out.attach(owner);
             return out;
         }
@@ -296,20 +367,41 @@ public final class Sae {
      * @param s the input scale factor used in training (finite, &gt; 0)
      */
     public Sae foldInputScale(double s) {
-        if (!(s > 0) || Double.isInfinite(s)) {
-            throw new IllegalArgumentException("scale must be finite and > 0, got " + s);
+        return foldScales(s, s);
+    }
+
+    /**
+     * The transcoder that, on raw x, gives the codes this one gives on sIn·x and the output ŷ/sOut (it was trained
+     * to predict sOut·y): W_enc ← sIn·W_enc, W_dec ← W_dec/sOut, b_dec ← b_dec/sOut, W_skip ← W_skip·sIn/sOut.
+     *
+     * @param sIn input scale, sOut output scale (finite, &gt; 0)
+     */
+    public Sae foldScales(double sIn, double sOut) {
+        for (double s : new double[] {sIn, sOut}) {
+            if (!(s > 0) || Double.isInfinite(s)) {
+                throw new IllegalArgumentException("scale must be finite and > 0, got " + s);
+            }
         }
         float[] enc = encoderRows.clone();
         float[] dec = wDec.clone();
         float[] bd = bDec.clone();
         for (int i = 0; i < enc.length; i++) {
-            enc[i] = (float) (enc[i] * s);
-            dec[i] = (float) (dec[i] / s);
+            enc[i] = (float) (enc[i] * sIn);
+        }
+        for (int i = 0; i < dec.length; i++) {
+            dec[i] = (float) (dec[i] / sOut);
         }
         for (int j = 0; j < bd.length; j++) {
-            bd[j] = (float) (bd[j] / s);
+            bd[j] = (float) (bd[j] / sOut);
         }
-        return toBuilder().setEncoderRows(enc).setWDec(dec).setBDec(bd).build();
+        float[] skip = wSkip == null ? null : wSkip.clone();
+        if (skip != null) {
+            double f = sIn / sOut;
+            for (int i = 0; i < skip.length; i++) {
+                skip[i] = (float) (skip[i] * f);
+            }
+        }
+        return toBuilder().setEncoderRows(enc).setWDec(dec).setBDec(bd).optWSkip(skip).build();
     }
 
     private float[] centred(float[] x, int rows) {
@@ -333,8 +425,10 @@ public final class Sae {
 
     @Override
     public String toString() {
-        return "Sae[" + architecture.cliName() + ", d_in=" + dIn + ", d_sae=" + dSae
-                + (architecture == Architecture.TOPK ? ", k=" + k : "") + ", hook=" + metadata.hookName() + "]";
+        return (transcoder ? "Transcoder[" : "Sae[") + architecture.cliName() + ", d_in=" + dIn
+                + (transcoder ? ", d_out=" + dOut + (wSkip != null ? ", skip" : "") : "") + ", d_sae=" + dSae
+                + (architecture == Architecture.TOPK ? ", k=" + k : "") + ", hook=" + metadata.hookName()
+                + (transcoder ? " -> " + outputHook : "") + "]";
     }
 
     /**
@@ -345,6 +439,10 @@ public final class Sae {
         private Architecture architecture;
         private int dIn = -1;
         private int dSae = -1;
+        private int dOut = -1;
+        private boolean transcoder;
+        private String outputHook = "";
+        private float[] wSkip;
         private int k;
         private boolean applyBDecToInput = true;
         private float[] encoderRows;
@@ -366,6 +464,26 @@ public final class Sae {
         public Builder setDims(int dIn, int dSae) {
             this.dIn = dIn;
             this.dSae = dSae;
+            return this;
+        }
+
+        /**
+         * Makes this a transcoder predicting the {@code dOut}-wide activation at {@code outputHook} (may be empty when
+         * unknown); also sets {@code apply_b_dec_to_input} false. {@code dOut = 0} makes it an SAE again.
+         */
+        public Builder optTranscoder(int dOut, String outputHook) {
+            this.transcoder = dOut > 0;
+            this.dOut = dOut;
+            this.outputHook = Objects.requireNonNull(outputHook, "outputHook");
+            if (transcoder) {
+                applyBDecToInput = false;
+            }
+            return this;
+        }
+
+        /** W_skip [d_out, d_in] of a skip transcoder (copied at build); null for none. */
+        public Builder optWSkip(float[] v) {
+            this.wSkip = v;
             return this;
         }
 
@@ -450,10 +568,21 @@ public final class Sae {
             if (architecture != Architecture.TOPK) {
                 k = 0;
             }
+            int out = transcoder ? dOut : dIn;
+            if (transcoder && applyBDecToInput) {
+                throw new IllegalArgumentException("a transcoder's b_dec lives in the output space: "
+                        + "apply_b_dec_to_input must be false");
+            }
+            if (wSkip != null && !transcoder) {
+                throw new IllegalArgumentException("W_skip applies to transcoders only");
+            }
             check("encoder rows (W_enc)", encoderRows, (long) dSae * dIn);
             check("b_enc", bEnc, dSae);
-            check("W_dec", wDec, (long) dSae * dIn);
-            check("b_dec", bDec, dIn);
+            check("W_dec", wDec, (long) dSae * out);
+            check("b_dec", bDec, out);
+            if (wSkip != null) {
+                check("W_skip", wSkip, (long) out * dIn);
+            }
             if (architecture == Architecture.JUMPRELU) {
                 check("threshold", threshold, dSae);
             } else {

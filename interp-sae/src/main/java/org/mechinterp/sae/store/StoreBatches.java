@@ -30,6 +30,10 @@ import java.util.SplittableRandom;
  * generator seeded from the seed (all rows when the store is smaller), excluding position-0 rows when BOS rows
  * are dropped.
  *
+ * <p><b>Paired hooks (transcoders).</b> With {@code optTargetHook(name)} every served row is the concatenation
+ * [x | y] of the same token's activations at the hook and at the target hook (width d_in + d_out); filters and the
+ * norm threshold look at x only.
+ *
  * <p><b>Ownership.</b> Built from a store folder, the stream owns its own {@link StoreReader} and closes it in
  * {@link #close()}. Rows are copied into the caller's arrays; inputs are not modified. Not thread-safe.
  *
@@ -49,6 +53,10 @@ public final class StoreBatches implements ActivationBatches {
 
     private final StoreReader reader;
     private final String hook;
+    private final String targetHook;
+    private final int dHook;
+    private final int dTarget;
+    private final RowBlock targetChunk;
     private final int d;
     private final long n;
     private final boolean shuffle;
@@ -74,7 +82,10 @@ public final class StoreBatches implements ActivationBatches {
     private StoreBatches(Builder b, StoreReader reader) throws IOException {
         this.reader = reader;
         this.hook = b.hook;
-        this.d = reader.dim(hook);
+        this.targetHook = b.targetHook;
+        this.dHook = reader.dim(hook);
+        this.dTarget = targetHook == null ? 0 : reader.dim(targetHook);
+        this.d = dHook + dTarget;
         this.n = reader.rows();
         if (n == 0) {
             throw new IllegalArgumentException("store " + reader.dir() + " has no rows");
@@ -89,7 +100,8 @@ public final class StoreBatches implements ActivationBatches {
         this.chunkRows = (int) Math.min(n, shuffle ? b.bufferRows : SEQUENTIAL_CHUNK_ROWS);
         this.nChunks = (int) ((n + chunkRows - 1) / chunkRows);
         this.dropBos = b.dropBos;
-        this.chunk = new RowBlock(chunkRows, d, b.labels ? reader.labelNames().size() : 0);
+        this.chunk = new RowBlock(chunkRows, dHook, b.labels ? reader.labelNames().size() : 0);
+        this.targetChunk = targetHook == null ? null : new RowBlock(chunkRows, dTarget, 0);
         this.order = new int[chunkRows];
         if (b.maxNormMultiple > 0) {
             this.medianNorm = estimateMedianNorm(b.normSampleRows);
@@ -99,7 +111,7 @@ public final class StoreBatches implements ActivationBatches {
             this.threshold = Double.POSITIVE_INFINITY;
         }
         StringBuilder sig = new StringBuilder();
-        sig.append(hook).append('|').append(n).append('|').append(shuffle).append('|').append(seed).append('|')
+        sig.append(hook).append(targetHook == null ? "" : "->" + targetHook).append('|').append(n).append('|').append(shuffle).append('|').append(seed).append('|')
                 .append(chunkRows).append('|').append(dropBos).append('|').append(b.maxNormMultiple).append('|')
                 .append(b.normSampleRows);
         reader.manifest().shards().forEach(s -> sig.append('|').append(s.sha256()));
@@ -115,6 +127,7 @@ public final class StoreBatches implements ActivationBatches {
     public static final class Builder {
         private Path store;
         private String hook;
+        private String targetHook;
         private boolean shuffle;
         private long seed;
         private int bufferRows;
@@ -125,6 +138,15 @@ public final class StoreBatches implements ActivationBatches {
         private boolean verifyChecksums = true;
 
         private Builder() {
+        }
+
+        /**
+         * Serves rows [x | y]: the hook's activation followed by this hook's activation of the same token (a
+         * transcoder's input and target). Must differ from the hook.
+         */
+        public Builder optTargetHook(String name) {
+            this.targetHook = name;
+            return this;
         }
 
         /** The store folder (required). */
@@ -204,9 +226,15 @@ public final class StoreBatches implements ActivationBatches {
             if (normSampleRows < 1) {
                 throw new IllegalArgumentException("normSampleRows must be ≥ 1, got " + normSampleRows);
             }
+            if (hook.equals(targetHook)) {
+                throw new IllegalArgumentException("the target hook must differ from the hook, both are " + hook);
+            }
             StoreReader reader = StoreReader.open(store, verifyChecksums);
             try {
                 reader.dim(hook);
+                if (targetHook != null) {
+                    reader.dim(targetHook);
+                }
                 return new StoreBatches(this, reader);
             } catch (IOException | RuntimeException e) {
                 reader.close();
@@ -228,6 +256,11 @@ public final class StoreBatches implements ActivationBatches {
     /** The hook streamed. */
     public String hook() {
         return hook;
+    }
+
+    /** The target hook of paired rows, or null. */
+    public String targetHook() {
+        return targetHook;
     }
 
     /** Label column names carried by {@link #next(RowBlock, int)} (empty with {@code optLabels(false)}). */
@@ -270,7 +303,11 @@ public final class StoreBatches implements ActivationBatches {
             int take = available(rows - done);
             float[] src = chunk.activations();
             for (int i = 0; i < take; i++) {
-                System.arraycopy(src, order[offset + i] * d, dst, (done + i) * d, d);
+                System.arraycopy(src, order[offset + i] * dHook, dst, (done + i) * d, dHook);
+                if (targetChunk != null) {
+                    System.arraycopy(targetChunk.activations(), order[offset + i] * dTarget, dst,
+                            (done + i) * d + dHook, dTarget);
+                }
             }
             offset += take;
             done += take;
@@ -297,7 +334,11 @@ public final class StoreBatches implements ActivationBatches {
             for (int i = 0; i < take; i++) {
                 int src = order[offset + i];
                 int dst = done + i;
-                System.arraycopy(chunk.activations(), src * d, block.activations(), dst * d, d);
+                System.arraycopy(chunk.activations(), src * dHook, block.activations(), dst * d, dHook);
+                if (targetChunk != null) {
+                    System.arraycopy(targetChunk.activations(), src * dTarget, block.activations(), dst * d + dHook,
+                            dTarget);
+                }
                 if (nl > 0) {
                     System.arraycopy(chunk.labels(), src * nl, block.labels(), dst * nl, nl);
                 }
@@ -341,6 +382,10 @@ public final class StoreBatches implements ActivationBatches {
         int count = (int) Math.min(chunkRows, n - start);
         reader.fill(hook, start, count, chunk, 0);
         chunk.setRows(count);
+        if (targetChunk != null) {
+            reader.fill(targetHook, start, count, targetChunk, 0);
+            targetChunk.setRows(count);
+        }
         int[] pos = chunk.positions();
         float[] acts = chunk.activations();
         boolean normFilter = threshold < Double.POSITIVE_INFINITY;
@@ -349,7 +394,7 @@ public final class StoreBatches implements ActivationBatches {
             if (dropBos && pos[i] == 0) {
                 continue;
             }
-            if (normFilter && norm(acts, i * d, d) > threshold) {
+            if (normFilter && norm(acts, i * dHook, dHook) > threshold) {
                 continue;
             }
             order[k++] = i;
@@ -390,18 +435,18 @@ public final class StoreBatches implements ActivationBatches {
     }
 
     private double estimateMedianNorm(int sampleRows) throws IOException {
-        RowBlock one = new RowBlock(1, d, 0);
+        RowBlock one = new RowBlock(1, dHook, 0);
         double[] norms;
         int m = 0;
         if (n <= sampleRows) {
             norms = new double[(int) n];
-            RowBlock block = new RowBlock((int) Math.min(n, SEQUENTIAL_CHUNK_ROWS), d, 0);
+            RowBlock block = new RowBlock((int) Math.min(n, SEQUENTIAL_CHUNK_ROWS), dHook, 0);
             for (long r = 0; r < n; r += block.capacity()) {
                 int cnt = (int) Math.min(block.capacity(), n - r);
                 reader.fill(hook, r, cnt, block, 0);
                 for (int i = 0; i < cnt; i++) {
                     if (!(dropBos && block.positions()[i] == 0)) {
-                        norms[m++] = norm(block.activations(), i * d, d);
+                        norms[m++] = norm(block.activations(), i * dHook, dHook);
                     }
                 }
             }
@@ -416,7 +461,7 @@ public final class StoreBatches implements ActivationBatches {
             for (long r : rows) {
                 reader.fill(hook, r, 1, one, 0);
                 if (!(dropBos && one.positions()[0] == 0)) {
-                    norms[m++] = norm(one.activations(), 0, d);
+                    norms[m++] = norm(one.activations(), 0, dHook);
                 }
             }
         }

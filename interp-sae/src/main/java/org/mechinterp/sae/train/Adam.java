@@ -62,7 +62,7 @@ public final class Adam {
      * Removes from each decoder-row gradient its component along the (unit-norm) row: g_i ← g_i − (g_i·w_i) w_i.
      */
     public static void projectDecoderGradient(SaeParameters p, SaeParameters grad) {
-        int d = p.dIn();
+        int d = p.dOut();
         Parallel.forChunks(p.dSae(), 256, (long) p.dSae() * d >= 1 << 18, (c, from, to) -> {
             for (int i = from; i < to; i++) {
                 int o = i * d;
@@ -76,25 +76,49 @@ public final class Adam {
 
     /** Rescales every decoder row to unit norm (rows of norm 0 are left alone). */
     public static void normalizeDecoderRows(SaeParameters p) {
-        int d = p.dIn();
+        int d = p.dOut();
         Parallel.forChunks(p.dSae(), 256, (long) p.dSae() * d >= 1 << 18, (c, from, to) -> {
             for (int i = from; i < to; i++) {
-                int o = i * d;
-                double norm = Math.sqrt(TopKKernels.sumSquares(p.wDec, o, d));
-                if (norm > 0) {
-                    float inv = (float) (1 / norm);
-                    for (int j = 0; j < d; j++) {
-                        p.wDec[o + j] *= inv;
-                    }
-                }
+                normalizeRow(p.wDec, i * d, d);
             }
         });
+    }
+
+    /** Rescales w[o..o+d) to unit norm (norm in double; a zero row is left alone). */
+    private static void normalizeRow(float[] w, int o, int d) {
+        double norm = Math.sqrt(TopKKernels.sumSquares(w, o, d));
+        if (norm > 0) {
+            float inv = (float) (1 / norm);
+            for (int j = 0; j < d; j++) {
+                w[o + j] *= inv;
+            }
+        }
     }
 
     /**
      * One Adam update of {@code p} with gradient {@code grad} at step {@code t} (1-based); zeroes {@code grad}.
      */
     public void update(SaeParameters p, SaeParameters grad, double lr, long t) {
+        update(p, grad, lr, t, false);
+    }
+
+    /**
+     * As {@link #update(SaeParameters, SaeParameters, double, long)}, then, with {@code normalizeDecoderRows},
+     * rescales every decoder row to unit norm as {@link #normalizeDecoderRows} does — bit-identical to calling it
+     * afterwards (the update is elementwise), but each row is renormalised right after its update, while in cache,
+     * saving a pass over W_dec.
+     */
+    public void update(SaeParameters p, SaeParameters grad, double lr, long t, boolean normalizeDecoderRows) {
+        update(p, grad, lr, t, normalizeDecoderRows, 1f);
+    }
+
+    /**
+     * As {@link #update(SaeParameters, SaeParameters, double, long, boolean)} with every gradient entry first
+     * multiplied by {@code gradScale} (the clipping factor) — bit-identical to {@link #scale} followed by the update,
+     * without its extra pass over the gradients.
+     */
+    public void update(SaeParameters p, SaeParameters grad, double lr, long t, boolean normalizeDecoderRows,
+            float gradScale) {
         double bc1 = 1 - Math.pow(beta1, t);
         double bc2 = Math.sqrt(1 - Math.pow(beta2, t));
         float stepSize = (float) (lr / bc1);
@@ -113,9 +137,29 @@ public final class Adam {
             float[] ga = gs[a];
             float[] ma = ms[a];
             float[] va = vs[a];
+            if (normalizeDecoderRows && pa == p.wDec) {
+                int d = p.dOut();
+                int rowsPerChunk = Math.max(1, CHUNK / d);
+                Parallel.forChunks(p.dSae(), rowsPerChunk, pa.length >= 1 << 18, (c, from, to) -> {
+                    for (int i = from; i < to; i++) {
+                        int o = i * d;
+                        for (int q = o; q < o + d; q++) {
+                            float g = ga[q] * gradScale;
+                            float mi = b1 * ma[q] + c1 * g;
+                            float vi = b2 * va[q] + c2 * g * g;
+                            ma[q] = mi;
+                            va[q] = vi;
+                            pa[q] -= stepSize * mi / ((float) Math.sqrt(vi) * invBc2 + eps);
+                            ga[q] = 0f;
+                        }
+                        normalizeRow(pa, o, d);
+                    }
+                });
+                continue;
+            }
             Parallel.forChunks(pa.length, CHUNK, pa.length >= 1 << 18, (c, from, to) -> {
                 for (int i = from; i < to; i++) {
-                    float g = ga[i];
+                    float g = ga[i] * gradScale;
                     float mi = b1 * ma[i] + c1 * g;
                     float vi = b2 * va[i] + c2 * g * g;
                     ma[i] = mi;

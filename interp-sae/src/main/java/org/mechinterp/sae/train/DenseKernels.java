@@ -39,7 +39,7 @@ public final class DenseKernels {
         int d = p.dIn();
         int n = p.dSae();
         try (NDManager m = NDManager.newBaseManager()) {
-            Tensors t = new Tensors(m, x, rows, p);
+            Tensors t = new Tensors(m, x, null, rows, p);
             NDArray z = t.z();
             NDArray act = z.gt(0f).toType(DataType.FLOAT32, false);
             NDArray f = z.mul(act);
@@ -65,15 +65,24 @@ public final class DenseKernels {
      */
     public static Result jumpReluStep(float[] x, int rows, SaeParameters p, double bandwidth, double l0Coefficient,
             double targetL0, SaeParameters grad) {
+        return jumpReluStep(x, null, rows, p, bandwidth, l0Coefficient, targetL0, grad);
+    }
+
+    /**
+     * The JumpReLU step of an SAE ({@code y == null}) or of a transcoder from x [B, d_in] to y [B, d_out] (encoder on
+     * the raw x, ŷ = f·W_dec + b_dec + x·W_skipᵀ when the parameters have a skip; ∂W_skip = Gᵀx).
+     */
+    public static Result jumpReluStep(float[] x, float[] y, int rows, SaeParameters p, double bandwidth,
+            double l0Coefficient, double targetL0, SaeParameters grad) {
         Interp.configureDjl();
-        int d = p.dIn();
+        int d = p.dOut();
         try (NDManager m = NDManager.newBaseManager()) {
-            Tensors t = new Tensors(m, x, rows, p);
+            Tensors t = new Tensors(m, x, y, rows, p);
             NDArray z = t.z();
             NDArray theta = m.create(p.logThreshold).exp();
             NDArray act = z.gt(theta).toType(DataType.FLOAT32, false);
             NDArray f = z.mul(act);
-            NDArray r = t.x.sub(f.matMul(t.dec).add(t.bDec));
+            NDArray r = t.residual(f);
             NDArray g = r.mul(-2f / rows);
             NDArray kernel = z.sub(theta).div((float) bandwidth).abs().lt(0.5f).toType(DataType.FLOAT32, false);
             NDArray df = g.matMul(t.dec.transpose());
@@ -105,16 +114,21 @@ public final class DenseKernels {
      * dense mask. Ties at the k-th value keep all tied latents.
      */
     public static Result topKStep(float[] x, int rows, SaeParameters p, int k, SaeParameters grad) {
+        return topKStep(x, null, rows, p, k, grad);
+    }
+
+    /** {@link #topKStep(float[], int, SaeParameters, int, SaeParameters)} of an SAE or (y given) a transcoder. */
+    public static Result topKStep(float[] x, float[] y, int rows, SaeParameters p, int k, SaeParameters grad) {
         Interp.configureDjl();
-        int d = p.dIn();
+        int d = p.dOut();
         try (NDManager m = NDManager.newBaseManager()) {
-            Tensors t = new Tensors(m, x, rows, p);
+            Tensors t = new Tensors(m, x, y, rows, p);
             NDArray z = t.z();
             NDList top = z.topK(k, 1, true, true);
             NDArray kth = top.get(0).get(":, -1:");
             NDArray act = z.gte(kth).logicalAnd(z.gt(0f)).toType(DataType.FLOAT32, false);
             NDArray f = z.mul(act);
-            NDArray r = t.x.sub(f.matMul(t.dec).add(t.bDec));
+            NDArray r = t.residual(f);
             NDArray g = r.mul(-2f / rows);
             NDArray delta = g.matMul(t.dec.transpose()).mul(act);
             NDArray gDec = f.transpose().matMul(g);
@@ -123,28 +137,47 @@ public final class DenseKernels {
         }
     }
 
-    /** The inputs and parameters as NDArrays in one manager. */
+    /**
+     * The inputs and parameters as NDArrays in one manager. SAE (no y): target x, encoder input x − b_dec.
+     * Transcoder: target y, encoder input x, skip x·W_skipᵀ when the parameters have one.
+     */
     private static final class Tensors {
         final NDArray x;
+        final NDArray target;
         final NDArray xc;
         final NDArray enc;
         final NDArray dec;
         final NDArray bEnc;
         final NDArray bDec;
+        final NDArray skip;
+        final boolean centred;
 
-        Tensors(NDManager m, float[] xs, int rows, SaeParameters p) {
-            int d = p.dIn();
+        Tensors(NDManager m, float[] xs, float[] ys, int rows, SaeParameters p) {
+            int dIn = p.dIn();
+            int dOut = p.dOut();
             int n = p.dSae();
-            x = m.create(FloatBuffer.wrap(xs, 0, rows * d), new Shape(rows, d));
-            enc = m.create(FloatBuffer.wrap(p.encT), new Shape(n, d));
-            dec = m.create(FloatBuffer.wrap(p.wDec), new Shape(n, d));
+            x = m.create(FloatBuffer.wrap(xs, 0, rows * dIn), new Shape(rows, dIn));
+            enc = m.create(FloatBuffer.wrap(p.encT), new Shape(n, dIn));
+            dec = m.create(FloatBuffer.wrap(p.wDec), new Shape(n, dOut));
             bEnc = m.create(p.bEnc);
             bDec = m.create(p.bDec);
-            xc = x.sub(bDec);
+            centred = ys == null;
+            target = centred ? x : m.create(FloatBuffer.wrap(ys, 0, rows * dOut), new Shape(rows, dOut));
+            xc = centred ? x.sub(bDec) : x;
+            skip = p.wSkip.length > 0 ? m.create(FloatBuffer.wrap(p.wSkip), new Shape(dOut, dIn)) : null;
         }
 
         NDArray z() {
             return xc.matMul(enc.transpose()).add(bEnc);
+        }
+
+        /** r = target − ŷ with ŷ = f·W_dec + b_dec (+ x·W_skipᵀ). */
+        NDArray residual(NDArray f) {
+            NDArray yhat = f.matMul(dec).add(bDec);
+            if (skip != null) {
+                yhat = yhat.add(x.matMul(skip.transpose()));
+            }
+            return target.sub(yhat);
         }
     }
 
@@ -152,12 +185,16 @@ public final class DenseKernels {
         copy(delta.transpose().matMul(t.xc), grad.encT);
         copy(delta.sum(new int[] {0}), grad.bEnc);
         copy(gDec, grad.wDec);
-        copy(g.sum(new int[] {0}).sub(delta.matMul(t.enc).sum(new int[] {0})), grad.bDec);
+        NDArray gb = g.sum(new int[] {0});
+        copy(t.centred ? gb.sub(delta.matMul(t.enc).sum(new int[] {0})) : gb, grad.bDec);
+        if (t.skip != null) {
+            copy(g.transpose().matMul(t.x), grad.wSkip);
+        }
     }
 
     private static Result result(Tensors t, NDArray r, double sparsity, NDArray act, int rows, int d) {
         double sse = r.square().sum().getFloat();
-        float[] xs = t.x.toFloatArray();
+        float[] xs = t.target.toFloatArray();
         double tv = TopKKernels.totalVariance(xs, rows, d);
         float[] counts = act.sum(new int[] {0}).toFloatArray();
         long[] fires = new long[counts.length];

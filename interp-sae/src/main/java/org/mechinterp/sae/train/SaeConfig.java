@@ -15,10 +15,18 @@ import org.mechinterp.sae.model.SaeMetadata;
  *       {@link #l1WarmupSteps()};</li>
  *   <li>TopK / BatchTopK: + α·L_aux with L_aux = Σ_b ‖ê_b − r_b‖² / Σ_b ‖x_b − x̄‖² (AuxK: ê from the
  *       {@link #auxK()} largest pre-activations of dead latents, no b_dec; r detached);</li>
+ *   <li>Matryoshka (BatchTopK selection): the reconstruction loss summed over the nested prefixes of
+ *       {@link #groupSizes()}: Σ_g (1/B) Σ_b ‖x_b − x̂_b^(g)‖², x̂^(g) decoded from the latents of groups 0..g only
+ *       (the last prefix is the whole dictionary), as SAELens' MatryoshkaBatchTopKTrainingSAE; saved as a JumpReLU
+ *       with the BatchTopK global threshold;</li>
  *   <li>JumpReLU: + λ·L0 (L0 = mean active latents per token, straight-through gradient to θ with a rectangle
  *       kernel of width {@link #bandwidth()}) or, when {@link #targetL0()} &gt; 0, + λ(L0/target − 1)².</li>
  * </ul>
- * Adam (β1, β2, ε), learning rate warmed up linearly over {@link #warmupSteps()} and decayed linearly to 0 over
+ * A <b>transcoder</b> ({@link #dOut()} &gt; 0) reads x at one hook and reconstructs y at another (of the same
+ * tokens): z = W_encᵀx + b_enc (no b_dec subtraction), ŷ = W_decᵀf + b_dec (+ W_skip x with {@link #skip()}), and
+ * every loss above uses r = y − ŷ. Its training stream serves rows [x | y] of width d_in + d_out.
+ *
+ * <p>Adam (β1, β2, ε), learning rate warmed up linearly over {@link #warmupSteps()} and decayed linearly to 0 over
  * the last {@link #decayFraction()} of the steps, global gradient-norm clipping at {@link #gradClip()} (0 = off).
  * With {@link #unitNormDecoder()} the decoder rows are kept at unit norm (gradient component along each row
  * removed before the update, rows renormalised after it).
@@ -30,6 +38,10 @@ public final class SaeConfig {
     private final Architecture architecture;
     private final int dIn;
     private final int dSae;
+    private final int dOut;
+    private final boolean skip;
+    private final String outputHook;
+    private final int[] groupSizes;
     private final int k;
     private final double l1Coefficient;
     private final int l1WarmupSteps;
@@ -61,6 +73,10 @@ public final class SaeConfig {
         architecture = b.architecture;
         dIn = b.dIn;
         dSae = b.dSae;
+        dOut = b.dOut;
+        skip = b.skip;
+        outputHook = b.outputHook;
+        groupSizes = b.groupSizes.clone();
         k = b.k;
         l1Coefficient = b.l1Coefficient;
         steps = b.steps;
@@ -99,6 +115,34 @@ public final class SaeConfig {
     public int dIn() { return dIn; }
     /** Number of latents n. */
     public int dSae() { return dSae; }
+    /** Output width of a transcoder; 0 for an SAE. */
+    public int dOut() { return dOut; }
+    /** Whether this is a transcoder ({@link #dOut()} &gt; 0). */
+    public boolean isTranscoder() { return dOut > 0; }
+    /** Width of the reconstruction: d_out for a transcoder, d_in for an SAE. */
+    public int outputDim() { return dOut > 0 ? dOut : dIn; }
+    /** The hook a transcoder predicts (SAELens {@code hook_name_out}); empty for an SAE. */
+    public String outputHook() { return outputHook; }
+    /** Whether a transcoder has the linear skip W_skip [d_out, d_in]. */
+    public boolean skip() { return skip; }
+    /** Matryoshka group sizes (summing to d_sae; a copy); empty for other families. */
+    public int[] groupSizes() { return groupSizes.clone(); }
+    /**
+     * The prefix ends of the reconstruction levels: the cumulative group sizes for Matryoshka ({@code [.., n]}),
+     * {@code [n]} (one level) otherwise.
+     */
+    public int[] levelEnds() {
+        if (groupSizes.length == 0) {
+            return new int[] {dSae};
+        }
+        int[] ends = new int[groupSizes.length];
+        int sum = 0;
+        for (int g = 0; g < ends.length; g++) {
+            sum += groupSizes[g];
+            ends[g] = sum;
+        }
+        return ends;
+    }
     /** Active latents per token (TopK) or on average (BatchTopK); 0 for other families. */
     public int k() { return k; }
     /** λ of the ReLU L1 penalty. */
@@ -165,6 +209,18 @@ public final class SaeConfig {
         o.addProperty("architecture", architecture.cliName());
         o.addProperty("d_in", dIn);
         o.addProperty("d_sae", dSae);
+        if (dOut > 0) {
+            o.addProperty("d_out", dOut);
+            o.addProperty("skip", skip);
+            o.addProperty("hook_name_out", outputHook);
+        }
+        if (groupSizes.length > 0) {
+            com.google.gson.JsonArray g = new com.google.gson.JsonArray();
+            for (int v : groupSizes) {
+                g.add(v);
+            }
+            o.add("group_sizes", g);
+        }
         o.addProperty("k", k);
         o.addProperty("l1_coefficient", l1Coefficient);
         o.addProperty("l1_warmup_steps", l1WarmupSteps);
@@ -207,6 +263,10 @@ public final class SaeConfig {
             return builder().setArchitecture(Architecture.parse(o.get("architecture").getAsString()))
                     .setDims(o.get("d_in").getAsInt(), o.get("d_sae").getAsInt())
                     .optK(o.get("k").getAsInt())
+                    .optTranscoder(o.has("d_out") ? o.get("d_out").getAsInt() : 0,
+                            o.has("skip") && o.get("skip").getAsBoolean())
+                    .optOutputHook(o.has("hook_name_out") ? o.get("hook_name_out").getAsString() : "")
+                    .optGroupSizes(o.has("group_sizes") ? intArray(o.getAsJsonArray("group_sizes")) : new int[0])
                     .optL1Coefficient(o.get("l1_coefficient").getAsDouble())
                     .optL1WarmupSteps(o.get("l1_warmup_steps").getAsInt())
                     .optL0Coefficient(o.get("l0_coefficient").getAsDouble())
@@ -239,6 +299,14 @@ public final class SaeConfig {
         }
     }
 
+    private static int[] intArray(com.google.gson.JsonArray a) {
+        int[] v = new int[a.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = a.get(i).getAsInt();
+        }
+        return v;
+    }
+
     @Override
     public String toString() {
         return "SaeConfig" + toJson();
@@ -249,6 +317,10 @@ public final class SaeConfig {
         private Architecture architecture;
         private int dIn = -1;
         private int dSae = -1;
+        private int dOut;
+        private boolean skip;
+        private String outputHook = "";
+        private int[] groupSizes = new int[0];
         private int k;
         private double l1Coefficient = 5.0;
         private int l1WarmupSteps = -1;
@@ -281,6 +353,15 @@ public final class SaeConfig {
         public Builder setArchitecture(Architecture a) { architecture = Objects.requireNonNull(a); return this; }
         /** Input width d and number of latents n. */
         public Builder setDims(int dIn, int dSae) { this.dIn = dIn; this.dSae = dSae; return this; }
+        /**
+         * Makes this a transcoder with output width {@code dOut} (0 = an SAE), with or without the linear skip
+         * connection.
+         */
+        public Builder optTranscoder(int dOut, boolean skip) { this.dOut = dOut; this.skip = skip; return this; }
+        /** The hook a transcoder predicts (recorded as {@code hook_name_out}). */
+        public Builder optOutputHook(String v) { outputHook = Objects.requireNonNull(v); return this; }
+        /** Matryoshka group sizes (each ≥ 1, summing to d_sae); required for {@link Architecture#MATRYOSHKA}. */
+        public Builder optGroupSizes(int... sizes) { groupSizes = sizes.clone(); return this; }
         /** Total optimisation steps. */
         public Builder setSteps(int v) { steps = v; return this; }
         /** Required for TopK and BatchTopK. */
@@ -337,6 +418,17 @@ public final class SaeConfig {
             } else {
                 k = 0;
             }
+            if (dOut < 0) {
+                throw new IllegalArgumentException("d_out must be >= 0 (0 = an SAE), got " + dOut);
+            }
+            if (skip && dOut == 0) {
+                throw new IllegalArgumentException("the skip connection applies to transcoders only (set d_out)");
+            }
+            if (architecture == Architecture.RELU && dOut > 0) {
+                throw new IllegalArgumentException("transcoders are trained with topk, batchtopk, matryoshka or "
+                        + "jumprelu, not relu");
+            }
+            checkGroups();
             positive("bandwidth", bandwidth);
             positive("init threshold", initThreshold);
             finiteNonNegative("l1 coefficient", l1Coefficient);
@@ -358,6 +450,31 @@ public final class SaeConfig {
                 throw new IllegalArgumentException("threshold decay must be in [0, 1), got " + thresholdDecay);
             }
             return new SaeConfig(this);
+        }
+
+        private void checkGroups() {
+            if (architecture != Architecture.MATRYOSHKA) {
+                if (groupSizes.length > 0) {
+                    throw new IllegalArgumentException("group sizes apply to the matryoshka architecture only, not "
+                            + architecture.cliName());
+                }
+                return;
+            }
+            if (groupSizes.length == 0) {
+                throw new IllegalArgumentException("matryoshka needs group sizes (e.g. 64,192,768 summing to d_sae)");
+            }
+            long sum = 0;
+            for (int g : groupSizes) {
+                if (g < 1) {
+                    throw new IllegalArgumentException("every matryoshka group size must be >= 1, got "
+                            + java.util.Arrays.toString(groupSizes));
+                }
+                sum += g;
+            }
+            if (sum != dSae) {
+                throw new IllegalArgumentException("matryoshka group sizes " + java.util.Arrays.toString(groupSizes)
+                        + " sum to " + sum + ", not d_sae=" + dSae);
+            }
         }
 
         private static void positive(String name, double v) {

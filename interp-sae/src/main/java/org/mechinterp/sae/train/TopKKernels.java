@@ -34,8 +34,10 @@ public final class TopKKernels {
      * @param mse (1/B) Σ_b ‖x_b − x̂_b‖²
      * @param aux AuxK loss Σ_b ‖ê_b − r_b‖² / Σ_b ‖x_b − x̄‖² before α (0 without AuxK)
      * @param fvu Σ_b ‖x_b − x̂_b‖² / Σ_b ‖x_b − x̄‖²
+     * @param inner Matryoshka: Σ over the inner levels (all but the whole dictionary) of their (1/B) Σ_b ‖r^(g)_b‖²;
+     *     0 with one level
      */
-    public record Losses(double mse, double aux, double fvu) {}
+    public record Losses(double mse, double aux, double fvu, double inner) {}
 
     /**
      * z = xc·encTᵀ + b_enc [B, n] in {@code m}, where xc = x − b_dec [B, d] is given.
@@ -189,153 +191,238 @@ public final class TopKKernels {
     }
 
     /**
+     * What distinguishes a transcoder or Matryoshka step from the plain SAE step ({@link #SAE}).
+     *
+     * @param levelEnds prefix ends of the nested reconstruction levels (strictly increasing, last = n), or null for
+     *     one level (the whole dictionary)
+     * @param centredInput whether the encoder input is x − b_dec (an SAE: b_dec then also gets the encoder term of
+     *     its gradient); false for a transcoder, whose encoder reads the raw input
+     * @param totalVariance Σ_b ‖y_b − ȳ‖² of the reconstruction target for FVU and AuxK, or NaN to compute it from
+     *     {@code target}
+     * @param outputGradient if not null, [B, d_out] receives ∂loss/∂ŷ summed over the levels (for the skip
+     *     connection's gradient)
+     * @param projectDecoderGradient whether to finish each decoder-row gradient with the unit-norm projection
+     *     g_i ← g_i − (g_i·w_i) w_i ({@link Adam#projectDecoderGradient}, bit-identical, but done while the row is in
+     *     cache; only valid when {@code grad} starts at zero)
+     */
+    public record Options(int[] levelEnds, boolean centredInput, double totalVariance, float[] outputGradient,
+            boolean projectDecoderGradient) {
+        /** The plain SAE step. */
+        public static final Options SAE = new Options(null, true, Double.NaN, null, false);
+
+        /** Without the fused decoder-gradient projection. */
+        public Options(int[] levelEnds, boolean centredInput, double totalVariance, float[] outputGradient) {
+            this(levelEnds, centredInput, totalVariance, outputGradient, false);
+        }
+    }
+
+    /** The plain SAE step: {@code forwardBackward(x, xc, rows, p, codes, aux, auxAlpha, Options.SAE, grad)}. */
+    public static Losses forwardBackward(float[] x, float[] xc, int rows, SaeParameters p, SparseCodes codes,
+            SparseCodes aux, double auxAlpha, SaeParameters grad) {
+        return forwardBackward(x, xc, rows, p, codes, aux, auxAlpha, Options.SAE, grad);
+    }
+
+    /**
      * Loss and gradients of one TopK-family step, from the active latents.
      *
-     * <p>With r = x − x̂, x̂_b = b_dec + Σ_{e ∈ row b} f_e W_dec[i_e], G_b = −(2/B) r_b (= ∂mse/∂x̂_b) and
-     * δ_e = 1[f_e &gt; 0] G_b·W_dec[i_e] (= ∂mse/∂z at the entry): ∂/∂W_dec[i] = Σ_{e→i} f_e G_b,
-     * ∂/∂encT[i] = Σ_{e→i} δ_e xc_b, ∂/∂b_enc[i] = Σ_{e→i} δ_e, ∂/∂b_dec = Σ_b G_b − Σ_e δ_e encT[i_e] (b_dec
-     * is also subtracted from the encoder input; computed as −Σ_i (∂/∂b_enc[i]) encT[i]). AuxK adds α·Σ‖ê_b − r_b‖²/TV with ê_b = Σ_{aux e} a_e W_dec[i_e],
-     * r detached, entering the same formulas with G_b^aux = α·2(ê_b − r_b)/TV.
+     * <p>With t the target (x for an SAE; y − x·W_skipᵀ for a transcoder, so that r below is y − ŷ), levels
+     * g = 0..L−1 of prefix ends w_g (L = 1 without Matryoshka), r^(g)_b = t_b − b_dec − Σ_{e ∈ row b, i_e &lt; w_g}
+     * f_e W_dec[i_e], loss Σ_g (1/B) Σ_b ‖r^(g)_b‖². A latent of group h enters every level g ≥ h, so with
+     * R^h_b = Σ_{g≥h} r^(g)_b and G^h_b = −(2/B) R^h_b: δ_e = 1[f_e &gt; 0] G^{h(e)}_b·W_dec[i_e] (= ∂loss/∂z),
+     * ∂/∂W_dec[i] = Σ_{e→i} f_e G^{h(e)}_b, ∂/∂encT[i] = Σ_{e→i} δ_e xc_b, ∂/∂b_enc[i] = Σ_{e→i} δ_e,
+     * ∂/∂b_dec = Σ_b G^0_b, minus Σ_e δ_e encT[i_e] when b_dec is also subtracted from the encoder input
+     * ({@link Options#centredInput()}; computed as −Σ_i (∂/∂b_enc[i]) encT[i]). AuxK adds α·Σ‖ê_b − r_b‖²/TV with
+     * r = r^(L−1), ê_b = Σ_{aux e} a_e W_dec[i_e], r detached, entering the same formulas with
+     * G_b^aux = α·2(ê_b − r_b)/TV.
      *
-     * @param x inputs [B, d] (already normalised); not modified
-     * @param xc x − b_dec [B, d] (see {@link #centre}); not modified
+     * @param target t [B, d_out]; not modified
+     * @param xc the encoder input [B, d_in] (x − b_dec for an SAE, see {@link #centre}); not modified
      * @param codes the main selection (values after ReLU)
      * @param aux the AuxK selection, or null
      * @param auxAlpha α (ignored when {@code aux} is null)
-     * @param grad receives the gradients, <em>added</em> to what it holds (pass zeros for plain gradients)
+     * @param grad receives the gradients, <em>added</em> to what it holds (pass zeros for plain gradients); its
+     *     W_skip is not touched (see {@link Options#outputGradient()})
      */
-    public static Losses forwardBackward(float[] x, float[] xc, int rows, SaeParameters p, SparseCodes codes,
-            SparseCodes aux, double auxAlpha, SaeParameters grad) {
-        final int d = p.dIn();
+    public static Losses forwardBackward(float[] target, float[] xc, int rows, SaeParameters p, SparseCodes codes,
+            SparseCodes aux, double auxAlpha, Options opt, SaeParameters grad) {
+        final int d = p.dOut();
+        final int dIn = p.dIn();
         final int n = p.dSae();
         final float[] wDec = p.wDec;
         final float[] encT = p.encT;
         final int[] st = codes.rowStart();
         final int[] id = codes.index();
         final float[] vl = codes.value();
+        final int[] ends = opt.levelEnds() == null ? new int[] {n} : opt.levelEnds();
+        final int levels = ends.length;
+        final int[] levelOf = levelOf(ends, n);
         // below ~1M multiply-adds the thread hand-off costs more than it saves
         final boolean par = (long) codes.entries() * d >= 1 << 20;
 
-        // residual r = x − x̂ per row
-        float[] r = new float[rows * d];
-        double[] rowSq = new double[rows];
+        final double tv = Double.isNaN(opt.totalVariance()) ? totalVariance(target, rows, d) : opt.totalVariance();
+        final float gScale = -2f / rows;
+        final boolean hasAux = aux != null && auxAlpha > 0 && aux.entries() > 0;
+        final float auxScale = (float) (auxAlpha * 2.0 / tv);
+        final float[][] rs = new float[levels][rows * d];
+        final double[][] rowSq = new double[levels][rows];
+        final float[] gAux = hasAux ? new float[rows * d] : null;
+        final double[] auxSq = hasAux ? new double[rows] : null;
+        final float[] delta = new float[codes.entries()];
+        final float[] deltaAux = hasAux ? new float[aux.entries()] : null;
+        final float[] gOut = opt.outputGradient();
+        final float[][] partial = new float[Parallel.chunks(rows, ROW_CHUNK)][];
+        // One pass over the rows does all per-row work while the row's residual is in cache: residual of every level
+        // r^(g) = t − x̂^(g) (cumulative, level order), AuxK's gAux_b = α·2(ê_b − r_b)/TV, the suffix sums
+        // R^h = Σ_{g≥h} r^(g), δ at every entry (∂loss/∂z), ∂loss/∂ŷ for the skip, and the chunk's share of
+        // ∂/∂b_dec = Σ_b G^0_b (chunks reduced in order below, so the result does not depend on the threads)
         Parallel.forChunks(rows, ROW_CHUNK, par, (c, from, to) -> {
+            float[] acc = new float[d];
             for (int b = from; b < to; b++) {
                 int o = b * d;
-                for (int j = 0; j < d; j++) {
-                    r[o + j] = x[o + j] - p.bDec[j];
+                levelResiduals(b, target, p, codes, levelOf, rs, rowSq);
+                if (hasAux) {
+                    auxRow(b, o, d, rs[levels - 1], aux, wDec, auxScale, gAux, auxSq, deltaAux);
+                }
+                for (int g = levels - 2; g >= 0; g--) {
+                    float[] lo = rs[g];
+                    float[] hi = rs[g + 1];
+                    for (int j = 0; j < d; j++) {
+                        lo[o + j] += hi[o + j];
+                    }
                 }
                 for (int e = st[b]; e < st[b + 1]; e++) {
-                    float v = vl[e];
-                    if (v != 0f) {
-                        axpy(-v, wDec, id[e] * d, r, o, d);
+                    if (vl[e] > 0f) {
+                        delta[e] = gScale * dot(rs[levelOf[id[e]]], o, wDec, id[e] * d, d);
                     }
                 }
-                rowSq[b] = sumSquares(r, o, d);
+                axpy(gScale, rs[0], o, acc, 0, d);
+                if (gOut != null) {
+                    float[] r0 = rs[0];
+                    for (int j = 0; j < d; j++) {
+                        gOut[o + j] = gScale * r0[o + j];
+                    }
+                }
             }
+            partial[c] = acc;
         });
-        double sse = 0;
-        for (double s : rowSq) {
-            sse += s;
+        double[] sseLevel = new double[levels];
+        for (int g = 0; g < levels; g++) {
+            for (double s : rowSq[g]) {
+                sseLevel[g] += s;
+            }
         }
-        double tv = totalVariance(x, rows, d);
-        final float gScale = -2f / rows;
-
-        // AuxK: gAux_b = α·2(ê_b − r_b)/TV
-        final boolean hasAux = aux != null && auxAlpha > 0 && aux.entries() > 0;
-        float[] gAux = hasAux ? new float[rows * d] : null;
+        double sse = sseLevel[levels - 1];
+        double inner = 0;
+        for (int g = 0; g + 1 < levels; g++) {
+            inner += sseLevel[g] / rows;
+        }
         double auxLoss = 0;
         if (hasAux) {
-            int[] ast = aux.rowStart();
-            int[] aid = aux.index();
-            float[] avl = aux.value();
-            double[] auxSq = new double[rows];
-            Parallel.forChunks(rows, ROW_CHUNK, par, (c, from, to) -> {
-                for (int b = from; b < to; b++) {
-                    int o = b * d;
-                    for (int j = 0; j < d; j++) {
-                        gAux[o + j] = -r[o + j];
-                    }
-                    for (int e = ast[b]; e < ast[b + 1]; e++) {
-                        float v = avl[e];
-                        if (v != 0f) {
-                            axpy(v, wDec, aid[e] * d, gAux, o, d);
-                        }
-                    }
-                    auxSq[b] = sumSquares(gAux, o, d);
-                }
-            });
             for (double s : auxSq) {
                 auxLoss += s;
             }
             auxLoss /= tv;
-            float scale = (float) (auxAlpha * 2.0 / tv);
-            Parallel.forChunks(rows * d, 1 << 16, par, (c, from, to) -> {
-                for (int i = from; i < to; i++) {
-                    gAux[i] *= scale;
-                }
-            });
         }
-
-        // δ at every entry: ∂loss/∂z
-        float[] delta = new float[codes.entries()];
-        float[] deltaAux = hasAux ? new float[aux.entries()] : null;
-        Parallel.forChunks(rows, ROW_CHUNK, par, (c, from, to) -> {
-            for (int b = from; b < to; b++) {
-                int o = b * d;
-                for (int e = st[b]; e < st[b + 1]; e++) {
-                    if (vl[e] > 0f) {
-                        delta[e] = gScale * dot(r, o, wDec, id[e] * d, d);
-                    }
-                }
-                if (hasAux) {
-                    int[] ast = aux.rowStart();
-                    for (int e = ast[b]; e < ast[b + 1]; e++) {
-                        if (aux.value()[e] > 0f) {
-                            deltaAux[e] = dot(gAux, o, wDec, aux.index()[e] * d, d);
-                        }
-                    }
-                }
-            }
-        });
-
-        // b_dec, first part: Σ_b G_b, reduced over fixed row chunks in order. The second part,
-        // −Σ_e δ_e encT[i_e] = −Σ_i (Σ_{e→i} δ_e) encT[i], is taken from the per-latent δ sums below: O(n·d), not O(E·d)
-        int nChunks = Parallel.chunks(rows, ROW_CHUNK);
-        float[][] partial = new float[nChunks][];
-        Parallel.forChunks(rows, ROW_CHUNK, par, (c, from, to) -> {
-            float[] acc = new float[d];
-            for (int b = from; b < to; b++) {
-                axpy(gScale, r, b * d, acc, 0, d);
-            }
-            partial[c] = acc;
-        });
         for (float[] acc : partial) {
             for (int j = 0; j < d; j++) {
                 grad.bDec[j] += acc[j];
             }
         }
 
-        // scatter-add into the selected latents: entries bucketed by latent (counting sort, stable)
+        // scatter-add into the selected latents, each latent's entries in a fixed order
         int mainCount = codes.entries();
-        int auxCount = hasAux ? aux.entries() : 0;
-        int[] entryRow = new int[mainCount + auxCount];
-        int[] latStart = new int[n + 1];
-        for (int b = 0; b < rows; b++) {
+        int[][] buckets = bucketByLatent(codes, hasAux ? aux : null, rows, n);
+        int[] entryRow = buckets[0];
+        int[] latStart = buckets[1];
+        int[] byLatent = buckets[2];
+        float[] deltaSum = new float[n];
+        final boolean project = opt.projectDecoderGradient();
+        Parallel.forChunks(n, LATENT_CHUNK, par, (c, from, to) -> {
+            for (int i = from; i < to; i++) {
+                int w = i * d;
+                int wi = i * dIn;
+                float[] ri = rs[levelOf[i]];
+                float db = 0f;
+                for (int q = latStart[i]; q < latStart[i + 1]; q++) {
+                    int e = byLatent[q];
+                    int b = entryRow[e];
+                    if (e < mainCount) {
+                        axpy2(vl[e] * gScale, ri, b * d, grad.wDec, w, d, delta[e], xc, b * dIn, grad.encT, wi, dIn);
+                        db += delta[e];
+                    } else {
+                        int a = e - mainCount;
+                        axpy2(aux.value()[a], gAux, b * d, grad.wDec, w, d, deltaAux[a], xc, b * dIn, grad.encT, wi,
+                                dIn);
+                        db += deltaAux[a];
+                    }
+                }
+                if (project && latStart[i + 1] > latStart[i]) {
+                    // the row's gradient is complete: remove its component along the unit-norm decoder row now, while
+                    // it is in cache (what Adam.projectDecoderGradient does for every row; rows without entries
+                    // have a zero gradient, which the projection leaves at zero)
+                    float dotp = dot(grad.wDec, w, wDec, w, d);
+                    if (dotp != 0f) {
+                        axpy(-dotp, wDec, w, grad.wDec, w, d);
+                    }
+                }
+                deltaSum[i] = db;
+                grad.bEnc[i] += db;
+            }
+        });
+        if (opt.centredInput()) {
+            subtractEncoderTerm(deltaSum, encT, dIn, par, grad.bDec);
+        }
+        return new Losses(sse / rows, auxLoss, sse / tv, inner);
+    }
+
+    /**
+     * Row b's residual at every level, r^(g)_b = t_b − b_dec − Σ_{entries of levels ≤ g} f_e W_dec[i_e], built
+     * cumulatively in level order (entries in row order within a level), and their squared norms.
+     */
+    private static void levelResiduals(int b, float[] target, SaeParameters p, SparseCodes codes, int[] levelOf,
+            float[][] rs, double[][] rowSq) {
+        int d = p.dOut();
+        int o = b * d;
+        int[] st = codes.rowStart();
+        int[] id = codes.index();
+        float[] vl = codes.value();
+        for (int g = 0; g < rs.length; g++) {
+            float[] r = rs[g];
+            if (g == 0) {
+                for (int j = 0; j < d; j++) {
+                    r[o + j] = target[o + j] - p.bDec[j];
+                }
+            } else {
+                System.arraycopy(rs[g - 1], o, r, o, d);
+            }
             for (int e = st[b]; e < st[b + 1]; e++) {
-                entryRow[e] = b;
-                if (vl[e] > 0f) {
-                    latStart[id[e] + 1]++;
+                float v = vl[e];
+                if (v != 0f && levelOf[id[e]] == g) {
+                    axpy(-v, p.wDec, id[e] * d, r, o, d);
                 }
             }
+            rowSq[g][b] = sumSquares(r, o, d);
         }
-        if (hasAux) {
-            int[] ast = aux.rowStart();
+    }
+
+    /**
+     * The positive entries bucketed by latent (counting sort, stable: main entries in order, then AuxK entries,
+     * numbered mainCount + e): {entryRow [all entries] = row of each entry, latStart [n+1], byLatent}.
+     */
+    private static int[][] bucketByLatent(SparseCodes codes, SparseCodes aux, int rows, int n) {
+        int mainCount = codes.entries();
+        int auxCount = aux != null ? aux.entries() : 0;
+        int[] entryRow = new int[mainCount + auxCount];
+        int[] latStart = new int[n + 1];
+        SparseCodes[] sets = aux != null ? new SparseCodes[] {codes, aux} : new SparseCodes[] {codes};
+        for (int s = 0; s < sets.length; s++) {
+            int base = s == 0 ? 0 : mainCount;
+            int[] st = sets[s].rowStart();
             for (int b = 0; b < rows; b++) {
-                for (int e = ast[b]; e < ast[b + 1]; e++) {
-                    entryRow[mainCount + e] = b;
-                    if (aux.value()[e] > 0f) {
-                        latStart[aux.index()[e] + 1]++;
+                for (int e = st[b]; e < st[b + 1]; e++) {
+                    entryRow[base + e] = b;
+                    if (sets[s].value()[e] > 0f) {
+                        latStart[sets[s].index()[e] + 1]++;
                     }
                 }
             }
@@ -345,56 +432,98 @@ public final class TopKKernels {
         }
         int[] byLatent = new int[latStart[n]];
         int[] fill = latStart.clone();
-        for (int e = 0; e < mainCount; e++) {
-            if (vl[e] > 0f) {
-                byLatent[fill[id[e]]++] = e;
-            }
-        }
-        for (int e = 0; e < auxCount; e++) {
-            if (aux.value()[e] > 0f) {
-                byLatent[fill[aux.index()[e]]++] = mainCount + e;
-            }
-        }
-        float[] deltaSum = new float[n];
-        Parallel.forChunks(n, LATENT_CHUNK, par, (c, from, to) -> {
-            for (int i = from; i < to; i++) {
-                int w = i * d;
-                float db = 0f;
-                for (int q = latStart[i]; q < latStart[i + 1]; q++) {
-                    int e = byLatent[q];
-                    int o = entryRow[e] * d;
-                    if (e < mainCount) {
-                        axpy(vl[e] * gScale, r, o, grad.wDec, w, d);
-                        axpy(delta[e], xc, o, grad.encT, w, d);
-                        db += delta[e];
-                    } else {
-                        int a = e - mainCount;
-                        axpy(aux.value()[a], gAux, o, grad.wDec, w, d);
-                        axpy(deltaAux[a], xc, o, grad.encT, w, d);
-                        db += deltaAux[a];
-                    }
+        for (int s = 0; s < sets.length; s++) {
+            int base = s == 0 ? 0 : mainCount;
+            for (int e = 0; e < sets[s].entries(); e++) {
+                if (sets[s].value()[e] > 0f) {
+                    byLatent[fill[sets[s].index()[e]]++] = base + e;
                 }
-                deltaSum[i] = db;
-                grad.bEnc[i] += db;
             }
-        });
-        int latentChunks = Parallel.chunks(n, LATENT_CHUNK);
-        float[][] encPart = new float[latentChunks][];
+        }
+        return new int[][] {entryRow, latStart, byLatent};
+    }
+
+    /**
+     * gradBDec −= Σ_i deltaSum_i encT[i]: the b_dec gradient through the encoder input x − b_dec, summed per fixed
+     * latent chunk and the chunks reduced in order.
+     */
+    private static void subtractEncoderTerm(float[] deltaSum, float[] encT, int dIn, boolean par, float[] gradBDec) {
+        int n = deltaSum.length;
+        float[][] encPart = new float[Parallel.chunks(n, LATENT_CHUNK)][];
         Parallel.forChunks(n, LATENT_CHUNK, par, (c, from, to) -> {
-            float[] acc = new float[d];
+            float[] acc = new float[dIn];
             for (int i = from; i < to; i++) {
                 if (deltaSum[i] != 0f) {
-                    axpy(-deltaSum[i], encT, i * d, acc, 0, d);
+                    axpy(-deltaSum[i], encT, i * dIn, acc, 0, dIn);
                 }
             }
             encPart[c] = acc;
         });
         for (float[] acc : encPart) {
-            for (int j = 0; j < d; j++) {
-                grad.bDec[j] += acc[j];
+            for (int j = 0; j < dIn; j++) {
+                gradBDec[j] += acc[j];
             }
         }
-        return new Losses(sse / rows, auxLoss, sse / tv);
+    }
+
+    /**
+     * AuxK for row b: gAux_b = scale·(ê_b − r_b) with ê_b = Σ_{aux e} a_e W_dec[i_e], auxSq[b] = ‖ê_b − r_b‖², and
+     * δ at the row's aux entries.
+     */
+    private static void auxRow(int b, int o, int d, float[] r, SparseCodes aux, float[] wDec, float scale,
+            float[] gAux, double[] auxSq, float[] deltaAux) {
+        int[] ast = aux.rowStart();
+        int[] aid = aux.index();
+        float[] avl = aux.value();
+        for (int j = 0; j < d; j++) {
+            gAux[o + j] = -r[o + j];
+        }
+        for (int e = ast[b]; e < ast[b + 1]; e++) {
+            float v = avl[e];
+            if (v != 0f) {
+                axpy(v, wDec, aid[e] * d, gAux, o, d);
+            }
+        }
+        auxSq[b] = sumSquares(gAux, o, d);
+        for (int j = 0; j < d; j++) {
+            gAux[o + j] *= scale;
+        }
+        for (int e = ast[b]; e < ast[b + 1]; e++) {
+            if (avl[e] > 0f) {
+                deltaAux[e] = dot(gAux, o, wDec, aid[e] * d, d);
+            }
+        }
+    }
+
+    /** y[yo..) += a·x[xo..) (length len) and v[vo..) += c·u[uo..) (length ulen), in one loop when the lengths match. */
+    static void axpy2(float a, float[] x, int xo, float[] y, int yo, int len, float c, float[] u, int uo, float[] v,
+            int vo, int ulen) {
+        if (len != ulen) {
+            axpy(a, x, xo, y, yo, len);
+            axpy(c, u, uo, v, vo, ulen);
+            return;
+        }
+        for (int j = 0; j < len; j++) {
+            y[yo + j] += a * x[xo + j];
+            v[vo + j] += c * u[uo + j];
+        }
+    }
+
+    /** The level of every latent: the first g with i &lt; ends[g]. */
+    private static int[] levelOf(int[] ends, int n) {
+        if (ends.length == 0 || ends[ends.length - 1] != n) {
+            throw new IllegalArgumentException("level ends must finish at d_sae=" + n + ", got "
+                    + java.util.Arrays.toString(ends));
+        }
+        int[] out = new int[n];
+        int g = 0;
+        for (int i = 0; i < n; i++) {
+            while (i >= ends[g]) {
+                g++;
+            }
+            out[i] = g;
+        }
+        return out;
     }
 
     /** Σ_b ‖x_b − x̄‖² over the first {@code rows} rows of x [rows, d], in double. */

@@ -28,8 +28,12 @@ import org.mechinterp.sae.store.Checksums;
 /**
  * One SAE training run, advanced a step at a time, checkpointable and resumable bit for bit.
  *
+ * <p>A transcoder's stream serves rows [x | y] (width d_in + d_out): x feeds the encoder, y is the target. Its
+ * input and output are normalised separately (scales s_in, s_out, each making E‖s·v‖ = √width on the initial
+ * sample) and both scales are folded into the exported weights.
+ *
  * <p>State: the parameters (Java float arrays, in the normalised input space), Adam moments, the step count, the
- * input scale s (E‖s·x‖ = √d on the initial sample), the BatchTopK threshold EMA, the latent tracker and the
+ * input scale s (E‖s·x‖ = √d on the initial sample) and a transcoder's output scale, the BatchTopK threshold EMA, the latent tracker and the
  * position of the activation stream. The run draws random numbers only at initialisation (from
  * {@code SplittableRandom(seed)}); later steps are deterministic functions of that state and the data, so a
  * checkpoint holds everything a resumed run needs to produce bit-identical weights.
@@ -56,19 +60,25 @@ public final class TrainingRun {
     private final Adam adam;
     private final LatentTracker tracker;
     private double inputScale;
+    private double outputScale;
     private double thresholdEma;
     private long thresholdUpdates;
     private int step;
     private float[] batch;
+    private float[] batchX;
+    private float[] batchY;
 
     private TrainingRun(SaeConfig config, ActivationBatches data) {
         this.config = config;
         this.data = data;
-        if (data.dim() != config.dIn()) {
-            throw new IllegalArgumentException("activation stream has width " + data.dim()
-                    + " but the SAE config has d_in=" + config.dIn());
+        int width = config.dIn() + config.dOut();
+        if (data.dim() != width) {
+            throw new IllegalArgumentException("activation stream has width " + data.dim() + " but the "
+                    + (config.isTranscoder() ? "transcoder config needs rows [x | y] of d_in + d_out = "
+                            + config.dIn() + " + " + config.dOut() : "SAE config has d_in=" + config.dIn()));
         }
-        this.params = new SaeParameters(config.dIn(), config.dSae(), config.architecture() == Architecture.JUMPRELU);
+        this.params = new SaeParameters(config.dIn(), config.outputDim(), config.dSae(),
+                config.architecture() == Architecture.JUMPRELU, config.skip());
         this.grad = params.zerosLike();
         this.adam = new Adam(params, config.beta1(), config.beta2(), config.epsilon());
         this.tracker = new LatentTracker(config.dSae(), config.deadWindow());
@@ -90,21 +100,17 @@ public final class TrainingRun {
     }
 
     private void initialise() throws IOException {
-        int d = config.dIn();
+        int dIn = config.dIn();
+        int d = config.outputDim();
         int rows = config.initSampleRows();
-        float[] sample = new float[rows * d];
-        data.next(sample, rows);
-        double normSum = 0;
-        for (int b = 0; b < rows; b++) {
-            normSum += Math.sqrt(TopKKernels.sumSquares(sample, b * d, d));
-        }
-        double meanNorm = normSum / rows;
-        if (!(meanNorm > 0) || Double.isInfinite(meanNorm)) {
-            throw new IllegalArgumentException("the initial sample of " + rows + " activation rows has mean norm "
-                    + meanNorm + ": cannot normalise (all zeros, NaN or Inf in the data?)");
-        }
-        inputScale = config.normalizeInput() ? Math.sqrt(d) / meanNorm : 1.0;
-        scaleInPlace(sample, rows * d, (float) inputScale);
+        float[] raw = new float[rows * data.dim()];
+        data.next(raw, rows);
+        float[] x = new float[rows * dIn];
+        float[] sample = config.isTranscoder() ? new float[rows * d] : x;
+        split(raw, rows, x, sample);
+        inputScale = scaleFor(x, rows, dIn, "input");
+        outputScale = config.isTranscoder() ? scaleFor(sample, rows, d, "output") : inputScale;
+        scaleInPlace(sample, rows * d, (float) outputScale);
         double[] centre = config.geometricMedianInit() ? GeometricMedian.of(sample, rows, d, 100, 1e-7)
                 : GeometricMedian.mean(sample, rows, d);
         for (int j = 0; j < d; j++) {
@@ -124,8 +130,58 @@ public final class TrainingRun {
                 params.wDec[i * d + j] = (float) (row[j] * f);
             }
         }
-        System.arraycopy(params.wDec, 0, params.encT, 0, params.wDec.length);
+        if (config.isTranscoder()) {
+            // the encoder reads another space than the decoder writes: its own random unit rows (drawn after the
+            // decoder's, so SAE initialisations are unchanged); W_skip starts at 0 (SAELens)
+            for (int i = 0; i < config.dSae(); i++) {
+                double s = 0;
+                double[] row = new double[dIn];
+                for (int j = 0; j < dIn; j++) {
+                    row[j] = gaussian(random);
+                    s += row[j] * row[j];
+                }
+                for (int j = 0; j < dIn; j++) {
+                    params.encT[i * dIn + j] = (float) (row[j] / Math.sqrt(s));
+                }
+            }
+        } else {
+            System.arraycopy(params.wDec, 0, params.encT, 0, params.wDec.length);
+        }
         Arrays.fill(params.logThreshold, (float) Math.log(config.initThreshold()));
+    }
+
+    /** √width / mean row norm of the sample (1 without input normalisation). */
+    private double scaleFor(float[] v, int rows, int width, String what) {
+        double normSum = 0;
+        for (int b = 0; b < rows; b++) {
+            normSum += Math.sqrt(TopKKernels.sumSquares(v, b * width, width));
+        }
+        double meanNorm = normSum / rows;
+        if (!(meanNorm > 0) || Double.isInfinite(meanNorm)) {
+            throw new IllegalArgumentException("the initial sample of " + rows + " " + what + " activation rows has "
+                    + "mean norm " + meanNorm + ": cannot normalise (all zeros, NaN or Inf in the data?)");
+        }
+        return config.normalizeInput() ? Math.sqrt(width) / meanNorm : 1.0;
+    }
+
+    /**
+     * Splits stream rows into the encoder input x [rows, d_in] and a transcoder's target y [rows, d_out]; for an
+     * SAE the rows are x and y is x itself (nothing is copied when {@code y == x == raw}).
+     */
+    private void split(float[] raw, int rows, float[] x, float[] y) {
+        if (!config.isTranscoder()) {
+            if (x != raw) {
+                System.arraycopy(raw, 0, x, 0, rows * config.dIn());
+            }
+            return;
+        }
+        int dIn = config.dIn();
+        int dOut = config.dOut();
+        int w = dIn + dOut;
+        for (int b = 0; b < rows; b++) {
+            System.arraycopy(raw, b * w, x, b * dIn, dIn);
+            System.arraycopy(raw, b * w + dIn, y, b * dOut, dOut);
+        }
     }
 
     private static double gaussian(SplittableRandom r) {
@@ -155,6 +211,11 @@ public final class TrainingRun {
     /** The input scale s (training sees s·x). */
     public double inputScale() {
         return inputScale;
+    }
+
+    /** A transcoder's output scale (training predicts s_out·y); the input scale for an SAE. */
+    public double outputScale() {
+        return outputScale;
     }
 
     /**
@@ -188,13 +249,24 @@ public final class TrainingRun {
             throw new IllegalStateException("all " + config.steps() + " steps are done");
         }
         int rows = config.batchSize();
-        int d = config.dIn();
+        int dIn = config.dIn();
+        int d = config.outputDim();
+        boolean tc = config.isTranscoder();
         if (batch == null) {
-            batch = new float[rows * d];
+            batch = new float[rows * data.dim()];
+            if (tc) {
+                batchX = new float[rows * dIn];
+                batchY = new float[rows * d];
+            }
         }
-        float[] x = batch;
-        data.next(x, rows);
-        scaleInPlace(x, rows * d, (float) inputScale);
+        data.next(batch, rows);
+        float[] x = tc ? batchX : batch;
+        float[] y = tc ? batchY : batch;
+        split(batch, rows, x, y);
+        scaleInPlace(x, rows * dIn, (float) inputScale);
+        if (tc) {
+            scaleInPlace(y, rows * d, (float) outputScale);
+        }
         double lr = config.learningRateAt(step);
         double loss;
         double mse;
@@ -203,9 +275,10 @@ public final class TrainingRun {
         long[] fires;
         Architecture arch = config.architecture();
         if (arch.isTopKFamily()) {
-            float[] xc = TopKKernels.centre(x, rows, params.bDec);
+            float[] xc = tc ? x : TopKKernels.centre(x, rows, params.bDec);
             SparseCodes codes;
             SparseCodes aux = null;
+            float[] target = y;
             try (NDManager m = NDManager.newBaseManager()) {
                 NDArray z = TopKKernels.preActivations(m, xc, rows, params);
                 codes = arch == Architecture.TOPK ? TopKKernels.selectTopK(z, config.k())
@@ -213,10 +286,20 @@ public final class TrainingRun {
                 if (config.auxAlpha() > 0) {
                     aux = TopKKernels.selectAux(m, z, tracker.dead(), config.auxK());
                 }
+                if (config.skip()) {
+                    target = SkipConnection.subtract(m, y, x, rows, params);
+                }
             }
-            TopKKernels.Losses losses = TopKKernels.forwardBackward(x, xc, rows, params, codes, aux,
-                    config.auxAlpha(), grad);
-            loss = losses.mse() + config.auxAlpha() * losses.aux();
+            float[] gOut = config.skip() ? new float[rows * d] : null;
+            TopKKernels.Options opt = new TopKKernels.Options(
+                    arch == Architecture.MATRYOSHKA ? config.levelEnds() : null, !tc,
+                    tc ? TopKKernels.totalVariance(y, rows, d) : Double.NaN, gOut, config.unitNormDecoder());
+            TopKKernels.Losses losses = TopKKernels.forwardBackward(target, xc, rows, params, codes, aux,
+                    config.auxAlpha(), opt, grad);
+            if (gOut != null) {
+                SkipConnection.addGradient(gOut, x, rows, params, grad);
+            }
+            loss = losses.mse() + losses.inner() + config.auxAlpha() * losses.aux();
             mse = losses.mse();
             fvu = losses.fvu();
             fires = new long[config.dSae()];
@@ -232,7 +315,7 @@ public final class TrainingRun {
                 }
             }
             l0 = active / (double) rows;
-            if (arch == Architecture.BATCHTOPK && active > 0) {
+            if (arch.isBatchTopK() && active > 0) {
                 double decay = config.thresholdDecay();
                 thresholdEma = decay * thresholdEma + (1 - decay) * minKept;
                 thresholdUpdates++;
@@ -240,8 +323,8 @@ public final class TrainingRun {
         } else {
             DenseKernels.Result r = arch == Architecture.RELU
                     ? DenseKernels.reluStep(x, rows, params, config.l1CoefficientAt(step), grad)
-                    : DenseKernels.jumpReluStep(x, rows, params, config.bandwidth(), config.l0Coefficient(),
-                            config.targetL0(), grad);
+                    : DenseKernels.jumpReluStep(x, tc ? y : null, rows, params, config.bandwidth(),
+                            config.l0Coefficient(), config.targetL0(), grad);
             loss = r.mse() + r.sparsity();
             mse = r.mse();
             fvu = r.fvu();
@@ -254,19 +337,17 @@ public final class TrainingRun {
                     + " (reconstruction " + mse + "). Check the activations for NaN/Inf or lower the learning rate"
                     + " (now " + lr + ").");
         }
-        if (config.unitNormDecoder()) {
-            Adam.projectDecoderGradient(params, grad);
+        if (config.unitNormDecoder() && !arch.isTopKFamily()) {
+            Adam.projectDecoderGradient(params, grad); // the TopK kernels project each row as they finish it
         }
+        float clip = 1f;
         if (config.gradClip() > 0) {
             double norm = Adam.globalNorm(grad);
             if (norm > config.gradClip()) {
-                Adam.scale(grad, (float) (config.gradClip() / norm));
+                clip = (float) (config.gradClip() / norm);
             }
         }
-        adam.update(params, grad, lr, step + 1L);
-        if (config.unitNormDecoder()) {
-            Adam.normalizeDecoderRows(params);
-        }
+        adam.update(params, grad, lr, step + 1L, config.unitNormDecoder(), clip);
         tracker.record(fires, rows);
         step++;
         return new StepStats(step, loss, mse, l0, fvu, tracker.deadFraction(), tracker.denseFraction(), lr);
@@ -281,11 +362,12 @@ public final class TrainingRun {
             for (int i = 0; i < threshold.length; i++) {
                 threshold[i] = (float) Math.exp(params.logThreshold[i]);
             }
-        } else if (arch == Architecture.BATCHTOPK) {
+        } else if (arch.isBatchTopK()) {
             threshold = new float[config.dSae()];
             Arrays.fill(threshold, batchThreshold());
         }
         return Sae.builder().setArchitecture(arch.inferenceArchitecture()).setDims(config.dIn(), config.dSae())
+                .optTranscoder(config.dOut(), config.outputHook()).optWSkip(config.skip() ? params.wSkip : null)
                 .optK(config.k()).setEncoderRows(params.encT).setBEnc(params.bEnc).setWDec(params.wDec)
                 .setBDec(params.bDec).optThreshold(threshold).optMetadata(config.metadata())
                 .optProvenance(Provenance.create(config.toJson(), config.seed(), step,
@@ -295,10 +377,10 @@ public final class TrainingRun {
 
     /**
      * The trained SAE for raw activations: the input scale folded into the weights (see
-     * {@link Sae#foldInputScale}), BatchTopK exported as JumpReLU with its learned global threshold.
+     * {@link Sae#foldScales}), BatchTopK and Matryoshka exported as JumpReLU with the learned global threshold.
      */
     public Sae export() {
-        return normalisedSae().foldInputScale(inputScale);
+        return normalisedSae().foldScales(inputScale, outputScale);
     }
 
     // ---------------------------------------------------------------- checkpoints
@@ -372,6 +454,7 @@ public final class TrainingRun {
         o.addProperty("step", step);
         o.addProperty("input_scale_bits", Double.doubleToRawLongBits(inputScale));
         o.addProperty("input_scale", inputScale);
+        o.addProperty("output_scale_bits", Double.doubleToRawLongBits(outputScale));
         o.addProperty("threshold_ema_bits", Double.doubleToRawLongBits(thresholdEma));
         o.addProperty("threshold_updates", thresholdUpdates);
         o.addProperty("tracker_window_tokens", tracker.windowTokens);
@@ -415,6 +498,8 @@ public final class TrainingRun {
                     + " (the run's total steps); the checkpoint is corrupt: delete " + root + " to start over");
         }
         run.inputScale = Double.longBitsToDouble(o.get("input_scale_bits").getAsLong());
+        run.outputScale = o.has("output_scale_bits")
+                ? Double.longBitsToDouble(o.get("output_scale_bits").getAsLong()) : run.inputScale;
         run.thresholdEma = Double.longBitsToDouble(o.get("threshold_ema_bits").getAsLong());
         run.thresholdUpdates = o.get("threshold_updates").getAsLong();
         run.tracker.windowTokens = o.get("tracker_window_tokens").getAsLong();

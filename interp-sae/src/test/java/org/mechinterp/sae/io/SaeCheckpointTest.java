@@ -65,8 +65,8 @@ class SaeCheckpointTest {
                 assertEquals(codes[b][i], f[b * sae.dSae() + i], 1e-6, "code [" + b + "," + i + "]");
                 active += codes[b][i] != 0 ? 1 : 0;
             }
-            for (int j = 0; j < d; j++) {
-                assertEquals(recon[b][j], xhat[b * d + j], 1e-6, "reconstruction [" + b + "," + j + "]");
+            for (int j = 0; j < sae.dOut(); j++) {
+                assertEquals(recon[b][j], xhat[b * sae.dOut() + j], 1e-6, "reconstruction [" + b + "," + j + "]");
             }
         }
         assertTrue(active > rows, "fixture should have several active latents per row, has " + active);

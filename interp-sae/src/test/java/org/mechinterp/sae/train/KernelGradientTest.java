@@ -363,6 +363,264 @@ class KernelGradientTest {
         return f;
     }
 
+    // ------------------------------------------------------------------ transcoders and Matryoshka
+
+    static final int D_OUT = 6;
+
+    static SaeParameters randomTranscoder(long seed, boolean threshold, boolean skip) {
+        SplittableRandom r = new SplittableRandom(seed);
+        SaeParameters p = new SaeParameters(D, D_OUT, N, threshold, skip);
+        for (float[] a : p.arrays()) {
+            for (int i = 0; i < a.length; i++) {
+                a[i] = (float) (r.nextDouble() * 2 - 1) * 0.5f;
+            }
+        }
+        for (int i = 0; i < p.bEnc.length; i++) {
+            p.bEnc[i] = (float) (r.nextDouble() * 0.4 - 0.1);
+        }
+        return p;
+    }
+
+    static float[] randomY(long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] y = new float[B * D_OUT];
+        for (int i = 0; i < y.length; i++) {
+            y[i] = (float) (r.nextDouble() * 4 - 2);
+        }
+        return y;
+    }
+
+    /**
+     * Autograd of the general loss with fixed selection masks: z = xc·W_encᵀ + b_enc (xc = x − b_dec for an SAE,
+     * x for a transcoder), f = ReLU(z)·mask, for every level end w: ŷ_w = f[:, :w]·W_dec[:w] + b_dec (+ x·W_skipᵀ),
+     * loss = Σ_w ‖y − ŷ_w‖²/B + α‖ê − r.detach()‖²/TV(y) with r the full residual. Returns {loss, encT, b_enc,
+     * W_dec, b_dec, W_skip or null}.
+     */
+    static Object[] autogradLevels(float[] x, float[] y, SaeParameters p, float[] mainMask, float[] auxMask,
+            double alpha, int[] ends) {
+        int dOut = p.dOut();
+        boolean tc = y != null;
+        try (NDManager m = NDManager.newBaseManager();
+                GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            NDArray enc = leaf(m, p.encT, N, D);
+            NDArray bEnc = leaf(m, p.bEnc, N);
+            NDArray dec = leaf(m, p.wDec, N, dOut);
+            NDArray bDec = leaf(m, p.bDec, dOut);
+            NDArray skip = p.wSkip.length > 0 ? leaf(m, p.wSkip, dOut, D) : null;
+            NDArray xs = m.create(FloatBuffer.wrap(x), new Shape(B, D));
+            NDArray ys = tc ? m.create(FloatBuffer.wrap(y), new Shape(B, dOut)) : xs;
+            NDArray xc = tc ? xs : xs.sub(bDec);
+            NDArray z = xc.matMul(enc.transpose()).add(bEnc);
+            NDArray f = z.maximum(0f).mul(m.create(mainMask, new Shape(B, N)));
+            NDArray base = skip == null ? bDec : xs.matMul(skip.transpose()).add(bDec);
+            NDArray loss = null;
+            NDArray r = null;
+            for (int w : ends) {
+                NDArray part = f.get(":, 0:" + w).matMul(dec.get("0:" + w + ", :"));
+                r = ys.sub(part.add(base));
+                NDArray l = r.square().sum().div(B);
+                loss = loss == null ? l : loss.add(l);
+            }
+            if (auxMask != null) {
+                double tv = TopKKernels.totalVariance(tc ? y : x, B, dOut);
+                NDArray fa = z.maximum(0f).mul(m.create(auxMask, new Shape(B, N)));
+                NDArray aux = fa.matMul(dec).sub(r.stopGradient()).square().sum().div((float) tv);
+                loss = loss.add(aux.mul((float) alpha));
+            }
+            gc.backward(loss);
+            return new Object[] {(double) loss.getFloat(), enc.getGradient().toFloatArray(),
+                    bEnc.getGradient().toFloatArray(), dec.getGradient().toFloatArray(),
+                    bDec.getGradient().toFloatArray(), skip == null ? null : skip.getGradient().toFloatArray()};
+        }
+    }
+
+    /** The sparse transcoder step as TrainingRun runs it (skip target, sparse kernel, skip gradient). */
+    static TopKKernels.Losses sparseTranscoderStep(float[] x, float[] y, SaeParameters p, SparseCodes codes,
+            SparseCodes aux, double alpha, int[] ends, SaeParameters g) {
+        float[] target = y;
+        if (p.wSkip.length > 0) {
+            try (NDManager m = NDManager.newBaseManager()) {
+                target = SkipConnection.subtract(m, y, x, B, p);
+            }
+        }
+        float[] gOut = p.wSkip.length > 0 ? new float[B * p.dOut()] : null;
+        TopKKernels.Losses l = TopKKernels.forwardBackward(target, x, B, p, codes, aux, alpha,
+                new TopKKernels.Options(ends, false, TopKKernels.totalVariance(y, B, p.dOut()), gOut), g);
+        if (gOut != null) {
+            SkipConnection.addGradient(gOut, x, B, p, g);
+        }
+        return l;
+    }
+
+    @Test
+    void sparseSkipTranscoderWithAuxKMatchesAutograd() {
+        float[] x = randomX(21);
+        float[] y = randomY(22);
+        SaeParameters p = randomTranscoder(23, false, true);
+        boolean[] dead = new boolean[N];
+        for (int i = 1; i < N; i += 4) {
+            dead[i] = true;
+        }
+        SparseCodes codes;
+        SparseCodes aux;
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray z = TopKKernels.preActivations(m, x, B, p);
+            codes = TopKKernels.selectTopK(z, 4);
+            aux = TopKKernels.selectAux(m, z, dead, 3);
+        }
+        SaeParameters g = p.zerosLike();
+        TopKKernels.Losses l = sparseTranscoderStep(x, y, p, codes, aux, 1.0 / 32, null, g);
+        Object[] ref = autogradLevels(x, y, p, mask(codes), mask(aux), 1.0 / 32, new int[] {N});
+        assertEquals((double) ref[0], l.mse() + l.aux() / 32, 1e-4 * (double) ref[0]);
+        assertGradients(ref, g);
+        assertClose("W_skip", (float[]) ref[5], g.wSkip);
+    }
+
+    @Test
+    void matryoshkaPrefixLossesMatchAutograd() {
+        float[] x = randomX(31);
+        SaeParameters p = randomParams(32, false);
+        float[] xc = TopKKernels.centre(x, B, p.bDec);
+        int[] ends = {4, 12, N};
+        SparseCodes codes;
+        try (NDManager m = NDManager.newBaseManager()) {
+            codes = TopKKernels.selectBatchTopK(TopKKernels.preActivations(m, xc, B, p), B * 5);
+        }
+        SaeParameters g = p.zerosLike();
+        TopKKernels.Losses l = TopKKernels.forwardBackward(x, xc, B, p, codes, null, 0,
+                new TopKKernels.Options(ends, true, Double.NaN, null), g);
+        Object[] ref = autogradLevels(x, null, p, mask(codes), null, 0, ends);
+        assertEquals((double) ref[0], l.mse() + l.inner(), 1e-4 * (double) ref[0]);
+        assertTrue(l.inner() > l.mse(), "inner prefixes reconstruct worse than the whole dictionary");
+        assertGradients(ref, g);
+    }
+
+    @Test
+    void matryoshkaSkipTranscoderMatchesAutograd() {
+        float[] x = randomX(41);
+        float[] y = randomY(42);
+        SaeParameters p = randomTranscoder(43, false, true);
+        int[] ends = {8, N};
+        SparseCodes codes;
+        try (NDManager m = NDManager.newBaseManager()) {
+            codes = TopKKernels.selectBatchTopK(TopKKernels.preActivations(m, x, B, p), B * 4);
+        }
+        SaeParameters g = p.zerosLike();
+        TopKKernels.Losses l = sparseTranscoderStep(x, y, p, codes, null, 0, ends, g);
+        Object[] ref = autogradLevels(x, y, p, mask(codes), null, 0, ends);
+        assertEquals((double) ref[0], l.mse() + l.inner(), 1e-4 * (double) ref[0]);
+        assertGradients(ref, g);
+        assertClose("W_skip", (float[]) ref[5], g.wSkip);
+    }
+
+    @Test
+    void denseTranscoderStepsMatchAutograd() {
+        float[] x = randomX(51);
+        float[] y = randomY(52);
+        SaeParameters p = randomTranscoder(53, true, true);
+        // TopK: the dense reference formulation
+        SparseCodes codes;
+        try (NDManager m = NDManager.newBaseManager()) {
+            codes = TopKKernels.selectTopK(TopKKernels.preActivations(m, x, B, p), 5);
+        }
+        SaeParameters dense = p.zerosLike();
+        DenseKernels.Result r = DenseKernels.topKStep(x, y, B, p, 5, dense);
+        Object[] ref = autogradLevels(x, y, p, mask(codes), null, 0, new int[] {N});
+        assertEquals((double) ref[0], r.mse(), 1e-4 * (double) ref[0]);
+        assertGradients(ref, dense);
+        assertClose("W_skip", (float[]) ref[5], dense.wSkip);
+        // JumpReLU without sparsity loss: the parameter gradients (not θ's) are those of the fixed mask z > θ
+        SplittableRandom rng = new SplittableRandom(54);
+        for (int i = 0; i < N; i++) {
+            p.logThreshold[i] = (float) Math.log(0.05 + 0.4 * rng.nextDouble());
+        }
+        float[] jumpMask = new float[B * N];
+        try (NDManager m = NDManager.newBaseManager()) {
+            float[] z = TopKKernels.preActivations(m, x, B, p).toFloatArray();
+            for (int b = 0; b < B; b++) {
+                for (int i = 0; i < N; i++) {
+                    jumpMask[b * N + i] = z[b * N + i] > Math.exp(p.logThreshold[i]) ? 1f : 0f;
+                }
+            }
+        }
+        SaeParameters gj = p.zerosLike();
+        DenseKernels.Result rj = DenseKernels.jumpReluStep(x, y, B, p, 0.01, 0, 0, gj);
+        Object[] refJ = autogradLevels(x, y, p, jumpMask, null, 0, new int[] {N});
+        assertEquals((double) refJ[0], rj.mse(), 1e-4 * (double) refJ[0]);
+        assertGradients(refJ, gj);
+        assertClose("W_skip", (float[]) refJ[5], gj.wSkip);
+    }
+
+    // ------------------------------------------------------------------ fused step = unfused step, bit for bit
+
+    /**
+     * The fused kernels (one pass over the rows; decoder-gradient projection inside the scatter; clipping factor and
+     * W_dec renormalisation inside Adam) give exactly the bits of the step as it was before (TopKKernelsReference,
+     * then Adam.projectDecoderGradient, Adam.scale, Adam.update, Adam.normalizeDecoderRows), at a size where the kernels run in
+     * parallel over several chunks (B = 512, d = 256, n = 1024, k = 8, AuxK on a third of the latents).
+     */
+    @Test
+    void fusedStepIsBitIdenticalToTheUnfusedStep() {
+        int b = 512;
+        int d = 256;
+        int n = 1024;
+        SplittableRandom r = new SplittableRandom(61);
+        SaeParameters p = new SaeParameters(d, n, false);
+        for (float[] a : p.arrays()) {
+            for (int i = 0; i < a.length; i++) {
+                a[i] = (float) (r.nextDouble() * 2 - 1);
+            }
+        }
+        Adam.normalizeDecoderRows(p);
+        float[] x = new float[b * d];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (r.nextDouble() * 4 - 2);
+        }
+        boolean[] dead = new boolean[n];
+        for (int i = 0; i < n; i += 3) {
+            dead[i] = true;
+        }
+        float[] xc = TopKKernels.centre(x, b, p.bDec);
+        SparseCodes codes;
+        SparseCodes aux;
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray z = TopKKernels.preActivations(m, xc, b, p);
+            codes = TopKKernels.selectTopK(z, 8);
+            aux = TopKKernels.selectAux(m, z, dead, 16);
+        }
+        SaeParameters before = p.copy();
+        SaeParameters g1 = p.zerosLike();
+        double[] l1 = TopKKernelsReference.forwardBackward(x, xc, b, p, codes, aux, 1.0 / 32, g1);
+        Adam.projectDecoderGradient(p, g1);
+        SaeParameters g2 = p.zerosLike();
+        TopKKernels.Losses l2 = TopKKernels.forwardBackward(x, xc, b, p, codes, aux, 1.0 / 32,
+                new TopKKernels.Options(null, true, Double.NaN, null, true), g2);
+        assertEquals(l1[0], l2.mse(), 0);
+        assertEquals(l1[1], l2.aux(), 0);
+        assertEquals(l1[2], l2.fvu(), 0);
+        float[][] a1 = g1.arrays();
+        float[][] a2 = g2.arrays();
+        for (int i = 0; i < a1.length; i++) {
+            assertTrue(Arrays.equals(a1[i], a2[i]), SaeParameters.names()[i] + " gradient differs");
+        }
+        Adam unfused = new Adam(p, 0.9, 0.999, 1e-8);
+        Adam fused = new Adam(p, 0.9, 0.999, 1e-8);
+        SaeParameters q = p.copy();
+        for (int t = 1; t <= 2; t++) {
+            float clip = t == 1 ? 0.37f : 1f; // gradient clipping's factor, then none
+            if (clip != 1f) {
+                Adam.scale(g1, clip);
+            }
+            unfused.update(p, g1, 1e-3, t);
+            Adam.normalizeDecoderRows(p);
+            fused.update(q, g2, 1e-3, t, true, clip);
+        }
+        for (int i = 0; i < a1.length; i++) {
+            assertTrue(Arrays.equals(p.arrays()[i], q.arrays()[i]), SaeParameters.names()[i] + " after Adam differs");
+        }
+        assertTrue(!Arrays.equals(before.wDec, q.wDec), "the update must have changed the decoder");
+    }
+
     /** Each row's selection is the k largest z (among allowed latents), checked by brute force. */
     static void assertSelectionIsTopK(float[] z, SparseCodes codes, int k, boolean[] allowed) {
         for (int b = 0; b < B; b++) {

@@ -41,7 +41,84 @@ class ResumeTest {
         return SaeConfig.builder().setArchitecture(arch).setDims(D, N).optK(1).setSteps(steps).optBatchSize(16)
                 .optLearningRate(3e-3).optWarmupSteps(10).optDeadWindow(3).optAuxK(8).optL1Coefficient(0.5)
                 .optBandwidth(0.05).optInitThreshold(0.05).optL0Coefficient(0.1).optSeed(17)
-                .optInitSampleRows(256).build();
+                .optInitSampleRows(256).optGroupSizes(arch == Architecture.MATRYOSHKA ? new int[] {8, 24, 32}
+                        : new int[0]).build();
+    }
+
+    static final int D_OUT = 12;
+
+    /** Rows [x | y] with y = A·x + a sparse part (so that the skip and the latents both have work). */
+    static float[] pairedData() {
+        float[] x = scaled(data(), 7f);
+        float[] codes = new SyntheticSuperposition(D_OUT, 30, 9).sample(ROWS, 2, 0.0, 10);
+        java.util.SplittableRandom r = new java.util.SplittableRandom(11);
+        float[] a = new float[D_OUT * D];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = (float) (r.nextDouble() - 0.5);
+        }
+        float[] out = new float[ROWS * (D + D_OUT)];
+        for (int b = 0; b < ROWS; b++) {
+            System.arraycopy(x, b * D, out, b * (D + D_OUT), D);
+            for (int o = 0; o < D_OUT; o++) {
+                float s = 3f * codes[b * D_OUT + o];
+                for (int j = 0; j < D; j++) {
+                    s += a[o * D + j] * x[b * D + j];
+                }
+                out[b * (D + D_OUT) + D + o] = s;
+            }
+        }
+        return out;
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Architecture.class, names = {"TOPK", "MATRYOSHKA", "JUMPRELU"})
+    void skipTranscoderKillAndResumeEqualsUninterruptedBitForBit(Architecture arch, @TempDir Path dir)
+            throws IOException {
+        float[] xy = pairedData();
+        SaeConfig base = config(arch);
+        SaeConfig cfg = SaeConfig.builder().setArchitecture(arch).setDims(D, N).optK(base.k()).setSteps(40)
+                .optBatchSize(16).optLearningRate(3e-3).optWarmupSteps(10).optDeadWindow(3).optAuxK(8)
+                .optBandwidth(0.05).optInitThreshold(0.05).optL0Coefficient(0.1).optSeed(17).optInitSampleRows(256)
+                .optGroupSizes(base.groupSizes()).optTranscoder(D_OUT, true).optOutputHook("blocks.0.hook_mlp_out")
+                .build();
+        int w = D + D_OUT;
+        Sae straight;
+        try (InMemoryBatches data = new InMemoryBatches(xy, ROWS, w, 5)) {
+            TrainingRun run = TrainingRun.start(cfg, data);
+            while (!run.finished()) {
+                run.step();
+            }
+            straight = run.export();
+        }
+        Path ckpt = dir.resolve("ckpt");
+        try (InMemoryBatches data = new InMemoryBatches(xy, ROWS, w, 5)) {
+            TrainingRun run = TrainingRun.start(cfg, data);
+            for (int i = 0; i < 17; i++) {
+                run.step();
+            }
+            run.checkpoint(ckpt);
+            run.step();
+        }
+        Sae resumed;
+        try (InMemoryBatches data = new InMemoryBatches(xy, ROWS, w, 5)) {
+            resumed = SaeTrainer.builder().setConfig(cfg).optCheckpointDir(ckpt).optCheckpointEvery(10)
+                    .optProgress(false).build().train(data);
+        }
+        assertTrue(straight.isTranscoder() && straight.hasSkip() && straight.dOut() == D_OUT, straight.toString());
+        assertEquals("blocks.0.hook_mlp_out", resumed.outputHook());
+        assertArrayEquals(straight.encoderRows(), resumed.encoderRows(), 0f, arch + " encoder");
+        assertArrayEquals(straight.wDec(), resumed.wDec(), 0f, arch + " decoder");
+        assertArrayEquals(straight.bEnc(), resumed.bEnc(), 0f, arch + " b_enc");
+        assertArrayEquals(straight.bDec(), resumed.bDec(), 0f, arch + " b_dec");
+        assertArrayEquals(straight.wSkip(), resumed.wSkip(), 0f, arch + " W_skip");
+        if (straight.threshold() != null) {
+            assertArrayEquals(straight.threshold(), resumed.threshold(), 0f, arch + " threshold");
+        }
+        boolean skipLearned = false;
+        for (float v : straight.wSkip()) {
+            skipLearned |= v != 0f;
+        }
+        assertTrue(skipLearned, "W_skip starts at 0 and must have been trained");
     }
 
     static float[] scaled(float[] x, float s) {
