@@ -88,8 +88,9 @@ final class TrainPhysicsModelCommand implements Callable<Integer> {
     @Option(names = "--lr", paramLabel = "X", defaultValue = "2e-3", description = "Peak learning rate (default 2e-3).")
     double lr;
 
-    @Option(names = "--warmup", paramLabel = "N", defaultValue = "100", description = "Warm-up steps (default 100).")
-    int warmup;
+    @Option(names = "--warmup", paramLabel = "N",
+            description = "Warm-up steps (default min(100, max(1, steps/10)): 100 for the default 3000 steps).")
+    Integer warmup;
 
     @Option(names = "--weight-decay", paramLabel = "X", defaultValue = "0.01",
             description = "AdamW weight decay of matrices (default 0.01).")
@@ -135,7 +136,7 @@ final class TrainPhysicsModelCommand implements Callable<Integer> {
                     .optScaling(parseScaling(scaling)).build();
             model = PhysicsModelTraining.modelConfig(dModel, layers, heads, dMlp, context);
             trainer = TrainerConfig.builder().setSteps(steps).setBatchSize(batch).setLearningRate(lr)
-                    .optWarmupSteps(warmup).optDecay(LearningRateSchedule.Decay.COSINE).optMinLrRatio(0.1)
+                    .optWarmupSteps(warmup != null ? warmup : defaultWarmup(steps)).optDecay(LearningRateSchedule.Decay.COSINE).optMinLrRatio(0.1)
                     .optWeightDecay(weightDecay).optBetas(0.9, 0.95).optGradClip(gradClip).optEvalEvery(evalEvery)
                     .optSeed(seed).optGroups(PhysicsDataRecipe.GROUPS).build();
             if (threads < 1) {
@@ -232,6 +233,14 @@ final class TrainPhysicsModelCommand implements Callable<Integer> {
         }
         w.printf(Locale.ROOT, "wall time: %.1f s%n", r.wallSeconds());
         w.flush();
+    }
+
+    /**
+     * The warm-up when {@code --warmup} is not given: 100 steps (the bundled model's recipe) but at most a tenth of
+     * the run, so short runs ({@code --steps 30}) do not fail on a warm-up longer than themselves.
+     */
+    static int defaultWarmup(int steps) {
+        return Math.min(100, Math.max(1, steps / 10));
     }
 
     /** "a:0.5,b" → {a=0.5, b=1.0}. */
