@@ -26,6 +26,8 @@ class PhysicsCommandTest {
                 "--sae-steps", "60", "--sae-width", "64", "--permutations", "20");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().contains("[1/8]") && r.err().contains("[8/8]"), "progress on stderr: " + r.err());
+        // counts say what they count: 3 held-out trajectories, then the 2 scope methods (not "2/2" trajectories)
+        assertTrue(r.err().contains("3/3 trajectories") && r.err().contains("2/2 scope methods"), r.err());
         assertTrue(r.out().contains("forecast exponent"), r.out());
         JsonObject o = JsonParser.parseString(Files.readString(out.resolve("results.json"))).getAsJsonObject();
         assertTrue(Double.isFinite(o.getAsJsonObject("forecast").get("exponent").getAsDouble()));
@@ -77,6 +79,12 @@ class PhysicsCommandTest {
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().contains("layer 7 is outside 0..4"), r.err());
         assertEquals(1, r.err().strip().lines().filter(l -> l.startsWith("error:")).count(), r.err());
+        // one wrong option: the error names it alone, not every rule
+        r = InterpCliTest.run("physics", "--permutations", "5", "--out", tmp.toString());
+        assertEquals(2, r.code(), r.err());
+        assertEquals("error: --permutations must be >= 20, got 5", r.err().strip());
+        r = InterpCliTest.run("physics", "--heldout", "1", "--out", tmp.toString());
+        assertEquals("error: --heldout must be >= 2, got 1", r.err().strip());
         r = InterpCliTest.run("physics", "--sae-tokens", "digits", "--out", tmp.toString());
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().contains("expected series or readout"), r.err());
@@ -113,5 +121,18 @@ class PhysicsCommandTest {
         assertEquals(8 * 16, sae.get("trainTokens").getAsLong(), "one read-out token per discovery step");
         double fvu = sae.get("fvu").getAsDouble();
         assertTrue(fvu >= 0 && fvu < 1, "fvu on held-out read-out tokens " + fvu);
+    }
+
+    /** A system outside the model's training mix (its provenance.json) gets a warning; a trained one does not. */
+    @Test
+    void systemsTheModelNeverSawAreNamedInAWarning() throws Exception {
+        Path model = org.mechinterp.examples.EmbeddedPhysicsModel.path();
+        assertEquals(java.util.List.of("mass-spring", "pendulums", "harmonic", "damped"),
+                PhysicsCommand.trainedSystems(model));
+        assertEquals("", PhysicsCommand.unseenSystemNote(model, "mass-spring"));
+        String note = PhysicsCommand.unseenSystemNote(model, "lorenz");
+        assertTrue(note.contains("never on lorenz") && note.contains("mass-spring"), note);
+        // a folder without provenance.json says nothing either way
+        assertEquals("", PhysicsCommand.unseenSystemNote(Path.of(ForecastEvaluationTest.fixtureDir()), "lorenz"));
     }
 }

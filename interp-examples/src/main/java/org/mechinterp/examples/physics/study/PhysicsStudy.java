@@ -145,7 +145,7 @@ public final class PhysicsStudy {
             progress.stage("forecast vs context length on " + held.size() + " held-out trajectories");
             int[] contexts = ForecastEvaluation.logGrid(steps - 1);
             ForecastResult forecast = ForecastEvaluation.builder().optContexts(contexts).optSeed(b.seed).build()
-                    .evaluate(model, held, digitIds, progress::count);
+                    .evaluate(model, held, digitIds, progress.counter("trajectories"));
             progress.note(String.format(Locale.ROOT, "exponent %.3f [%.3f, %.3f]; RMSE at c=%d: model %.4f, "
                     + "parroting %.4f, floor %.4f", forecast.fit().exponent(), forecast.fit().lower(),
                     forecast.fit().upper(), contexts[contexts.length - 1], last(forecast.modelRmse()),
@@ -157,7 +157,7 @@ public final class PhysicsStudy {
             progress.stage("Temperature and Fisher scopes at steps " + Arrays.toString(targets) + " of "
                     + Math.min(b.scopeTrajectories, held.size()) + " held-out trajectories");
             ScopeAnalysis.Result scopes = ScopeAnalysis.builder().setTargets(targets)
-                    .optTrajectories(b.scopeTrajectories).build().analyse(model, held, progress::count);
+                    .optTrajectories(b.scopeTrajectories).build().analyse(model, held, progress.counter("scope methods (temperature, fisher)"));
             progress.note(String.format(Locale.ROOT, "share of the last step: temperature %.2f, fisher %.2f",
                     scopes.lastStepShare(0), scopes.lastStepShare(1)));
             timings.put("scopes", progress.done());
@@ -808,11 +808,19 @@ public final class PhysicsStudy {
             }
         }
 
-        void count(int done, int total) {
+        /**
+         * A (done, total) callback printing "done/total unit" at every quarter: the unit says what is counted, so
+         * "1/2 scope methods" under a stage about 3 trajectories is not read as trajectories.
+         */
+        java.util.function.BiConsumer<Integer, Integer> counter(String unit) {
+            return (done, total) -> count(done, total, unit);
+        }
+
+        void count(int done, int total, String unit) {
             int pct = (int) (100L * done / total);
             if (out != null && (pct / 25 != lastPercent / 25 || done == total) && pct != lastPercent) {
                 lastPercent = pct;
-                out.printf(Locale.ROOT, "      %d/%d%n", done, total);
+                out.printf(Locale.ROOT, "      %d/%d %s%n", done, total, unit);
                 out.flush();
             }
         }
