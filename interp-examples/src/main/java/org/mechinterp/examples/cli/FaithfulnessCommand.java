@@ -124,14 +124,22 @@ final class FaithfulnessCommand implements Callable<Integer> {
                 JsonObject o = new JsonObject();
                 o.addProperty("model", dir.toString());
                 report.toJson().entrySet().forEach(e -> o.add(e.getKey(), e.getValue()));
+                JsonObject better = new JsonObject();   // which way each metric improves
+                better.addProperty("aopc", "lower");
+                better.addProperty("loo_spearman", "higher");
+                o.add("better", better);
                 out.println(JsonOutput.toJson(o));
             } else {
                 out.printf("model: %s  prompts: %d  fractions: 5%%, 10%%, 20%%%n", dir, report.prompts());
-                out.printf("%-12s %10s %10s %14s %10s%n", "method", "AOPC", "± s.e.", "LOO Spearman", "± s.e.");
+                out.printf("%-12s %10s %10s %14s %10s%n", "method", "AOPC ↓", "± s.e.", "LOO Spearman ↑", "± s.e.");
                 for (FaithfulnessReport.MethodSummary s : report.methods()) {
                     out.printf("%-12s %10.4f %10.4f %14.4f %10.4f%n", s.method().id(), s.aopc(), s.aopcStderr(),
                             s.looSpearman(), s.looSpearmanStderr());
                 }
+                out.println("AOPC: mean change of log p(top-1) when the top-ranked 5/10/20% of tokens are zeroed; "
+                        + "lower (more negative) = more faithful.");
+                out.println("LOO Spearman: rank agreement with single-token leave-one-out KL; higher = better. "
+                        + "Compare each method with 'random'.");
             }
             out.flush();
         }
