@@ -8,10 +8,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.mechinterp.core.model.HookedTransformer;
+import org.mechinterp.core.progress.Progress;
 import org.mechinterp.core.model.TokenBatch;
 import org.mechinterp.core.tokenizer.Tokenizer;
 import org.mechinterp.examples.EmbeddedModel;
@@ -76,6 +74,9 @@ final class FaithfulnessCommand implements Callable<Integer> {
     @Mixin
     VerboseOption verbose;
 
+    @Mixin
+    QuietOption quiet;
+
     @Override
     public Integer call() throws Exception {
         List<Method> list = new ArrayList<>();
@@ -114,9 +115,7 @@ final class FaithfulnessCommand implements Callable<Integer> {
             Attributor attributor = Attributor.builder().setModel(model).optFisherRank(fisherRank).optIgSteps(igSteps)
                     .optSeed(seed).optMaxRows(Math.max(64, batch)).build();
             FaithfulnessReport report;
-            try (ProgressBar bar = new ProgressBarBuilder().setTaskName("faithfulness").setInitialMax(prompts.size())
-                    .setStyle(ProgressBarStyle.ASCII).setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(
-                            System.err)).build()) {
+            try (Progress bar = Progress.start("faithfulness", prompts.size(), "prompts", quiet.progress(spec))) {
                 report = new Faithfulness(attributor).evaluate(prompts, list, batch, bar::stepTo);
             }
             PrintWriter out = spec.commandLine().getOut();

@@ -104,6 +104,9 @@ final class PhysicsCommand implements Callable<Integer> {
     @Mixin
     VerboseOption verbose;
 
+    @Mixin
+    QuietOption quiet;
+
     @Override
     public Integer call() throws Exception {
         if (!Systems.names().contains(system)) {
@@ -152,7 +155,7 @@ final class PhysicsCommand implements Callable<Integer> {
         PhysicsStudy.Builder b = PhysicsStudy.builder().setModel(model).optModelNote(note).setOut(out)
                 .optSystem(system).optTrajectories(discovery, heldOut).optSteps(steps)
                 .optSae(saeWidth, saeK, saeSteps, 256).optSaeTokens(saeTokens).optPermutations(permutations).optSeed(seed)
-                .optDatasetScaling(!perTrajectoryScaling).optLog(spec.commandLine().getErr());
+                .optDatasetScaling(!perTrajectoryScaling).optLog(quiet.quiet ? null : spec.commandLine().getErr());
         if (layers != null) {
             b.optLayers(parseLayers(layers));
         }

@@ -34,6 +34,9 @@ import picocli.CommandLine.Option;
                 "  line, prompt, model and the --json fields); rerunning resumes after the records already there.",
                 "  --html is then a folder: one heatmap per prompt and index.html."})
 final class ScopesCommand extends ModelCommand {
+    @picocli.CommandLine.Mixin
+    QuietOption quiet;
+
     static final List<Method> SCOPES = List.of(Method.SEMANTIC, Method.TEMPERATURE, Method.FISHER,
             Method.INPUT_X_GRADIENT, Method.INTEGRATED_GRADIENTS);
 
@@ -183,7 +186,7 @@ final class ScopesCommand extends ModelCommand {
             }
             BatchAttributor batches = new BatchAttributor(attributor(model), method, batch);
             ScopesBatch run = new ScopesBatch(dir, tokenizer, model, batches, excluded,
-                    spec.commandLine().getErr());
+                    quiet.progress(spec));
             long[] counts;
             try {
                 counts = run.run(entries, outFile, html);

@@ -8,11 +8,8 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.mechinterp.core.model.ModelConfig;
+import org.mechinterp.core.progress.Progress;
 import org.mechinterp.core.train.EvalResult;
 import org.mechinterp.core.train.LearningRateSchedule;
 import org.mechinterp.core.train.StepStats;
@@ -117,8 +114,8 @@ final class TrainPhysicsModelCommand implements Callable<Integer> {
                     + "shared machines; the thread count can change the last bits of the weights).")
     int threads;
 
-    @Option(names = "--quiet", description = "No progress bar.")
-    boolean quiet;
+    @Mixin
+    QuietOption quiet;
 
     @Option(names = "--json", description = "Print a JSON summary instead of text.")
     boolean json;
@@ -167,11 +164,11 @@ final class TrainPhysicsModelCommand implements Callable<Integer> {
         ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
         PhysicsModelTraining.Result result;
         try {
-            if (!quiet) {
-                System.err.printf("training %s (%,d parameters) for %d steps of %d x %d tokens%n", model,
+            if (!quiet.quiet) {
+                spec.commandLine().getErr().printf("training %s (%,d parameters) for %d steps of %d x %d tokens%n", model,
                         model.parameterCount(), steps, batch, context);
             }
-            result = quiet ? training.run(new TrainingListener() {}) : runWithProgress(training);
+            result = runWithProgress(training);
         } finally {
             ai.djl.pytorch.jni.JniUtils.setNumThreads(previousThreads);
         }
@@ -180,17 +177,15 @@ final class TrainPhysicsModelCommand implements Callable<Integer> {
     }
 
     private PhysicsModelTraining.Result runWithProgress(PhysicsModelTraining training) throws java.io.IOException {
-        try (ProgressBar bar = new ProgressBarBuilder().setTaskName("train").setInitialMax(steps)
-                .setStyle(ProgressBarStyle.ASCII).setConsumer(new ConsoleProgressBarConsumer(System.err))
-                .setUpdateIntervalMillis(500).build()) {
+        try (Progress bar = Progress.start("train", steps, "steps", quiet.progress(spec))) {
             double[] eval = {Double.NaN};
             double[] smooth = {Double.NaN};
             return training.run(new TrainingListener() {
                 @Override
                 public void onStep(StepStats s) {
                     smooth[0] = Double.isNaN(smooth[0]) ? s.loss() : 0.95 * smooth[0] + 0.05 * s.loss();
+                    bar.message(String.format(Locale.ROOT, "loss %.4f, eval %.4f", smooth[0], eval[0]));
                     bar.stepTo(s.step() + 1);
-                    bar.setExtraMessage(String.format(Locale.ROOT, "loss %.4f  eval %.4f", smooth[0], eval[0]));
                 }
 
                 @Override

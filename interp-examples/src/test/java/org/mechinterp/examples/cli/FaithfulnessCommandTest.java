@@ -60,6 +60,7 @@ class FaithfulnessCommandTest {
                 "semantic");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("AOPC ↓") && r.out().contains("LOO Spearman ↑"), r.out());
+        assertTrue(r.err().matches("faithfulness: 1/1 prompts in \\d+\\.\\d s\\R"), "one plain progress line: " + r.err());
         assertTrue(r.out().contains("lower (more negative) = more faithful") && r.out().contains("higher = better"),
                 r.out());
     }
