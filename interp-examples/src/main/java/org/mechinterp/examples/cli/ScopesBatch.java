@@ -4,8 +4,6 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -223,10 +221,7 @@ final class ScopesBatch {
                     .append(escape(s.get("top").getAsString())).append("</td></tr>\n");
         }
         sb.append("</table>\n</body></html>\n");
-        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), ".index", ".tmp");
-        Files.writeString(tmp, sb, StandardCharsets.UTF_8);
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        org.mechinterp.core.io.AtomicFile.writeString(file, sb);
     }
 
     private static String escape(String s) {

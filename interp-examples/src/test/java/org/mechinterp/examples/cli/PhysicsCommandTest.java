@@ -54,6 +54,12 @@ class PhysicsCommandTest {
         double tr = trajectoryLevel.get("sae_best_heldout_abs_r").getAsDouble();
         assertTrue(tr >= 0 && tr <= 1, "trajectory-level |r| " + tr);
         assertEquals(4, trajectoryLevel.getAsJsonObject("baseline_best_heldout_abs_r").size());
+        // reports are meant to be read: the mode of any new file (0644 under umask 022), not 0600
+        var usual = Files.getPosixFilePermissions(Files.createFile(tmp.resolve("reference")));
+        for (Path f : new Path[] {out.resolve("results.json"), out.resolve("report.html"),
+                out.resolve("plots").resolve("scaling_law.png"), out.resolve("plots").resolve("scaling_law.svg")}) {
+            assertEquals(usual, Files.getPosixFilePermissions(f), f.toString());
+        }
         String html = Files.readString(out.resolve("report.html"));
         assertTrue(html.contains("data:image/png;base64,"), "embedded plots");
         assertTrue(html.contains("Trajectory level") && html.contains("sharpen"), "context and trajectory tables");

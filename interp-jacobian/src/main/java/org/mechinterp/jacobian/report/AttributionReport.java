@@ -7,11 +7,9 @@ import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -304,15 +302,6 @@ public final class AttributionReport {
         if (dir == null || !Files.isDirectory(dir)) {
             throw new java.nio.file.NoSuchFileException(String.valueOf(dir), null, "output directory does not exist");
         }
-        Path tmp = Files.createTempFile(dir, "." + abs.getFileName(), ".tmp");
-        try {
-            try (OutputStream out = Files.newOutputStream(tmp)) {
-                out.write(bytes);
-            }
-            Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(tmp);
-            throw e;
-        }
+        org.mechinterp.core.io.AtomicFile.writeBytes(abs, bytes);   // mode by umask (0644), not 0600
     }
 }

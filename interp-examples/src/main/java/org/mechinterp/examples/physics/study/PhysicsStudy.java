@@ -670,9 +670,9 @@ public final class PhysicsStudy {
      */
     static void writeCorpus(Path file, List<EncodedTrajectory> trajectories, List<String> quantities)
             throws IOException {
-        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".tmp");
-        try {
-            try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+        org.mechinterp.core.io.AtomicFile.write(file, stream -> {
+            BufferedWriter w = new BufferedWriter(new java.io.OutputStreamWriter(stream, StandardCharsets.UTF_8));
+            {
                 for (EncodedTrajectory t : trajectories) {
                     JsonObject o = new JsonObject();
                     JsonArray ids = new JsonArray();
@@ -720,11 +720,8 @@ public final class PhysicsStudy {
                     w.write('\n');
                 }
             }
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+            w.flush();
+        });
     }
 
     /** A store from an earlier run with other settings would refuse to resume: start afresh. */
