@@ -101,6 +101,11 @@ final class PhysicsCommand implements Callable<Integer> {
             description = "Rescale each trajectory to its own window (default: one window fitted on the discovery set).")
     boolean perTrajectoryScaling;
 
+    @Option(names = "--keep", description = "Keep the activation stores and corpora (store/, store-scrambled/, "
+            + "corpus*.jsonl; about 200 MB for the default run) in --out; by default only results.json, "
+            + "report.html and plots/ remain.")
+    boolean keep;
+
     @Mixin
     VerboseOption verbose;
 
@@ -155,7 +160,7 @@ final class PhysicsCommand implements Callable<Integer> {
         PhysicsStudy.Builder b = PhysicsStudy.builder().setModel(model).optModelNote(note).setOut(out)
                 .optSystem(system).optTrajectories(discovery, heldOut).optSteps(steps)
                 .optSae(saeWidth, saeK, saeSteps, 256).optSaeTokens(saeTokens).optPermutations(permutations).optSeed(seed)
-                .optDatasetScaling(!perTrajectoryScaling).optLog(quiet.quiet ? null : spec.commandLine().getErr());
+                .optDatasetScaling(!perTrajectoryScaling).optKeepIntermediate(keep).optLog(quiet.quiet ? null : spec.commandLine().getErr());
         if (layers != null) {
             b.optLayers(parseLayers(layers));
         }

@@ -64,6 +64,7 @@ import org.mechinterp.sae.train.SaeTrainer;
  *   random directions; and the scrambled SAE) with each quantity at the read-out tokens;</li>
  *   <li>{@code results.json} ({@link StudyResults}) and {@code report.html} ({@link StudyReport}).</li>
  * </ol>
+ * The stores and corpora are deleted after a successful run unless {@link Builder#optKeepIntermediate} is set.
  * Quantities are read at one token per time step: the token closing the step ({@link EncodedTrajectory}).
  * By default all trajectories are serialised with one scaling fitted on the discovery trajectories, so that the
  * digits carry physical amplitude (a per-trajectory min–max window would make absolute energy unrecoverable
@@ -360,6 +361,9 @@ public final class PhysicsStudy {
             timings.put("report", progress.done());
             progress.note(String.format(Locale.ROOT, "total %.1f s", (System.nanoTime() - t0) / 1e9));
             results.write(b.out.resolve("results.json")); // again, with the report timing
+            if (!b.keepIntermediate) {
+                removeIntermediate(b.out);
+            }
             return results;
         }
     }
@@ -724,6 +728,22 @@ public final class PhysicsStudy {
         });
     }
 
+    /** The working files of a run, beside results.json: activation stores and their corpora. */
+    static final List<String> INTERMEDIATE = List.of("corpus.jsonl", "store", "corpus-scrambled.jsonl",
+            "store-scrambled");
+
+    /** Deletes {@link #INTERMEDIATE} from {@code out} (hundreds of MB for the main job). */
+    static void removeIntermediate(Path out) throws IOException {
+        for (String name : INTERMEDIATE) {
+            Path p = out.resolve(name);
+            if (Files.isDirectory(p)) {
+                deleteStore(p);
+            } else {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
     /** A store from an earlier run with other settings would refuse to resume: start afresh. */
     private static void deleteStore(Path store) throws IOException {
         if (!Files.exists(store)) {
@@ -860,6 +880,7 @@ public final class PhysicsStudy {
         private PhysicsDataRecipe recipe = PhysicsDataRecipe.builder().build();
         private boolean datasetScaling = true;
         private PrintWriter log = new PrintWriter(System.err, true);
+        private boolean keepIntermediate;
 
         private Builder() {
         }
@@ -995,6 +1016,16 @@ public final class PhysicsStudy {
         /** Where progress goes (default System.err; null: silent). Not closed. */
         public Builder optLog(PrintWriter log) {
             this.log = log;
+            return this;
+        }
+
+        /**
+         * Keep the activation stores and corpora ({@code store/}, {@code store-scrambled/}, {@code corpus*.jsonl})
+         * in the output folder after a successful run (default false: they are deleted, leaving results.json,
+         * report.html and plots/).
+         */
+        public Builder optKeepIntermediate(boolean keep) {
+            this.keepIntermediate = keep;
             return this;
         }
 
