@@ -31,6 +31,16 @@ class PhysicsCommandTest {
         assertTrue(r.out().contains("forecast exponent"), r.out());
         JsonObject o = JsonParser.parseString(Files.readString(out.resolve("results.json"))).getAsJsonObject();
         assertTrue(Double.isFinite(o.getAsJsonObject("forecast").get("exponent").getAsDouble()));
+        assertEquals(1, o.get("schema_version").getAsInt());
+        java.util.List<String> camel = new java.util.ArrayList<>();
+        camelCaseKeys(o, "", camel);
+        assertTrue(camel.isEmpty(), "camelCase keys in results.json: " + camel);
+        assertEquals(1.0 / 21, o.get("permutation_floor").getAsDouble(), 1e-12);
+        // without --keep only the report remains: no stores or corpora (hundreds of MB for the main job)
+        try (var files = Files.list(out)) {
+            assertEquals(java.util.Set.of("plots", "report.html", "results.json"),
+                    files.map(p -> p.getFileName().toString()).collect(java.util.stream.Collectors.toSet()));
+        }
         JsonObject sae = o.getAsJsonObject("sae");
         double fvu = sae.get("fvu").getAsDouble();
         assertTrue(fvu >= 0 && fvu < 1, "fvu " + fvu);
@@ -62,6 +72,15 @@ class PhysicsCommandTest {
         }
         String html = Files.readString(out.resolve("report.html"));
         assertTrue(html.contains("data:image/png;base64,"), "embedded plots");
+        assertTrue(html.contains("<tr><td>discovery trajectories</td><td>6</td></tr>"), "settings table");
+        boolean belowFloor = false;
+        for (var q : o.getAsJsonObject("quantities").entrySet()) {
+            for (var f : q.getValue().getAsJsonObject().getAsJsonObject("families").entrySet()) {
+                belowFloor |= f.getValue().getAsJsonObject().get("best_q").getAsDouble() < 1.0 / 21;
+            }
+        }
+        assertEquals(belowFloor, html.contains("Below the permutation floor 1/(P+1) = 0.0476"),
+                "a q-value below the floor gets the note, and only then");
         assertTrue(html.contains("Trajectory level") && html.contains("sharpen"), "context and trajectory tables");
         assertFalse(html.contains("src=\"http") || html.contains("href=\"http") || html.contains("<script src")
                 || html.contains("<link"), "no external resources");
@@ -119,12 +138,14 @@ class PhysicsCommandTest {
         InterpCliTest.Result r = InterpCliTest.run("physics", "--model", ForecastEvaluationTest.fixtureDir(),
                 "--out", out.toString(), "--discovery", "8", "--heldout", "3", "--steps", "16", "--layers", "2",
                 "--sae-steps", "200", "--sae-width", "64", "--sae-k", "4", "--sae-tokens", "readout",
-                "--permutations", "20");
+                "--permutations", "20", "--keep");
         assertEquals(0, r.code(), r.err());
         JsonObject o = JsonParser.parseString(Files.readString(out.resolve("results.json"))).getAsJsonObject();
         assertEquals("readout", o.getAsJsonObject("settings").get("sae_tokens").getAsString());
         JsonObject sae = o.getAsJsonObject("sae");
-        assertEquals(8 * 16, sae.get("trainTokens").getAsLong(), "one read-out token per discovery step");
+        assertEquals(8 * 16, sae.get("train_tokens").getAsLong(), "one read-out token per discovery step");
+        assertTrue(Files.isRegularFile(out.resolve("store").resolve("manifest.json")), "--keep keeps the store");
+        assertTrue(Files.isRegularFile(out.resolve("corpus.jsonl")), "--keep keeps the corpus");
         double fvu = sae.get("fvu").getAsDouble();
         assertTrue(fvu >= 0 && fvu < 1, "fvu on held-out read-out tokens " + fvu);
     }
@@ -140,5 +161,21 @@ class PhysicsCommandTest {
         assertTrue(note.contains("never on lorenz") && note.contains("mass-spring"), note);
         // a folder without provenance.json says nothing either way
         assertEquals("", PhysicsCommand.unseenSystemNote(Path.of(ForecastEvaluationTest.fixtureDir()), "lorenz"));
+    }
+
+    /** Collects keys (with their paths) that look camelCase: a lower-case letter followed by an upper-case one. */
+    static void camelCaseKeys(com.google.gson.JsonElement e, String path, java.util.List<String> out) {
+        if (e.isJsonObject()) {
+            for (var en : e.getAsJsonObject().entrySet()) {
+                if (en.getKey().matches(".*[a-z][A-Z].*")) {
+                    out.add(path + "/" + en.getKey());
+                }
+                camelCaseKeys(en.getValue(), path + "/" + en.getKey(), out);
+            }
+        } else if (e.isJsonArray()) {
+            for (var x : e.getAsJsonArray()) {
+                camelCaseKeys(x, path + "[]", out);
+            }
+        }
     }
 }
