@@ -81,7 +81,8 @@ final class ScopesBatch {
                     summaries.add(summary(record));
                     if (html != null) {
                         AttributionReport.writeHtml(html.resolve(pageName(index)), List.of(result),
-                                "interp scopes: " + result.method().id() + ", prompt " + index);
+                                "interp scopes: " + result.method().id() + ", prompt " + index,
+                                ScopesCommand.pageContext(modelDir, tokenizer, result));
                     }
                 }, (n, nanos) -> {
                     try {
