@@ -45,7 +45,10 @@ System.out.printf("semantic vs direct gradient norm: max |diff| = %.2e%n", maxDi
 Path out = Files.createTempDirectory("interp-example-scopes-");
 Path html = out.resolve("scopes.html");
 AttributionReport.writeHtml(html, results, "Jacobian Scopes: " + tok.decode(ids, true));
-System.out.println("heatmap: " + html + " (" + Files.size(html) + " bytes)");
+System.out.println("heatmap: " + html + " (" + Files.size(html) + " bytes, starts with "
+        + Files.readString(html).substring(0, 15).strip() + ")");
+// (keep it: comment out the next line and open the file in a browser)
+AtomicFiles.deleteTree(out);
 
 tok.close();
 model.close();

@@ -72,6 +72,7 @@ Path saeDir = work.resolve("sae");
 SaeLensFormat.save(sae, saeDir);
 var reloaded = SaeLensFormat.load(saeDir);
 System.out.println("saved: " + saeDir + " -> reloaded " + reloaded.architecture() + " d_sae " + reloaded.dSae());
+AtomicFiles.deleteTree(work);   // the store, checkpoints and SAE of this example
 
 tok.close();
 model.close();

@@ -95,4 +95,6 @@ System.out.println("study held-out |r(E, best feature)| per family: " + fmt(resu
 System.out.println("study seconds per stage: " + fmt(results.timings(), "%.1f"));
 System.out.println("study files: " + Files.list(out).map(p -> p.getFileName().toString()).sorted().
         collect(Collectors.toList()));
+AtomicFiles.deleteTree(out);   // open out/report.html first to keep it: comment this line out
+System.out.println("study folder: " + out + " (deleted)");
 /exit

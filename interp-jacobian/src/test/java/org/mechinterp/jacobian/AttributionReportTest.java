@@ -45,6 +45,20 @@ class AttributionReportTest {
         }
     }
 
+    /** The page names the model and the target token, and each row's score range in 4 significant digits. */
+    @Test
+    void htmlShowsContextAndAShortScoreRange() {
+        AttributionResult r = new AttributionResult(Method.SEMANTIC, 3, 7, new int[] {1, 2, 3, 4, 5}, TEXTS,
+                new double[] {0.012345678, 0.8162952998642917, 0.5, 0.25, 9}, Map.of());
+        String html = AttributionReport.html(List.of(r), "interp scopes: semantic",
+                List.of("model: /models/m", "target: ' girl' (id 7) at position 3"));
+        assertTrue(html.contains("model: /models/m") && html.contains("target: &#39; girl&#39; (id 7)"), html);
+        assertTrue(html.contains("<td class=\"r\">0.01235 – 0.8163</td>"), "range over positions 0..3: " + html);
+        assertFalse(html.contains("0.8162952998642917"), "no 16-digit labels");
+        String plain = AttributionReport.html(List.of(r), "t");
+        assertTrue(plain.contains("target id 7"), "without context the target id is still shown");
+    }
+
     @Test
     void pngAndSvgAreWrittenAndParse() throws Exception {
         List<AttributionResult> rows = List.of(row(Method.SEMANTIC, 0, 1, 2, 4, 0), row(Method.FISHER, 1, 0, 0, 0, 0));

@@ -227,6 +227,9 @@ public final class SafetensorsWriter {
             } catch (IOException suppressed) {
                 e.addSuppressed(suppressed);
             }
+            if (e instanceof IOException io) {
+                throw AtomicFile.naming(absolute, io);   // a full disk says where
+            }
             throw e;
         }
         syncDirectory(dir);

@@ -72,6 +72,9 @@ final class CaptureCommand implements Callable<Integer> {
     VerboseOption verbose;
 
     @Mixin
+    QuietOption quiet;
+
+    @Mixin
     DTypeOption dtype;
 
     @Override
@@ -105,7 +108,7 @@ final class CaptureCommand implements Callable<Integer> {
             try {
                 ActivationCapture.Builder b = ActivationCapture.builder().setModel(model).optTokenizer(tokenizer)
                         .optModelPath(dir).setCorpus(corpus).setHooks(names).setOut(out)
-                        .optPromptsPerPass(promptsPerPass);
+                        .optPromptsPerPass(promptsPerPass).optProgress(quiet.progress(spec));
                 if (maxTokens != null) {
                     b.optMaxTokens(maxTokens);
                 }

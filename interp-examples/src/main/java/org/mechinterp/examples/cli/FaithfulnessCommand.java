@@ -8,10 +8,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.mechinterp.core.model.HookedTransformer;
+import org.mechinterp.core.progress.Progress;
 import org.mechinterp.core.model.TokenBatch;
 import org.mechinterp.core.tokenizer.Tokenizer;
 import org.mechinterp.examples.EmbeddedModel;
@@ -76,6 +74,9 @@ final class FaithfulnessCommand implements Callable<Integer> {
     @Mixin
     VerboseOption verbose;
 
+    @Mixin
+    QuietOption quiet;
+
     @Override
     public Integer call() throws Exception {
         List<Method> list = new ArrayList<>();
@@ -114,9 +115,7 @@ final class FaithfulnessCommand implements Callable<Integer> {
             Attributor attributor = Attributor.builder().setModel(model).optFisherRank(fisherRank).optIgSteps(igSteps)
                     .optSeed(seed).optMaxRows(Math.max(64, batch)).build();
             FaithfulnessReport report;
-            try (ProgressBar bar = new ProgressBarBuilder().setTaskName("faithfulness").setInitialMax(prompts.size())
-                    .setStyle(ProgressBarStyle.ASCII).setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(
-                            System.err)).build()) {
+            try (Progress bar = Progress.start("faithfulness", prompts.size(), "prompts", quiet.progress(spec))) {
                 report = new Faithfulness(attributor).evaluate(prompts, list, batch, bar::stepTo);
             }
             PrintWriter out = spec.commandLine().getOut();
@@ -124,14 +123,22 @@ final class FaithfulnessCommand implements Callable<Integer> {
                 JsonObject o = new JsonObject();
                 o.addProperty("model", dir.toString());
                 report.toJson().entrySet().forEach(e -> o.add(e.getKey(), e.getValue()));
+                JsonObject better = new JsonObject();   // which way each metric improves
+                better.addProperty("aopc", "lower");
+                better.addProperty("loo_spearman", "higher");
+                o.add("better", better);
                 out.println(JsonOutput.toJson(o));
             } else {
                 out.printf("model: %s  prompts: %d  fractions: 5%%, 10%%, 20%%%n", dir, report.prompts());
-                out.printf("%-12s %10s %10s %14s %10s%n", "method", "AOPC", "± s.e.", "LOO Spearman", "± s.e.");
+                out.printf("%-12s %10s %10s %14s %10s%n", "method", "AOPC ↓", "± s.e.", "LOO Spearman ↑", "± s.e.");
                 for (FaithfulnessReport.MethodSummary s : report.methods()) {
                     out.printf("%-12s %10.4f %10.4f %14.4f %10.4f%n", s.method().id(), s.aopc(), s.aopcStderr(),
                             s.looSpearman(), s.looSpearmanStderr());
                 }
+                out.println("AOPC: mean change of log p(top-1) when the top-ranked 5/10/20% of tokens are zeroed; "
+                        + "lower (more negative) = more faithful.");
+                out.println("LOO Spearman: rank agreement with single-token leave-one-out KL; higher = better. "
+                        + "Compare each method with 'random'.");
             }
             out.flush();
         }

@@ -19,7 +19,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * The {@code interp} command line: one subcommand per task (run, generate, cache, capture, store, scopes,
- * faithfulness, sae, physics, train-physics-model); {@code shell} is handled by the launcher script.
+ * faithfulness, sae, physics, train-physics-model, shell); {@code shell} is listed here but run by the launcher
+ * script.
  *
  * <p>Exit codes: 0 on success; 2 for usage errors (bad or conflicting options, malformed token lists, a missing
  * model folder, unknown hook names, token ids outside the vocabulary, an empty prompt); 1 when running fails
@@ -28,12 +29,13 @@ import picocli.CommandLine.UnmatchedArgumentException;
  */
 @Command(name = "interp", mixinStandardHelpOptions = true, versionProvider = InterpCli.Version.class,
         description = "Mechanistic interpretability of transformer language models on the JVM.",
-        subcommands = {RunCommand.class, LensCommand.class, GenerateCommand.class, CacheCommand.class, CaptureCommand.class, StoreCommand.class, ScopesCommand.class, FaithfulnessCommand.class, SaeCommand.class, PhysicsCommand.class, TrainPhysicsModelCommand.class, CommandLine.HelpCommand.class},
-        footer = {"", "Without --model, physics and train-physics-model use the embedded physics model and the other",
-                "commands the bundled stories260K model (llama2.c, TinyStories).",
+        subcommands = {RunCommand.class, LensCommand.class, GenerateCommand.class, CacheCommand.class, CaptureCommand.class, StoreCommand.class, ScopesCommand.class, FaithfulnessCommand.class, SaeCommand.class, PhysicsCommand.class, TrainPhysicsModelCommand.class, ShellCommand.class, CommandLine.HelpCommand.class},
+        footer = {"", "Default model (without --model): the embedded physics model for physics and",
+                "train-physics-model; the bundled stories260K model (llama2.c, TinyStories)",
+                "for the others.",
                 "Exit codes: 0 success, 1 runtime error, 2 usage error.",
-                "Notebook use: './interp shell [FILE.jsh]' (the launcher script) opens JShell with the library and",
-                "common imports; see examples/*.jsh."})
+                "Notebook use: './interp shell [FILE.jsh]' opens JShell with the library and",
+                "common imports (see examples/*.jsh)."})
 public final class InterpCli implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -55,6 +57,8 @@ public final class InterpCli implements Callable<Integer> {
         Interp.useOfflineMode();   // the CLI's choice: never download (the engine ships in the native jar)
         boolean verbose = Arrays.asList(args).contains("--verbose");
         CommandLine cli = new CommandLine(new InterpCli());
+        VerbatimFooter.install(cli);
+        cli.setUsageHelpAutoWidth(true);   // descriptions use a wide terminal's width (80 when not a terminal)
         cli.setParameterExceptionHandler((ex, a) -> {
             CommandLine cmd = ex.getCommandLine();
             PrintWriter err = cmd.getErr();
@@ -95,8 +99,8 @@ public final class InterpCli implements Callable<Integer> {
     @Override
     public Integer call() {
         throw new ParameterException(spec.commandLine(), "missing command: use one of " + String.join(", ",
-                spec.subcommands().keySet().stream().filter(n -> !n.equals("help")).toList()) + " (or the "
-                + "launcher's 'shell'); 'interp help COMMAND' describes one");
+                spec.subcommands().keySet().stream().filter(n -> !n.equals("help")).toList())
+                + "; 'interp help COMMAND' describes one");
     }
 
     /** A one-line description of an exception: its message, or its type when it has none. */

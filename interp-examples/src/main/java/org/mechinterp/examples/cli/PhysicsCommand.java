@@ -101,20 +101,31 @@ final class PhysicsCommand implements Callable<Integer> {
             description = "Rescale each trajectory to its own window (default: one window fitted on the discovery set).")
     boolean perTrajectoryScaling;
 
+    @Option(names = "--keep", description = "Keep the activation stores and corpora (store/, store-scrambled/, "
+            + "corpus*.jsonl; about 200 MB for the default run) in --out; by default only results.json, "
+            + "report.html and plots/ remain.")
+    boolean keep;
+
     @Mixin
     VerboseOption verbose;
+
+    @Mixin
+    QuietOption quiet;
 
     @Override
     public Integer call() throws Exception {
         if (!Systems.names().contains(system)) {
             throw usage("unknown system '" + system + "'; known: " + Systems.names());
         }
-        if (discovery < 5 || heldOut < 2 || (steps != 0 && steps < 8)) {
-            throw usage("need --discovery >= 5, --heldout >= 2 and --steps >= 8");
+        atLeast("--discovery", discovery, 5);
+        atLeast("--heldout", heldOut, 2);
+        if (steps != 0) {
+            atLeast("--steps", steps, 8);
         }
-        if (saeWidth < 0 || saeK < 1 || saeSteps < 1 || permutations < 20) {
-            throw usage("need --sae-width >= 0, --sae-k >= 1, --sae-steps >= 1 and --permutations >= 20");
-        }
+        atLeast("--sae-width", saeWidth, 0);
+        atLeast("--sae-k", saeK, 1);
+        atLeast("--sae-steps", saeSteps, 1);
+        atLeast("--permutations", permutations, 20);
         if (Files.exists(out) && !Files.isDirectory(out)) {
             throw usage("--out " + out + " is a file, not a folder");
         }
@@ -129,6 +140,7 @@ final class PhysicsCommand implements Callable<Integer> {
                         + "as text)");
             }
             model = modelDir;
+            note = unseenSystemNote(model, system);
         } else {
             List<String> warnings = new ArrayList<>();
             model = embeddedPhysicsModel(warnings);
@@ -137,14 +149,18 @@ final class PhysicsCommand implements Callable<Integer> {
                 model = EmbeddedModel.path();
                 note = "no embedded physics model in this build: fell back to " + EmbeddedModel.NAME
                         + " (a TinyStories model never trained on trajectories)";
-                spec.commandLine().getErr().println("warning: " + note);
-                spec.commandLine().getErr().flush();
+            } else {
+                note = unseenSystemNote(model, system);
             }
+        }
+        if (!note.isEmpty()) {
+            spec.commandLine().getErr().println("warning: " + note);
+            spec.commandLine().getErr().flush();
         }
         PhysicsStudy.Builder b = PhysicsStudy.builder().setModel(model).optModelNote(note).setOut(out)
                 .optSystem(system).optTrajectories(discovery, heldOut).optSteps(steps)
                 .optSae(saeWidth, saeK, saeSteps, 256).optSaeTokens(saeTokens).optPermutations(permutations).optSeed(seed)
-                .optDatasetScaling(!perTrajectoryScaling).optLog(spec.commandLine().getErr());
+                .optDatasetScaling(!perTrajectoryScaling).optKeepIntermediate(keep).optLog(quiet.quiet ? null : spec.commandLine().getErr());
         if (layers != null) {
             b.optLayers(parseLayers(layers));
         }
@@ -174,6 +190,52 @@ final class PhysicsCommand implements Callable<Integer> {
         o.println("wrote " + out.resolve("results.json") + " and " + out.resolve("report.html"));
         o.flush();
         return 0;
+    }
+
+    /** A usage error naming only {@code option} when {@code value < min}. */
+    private void atLeast(String option, int value, int min) {
+        if (value < min) {
+            throw usage(option + " must be >= " + min + ", got " + value);
+        }
+    }
+
+    /**
+     * A warning when the model's {@code provenance.json} (written by train-physics-model) lists the systems it was
+     * trained on and {@code system} is not one of them; "" when it is, or when the folder does not say.
+     */
+    static String unseenSystemNote(Path modelDir, String system) {
+        List<String> trained = trainedSystems(modelDir);
+        if (trained.isEmpty() || trained.contains(system)) {
+            return "";
+        }
+        return "the model was trained on " + String.join(", ", trained) + " (its provenance.json), never on "
+                + system + ": its forecasts and features for " + system + " test transfer, not what it learned";
+    }
+
+    /** The {@code data.systems[].system} names of a model folder's provenance.json; empty when absent. */
+    static List<String> trainedSystems(Path modelDir) {
+        Path p = modelDir.resolve("provenance.json");
+        List<String> names = new ArrayList<>();
+        if (!Files.isRegularFile(p)) {
+            return names;
+        }
+        try {
+            com.google.gson.JsonElement root = com.google.gson.JsonParser.parseString(Files.readString(p));
+            com.google.gson.JsonElement data = root.isJsonObject() ? root.getAsJsonObject().get("data") : null;
+            com.google.gson.JsonElement systems = data != null && data.isJsonObject()
+                    ? data.getAsJsonObject().get("systems") : null;
+            if (systems != null && systems.isJsonArray()) {
+                for (com.google.gson.JsonElement e : systems.getAsJsonArray()) {
+                    if (e.isJsonObject() && e.getAsJsonObject().has("system")) {
+                        names.add(e.getAsJsonObject().get("system").getAsString());
+                    }
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // an unreadable provenance says nothing about the training systems; the study does not depend on it
+            return List.of();
+        }
+        return names;
     }
 
     /** The embedded physics model's folder, when a build provides one; null otherwise (with the reason added). */

@@ -99,14 +99,15 @@ final class SaeTrainCommand implements Callable<Integer> {
             description = "Steps between checkpoints (default 500).")
     int checkpointEvery;
 
-    @Option(names = "--quiet", description = "No progress bar.")
-    boolean quiet;
 
     @Option(names = "--json", description = "Print one JSON object summarising the run.")
     boolean json;
 
     @Mixin
     VerboseOption verbose;
+
+    @Mixin
+    QuietOption quiet;
 
     @Override
     public Integer call() throws Exception {
@@ -188,7 +189,7 @@ final class SaeTrainCommand implements Callable<Integer> {
             Sae sae;
             try {
                 sae = SaeTrainer.builder().setConfig(cfg).optCheckpointDir(out.resolve("checkpoints"))
-                        .optCheckpointEvery(checkpointEvery).optProgress(!quiet && System.console() != null)
+                        .optCheckpointEvery(checkpointEvery).optProgress(quiet.progress(spec))
                         .optListener(s -> last[0] = s).build().train(data);
             } catch (IllegalArgumentException e) { // the checkpoint in --out was made with other settings or data
                 throw new ModelCommand.InputError(spec.commandLine(), e.getMessage());

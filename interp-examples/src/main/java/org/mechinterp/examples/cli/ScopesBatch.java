@@ -4,8 +4,6 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import org.mechinterp.core.model.HookedTransformer;
 import org.mechinterp.core.model.TokenBatch;
+import org.mechinterp.core.progress.Progress;
 import org.mechinterp.core.tokenizer.Tokenizer;
 import org.mechinterp.jacobian.AttributionRequest;
 import org.mechinterp.jacobian.AttributionResult;
@@ -34,15 +33,15 @@ final class ScopesBatch {
     private final HookedTransformer model;
     private final BatchAttributor attributor;
     private final int[] exclude;
-    private final PrintWriter progress;
+    private final Progress.Settings progress;
 
     /**
      * @param tokenizer null when the model has none (then every prompt must give token ids)
      * @param exclude positions given no score in every prompt that has them
-     * @param progress where a progress line goes after each batch
+     * @param progress how progress is shown (updated after each batch)
      */
     ScopesBatch(Path modelDir, Tokenizer tokenizer, HookedTransformer model, BatchAttributor attributor,
-            int[] exclude, PrintWriter progress) {
+            int[] exclude, Progress.Settings progress) {
         this.modelDir = modelDir;
         this.tokenizer = tokenizer;
         this.model = model;
@@ -74,25 +73,26 @@ final class ScopesBatch {
             done.forEach(o -> summaries.add(summary(o)));
             int skip = done.size();
             long total = entries.size();
-            attributor.run(requests.subList(skip, requests.size()).iterator(), (i, result) -> {
-                int index = skip + (int) i;
-                JsonObject record = record(index, entries.get(index), result);
-                sink.append(record);
-                summaries.add(summary(record));
-                if (html != null) {
-                    AttributionReport.writeHtml(html.resolve(pageName(index)), List.of(result),
-                            "interp scopes: " + result.method().id() + ", prompt " + index);
-                }
-            }, (n, nanos) -> {
-                try {
-                    sink.flush();
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-                progress.printf(Locale.ROOT, "scopes: %d/%d prompts (%.2f prompts/s)%n", skip + n, total,
-                        n / (nanos / 1e9));
-                progress.flush();
-            });
+            try (Progress bar = Progress.resume("scopes", total, "prompts", progress, skip)) {
+                attributor.run(requests.subList(skip, requests.size()).iterator(), (i, result) -> {
+                    int index = skip + (int) i;
+                    JsonObject record = record(index, entries.get(index), result);
+                    sink.append(record);
+                    summaries.add(summary(record));
+                    if (html != null) {
+                        AttributionReport.writeHtml(html.resolve(pageName(index)), List.of(result),
+                                "interp scopes: " + result.method().id() + ", prompt " + index,
+                                ScopesCommand.pageContext(modelDir, tokenizer, result));
+                    }
+                }, (n, nanos) -> {
+                    try {
+                        sink.flush();
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                    bar.stepTo(skip + n);
+                });
+            }
             if (html != null) {
                 writeIndex(html.resolve("index.html"), summaries);
             }
@@ -222,10 +222,7 @@ final class ScopesBatch {
                     .append(escape(s.get("top").getAsString())).append("</td></tr>\n");
         }
         sb.append("</table>\n</body></html>\n");
-        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), ".index", ".tmp");
-        Files.writeString(tmp, sb, StandardCharsets.UTF_8);
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        org.mechinterp.core.io.AtomicFile.writeString(file, sb);
     }
 
     private static String escape(String s) {

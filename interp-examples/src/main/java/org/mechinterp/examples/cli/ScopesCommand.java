@@ -34,6 +34,23 @@ import picocli.CommandLine.Option;
                 "  line, prompt, model and the --json fields); rerunning resumes after the records already there.",
                 "  --html is then a folder: one heatmap per prompt and index.html."})
 final class ScopesCommand extends ModelCommand {
+    @picocli.CommandLine.Mixin
+    QuietOption quiet;
+
+    /** The lines under a heatmap page's title: the model folder and the target token (text and id). */
+    static List<String> pageContext(Path modelDir, Tokenizer tokenizer, AttributionResult result) {
+        List<String> lines = new java.util.ArrayList<>();
+        lines.add("model: " + modelDir.toAbsolutePath());
+        Integer t = result.target();
+        if (t != null) {
+            String text = tokenizer != null ? "'" + tokenizer.decode(new int[] {t}) + "' " : "";
+            lines.add("target: " + text + "(id " + t + ") at position " + result.position());
+        } else {
+            lines.add("target: none (" + result.method().id() + " has no target token)");
+        }
+        return lines;
+    }
+
     static final List<Method> SCOPES = List.of(Method.SEMANTIC, Method.TEMPERATURE, Method.FISHER,
             Method.INPUT_X_GRADIENT, Method.INTEGRATED_GRADIENTS);
 
@@ -117,7 +134,8 @@ final class ScopesCommand extends ModelCommand {
             Attributor attributor = attributor(model);
             AttributionResult result = attributor.attribute(method, request);
             if (html != null) {
-                AttributionReport.writeHtml(html, List.of(result), "interp scopes: " + method.id());
+                AttributionReport.writeHtml(html, List.of(result), "interp scopes: " + method.id(),
+                        pageContext(dir, tokenizer, result));
             }
             if (png != null) {
                 AttributionReport.writePng(png, List.of(result));
@@ -183,7 +201,7 @@ final class ScopesCommand extends ModelCommand {
             }
             BatchAttributor batches = new BatchAttributor(attributor(model), method, batch);
             ScopesBatch run = new ScopesBatch(dir, tokenizer, model, batches, excluded,
-                    spec.commandLine().getErr());
+                    quiet.progress(spec));
             long[] counts;
             try {
                 counts = run.run(entries, outFile, html);

@@ -65,6 +65,9 @@ final class StoreCommand implements Callable<Integer> {
         @Mixin
         VerboseOption verbose;
 
+        @Mixin
+        QuietOption quiet;
+
         @Override
         public Integer call() throws Exception {
             if (!Files.isRegularFile(from)) {
@@ -75,7 +78,8 @@ final class StoreCommand implements Callable<Integer> {
             }
             StoreManifest m;
             try {
-                ActivationImport.Builder b = ActivationImport.builder().setSource(from).setOut(out);
+                ActivationImport.Builder b = ActivationImport.builder().setSource(from).setOut(out)
+                        .optProgress(quiet.progress(spec));
                 if (tensor != null) {
                     b.optTensor(tensor);
                 }

@@ -8,11 +8,8 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.mechinterp.core.model.ModelConfig;
+import org.mechinterp.core.progress.Progress;
 import org.mechinterp.core.train.EvalResult;
 import org.mechinterp.core.train.LearningRateSchedule;
 import org.mechinterp.core.train.StepStats;
@@ -88,8 +85,9 @@ final class TrainPhysicsModelCommand implements Callable<Integer> {
     @Option(names = "--lr", paramLabel = "X", defaultValue = "2e-3", description = "Peak learning rate (default 2e-3).")
     double lr;
 
-    @Option(names = "--warmup", paramLabel = "N", defaultValue = "100", description = "Warm-up steps (default 100).")
-    int warmup;
+    @Option(names = "--warmup", paramLabel = "N",
+            description = "Warm-up steps (default min(100, max(1, steps/10)): 100 for the default 3000 steps).")
+    Integer warmup;
 
     @Option(names = "--weight-decay", paramLabel = "X", defaultValue = "0.01",
             description = "AdamW weight decay of matrices (default 0.01).")
@@ -116,8 +114,8 @@ final class TrainPhysicsModelCommand implements Callable<Integer> {
                     + "shared machines; the thread count can change the last bits of the weights).")
     int threads;
 
-    @Option(names = "--quiet", description = "No progress bar.")
-    boolean quiet;
+    @Mixin
+    QuietOption quiet;
 
     @Option(names = "--json", description = "Print a JSON summary instead of text.")
     boolean json;
@@ -135,7 +133,7 @@ final class TrainPhysicsModelCommand implements Callable<Integer> {
                     .optScaling(parseScaling(scaling)).build();
             model = PhysicsModelTraining.modelConfig(dModel, layers, heads, dMlp, context);
             trainer = TrainerConfig.builder().setSteps(steps).setBatchSize(batch).setLearningRate(lr)
-                    .optWarmupSteps(warmup).optDecay(LearningRateSchedule.Decay.COSINE).optMinLrRatio(0.1)
+                    .optWarmupSteps(warmup != null ? warmup : defaultWarmup(steps)).optDecay(LearningRateSchedule.Decay.COSINE).optMinLrRatio(0.1)
                     .optWeightDecay(weightDecay).optBetas(0.9, 0.95).optGradClip(gradClip).optEvalEvery(evalEvery)
                     .optSeed(seed).optGroups(PhysicsDataRecipe.GROUPS).build();
             if (threads < 1) {
@@ -166,11 +164,11 @@ final class TrainPhysicsModelCommand implements Callable<Integer> {
         ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
         PhysicsModelTraining.Result result;
         try {
-            if (!quiet) {
-                System.err.printf("training %s (%,d parameters) for %d steps of %d x %d tokens%n", model,
+            if (!quiet.quiet) {
+                spec.commandLine().getErr().printf("training %s (%,d parameters) for %d steps of %d x %d tokens%n", model,
                         model.parameterCount(), steps, batch, context);
             }
-            result = quiet ? training.run(new TrainingListener() {}) : runWithProgress(training);
+            result = runWithProgress(training);
         } finally {
             ai.djl.pytorch.jni.JniUtils.setNumThreads(previousThreads);
         }
@@ -179,17 +177,15 @@ final class TrainPhysicsModelCommand implements Callable<Integer> {
     }
 
     private PhysicsModelTraining.Result runWithProgress(PhysicsModelTraining training) throws java.io.IOException {
-        try (ProgressBar bar = new ProgressBarBuilder().setTaskName("train").setInitialMax(steps)
-                .setStyle(ProgressBarStyle.ASCII).setConsumer(new ConsoleProgressBarConsumer(System.err))
-                .setUpdateIntervalMillis(500).build()) {
+        try (Progress bar = Progress.start("train", steps, "steps", quiet.progress(spec))) {
             double[] eval = {Double.NaN};
             double[] smooth = {Double.NaN};
             return training.run(new TrainingListener() {
                 @Override
                 public void onStep(StepStats s) {
                     smooth[0] = Double.isNaN(smooth[0]) ? s.loss() : 0.95 * smooth[0] + 0.05 * s.loss();
+                    bar.message(String.format(Locale.ROOT, "loss %.4f, eval %.4f", smooth[0], eval[0]));
                     bar.stepTo(s.step() + 1);
-                    bar.setExtraMessage(String.format(Locale.ROOT, "loss %.4f  eval %.4f", smooth[0], eval[0]));
                 }
 
                 @Override
@@ -232,6 +228,14 @@ final class TrainPhysicsModelCommand implements Callable<Integer> {
         }
         w.printf(Locale.ROOT, "wall time: %.1f s%n", r.wallSeconds());
         w.flush();
+    }
+
+    /**
+     * The warm-up when {@code --warmup} is not given: 100 steps (the bundled model's recipe) but at most a tenth of
+     * the run, so short runs ({@code --steps 30}) do not fail on a warm-up longer than themselves.
+     */
+    static int defaultWarmup(int steps) {
+        return Math.min(100, Math.max(1, steps / 10));
     }
 
     /** "a:0.5,b" → {a=0.5, b=1.0}. */

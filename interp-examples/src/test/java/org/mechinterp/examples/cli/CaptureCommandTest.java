@@ -1,6 +1,7 @@
 package org.mechinterp.examples.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
@@ -39,6 +40,8 @@ class CaptureCommandTest {
         assertEquals(0, r.code(), r.err());
         JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
         assertEquals(15, o.get("rows").getAsLong()); // 6 + 6 + 3 with --context 6 and --max-tokens 15
+        assertTrue(r.err().matches("(?s).*capture: 15/15 rows in \\d+\\.\\d s\\R"), "progress line: " + r.err());
+        assertFalse(r.err().contains("\r") || r.err().contains("\u001b"), "no bar off a terminal: " + r.err());
         assertEquals(64, o.getAsJsonObject("d").get(HOOK).getAsInt());
         assertEquals(HOOK, o.getAsJsonArray("hooks").get(0).getAsString());
         assertEquals(out.toAbsolutePath().toString(), o.get("out").getAsString());
@@ -106,6 +109,8 @@ class CaptureCommandTest {
         assertEquals(0, r.code(), r.err());
         JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
         assertEquals(n, o.get("rows").getAsLong());
+        // progress: stderr is not a terminal here, so one plain line (no bar, no ANSI, not twice); stdout is JSON
+        assertTrue(r.err().matches("import: 10/10 rows in \\d+\\.\\d s\\R"), "stderr: " + r.err());
         assertEquals(d, o.getAsJsonObject("d").get("activations").getAsInt());
         try (StoreReader reader = StoreReader.open(out)) {
             assertEquals(14 * 0.5f, reader.read("activations", 4, 1).activations()[2], 0f);
@@ -125,5 +130,15 @@ class CaptureCommandTest {
         r = InterpCliTest.run("store");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("store import"), r.err());
+    }
+
+    /** --quiet: nothing on stderr; stdout holds the JSON alone. */
+    @Test
+    void quietCaptureWritesNothingToStderr() throws IOException {
+        InterpCliTest.Result r = InterpCliTest.run("capture", "--corpus", corpus().toString(), "--hooks", HOOK,
+                "--out", tmp.resolve("q").toString(), "--max-tokens", "8", "--json", "--quiet");
+        assertEquals(0, r.code(), r.err());
+        assertEquals("", r.err());
+        assertEquals(8, JsonParser.parseString(r.out()).getAsJsonObject().get("rows").getAsLong());
     }
 }

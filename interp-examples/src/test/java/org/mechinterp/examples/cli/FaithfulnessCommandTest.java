@@ -32,6 +32,8 @@ class FaithfulnessCommandTest {
             assertTrue(methods.has(m), m);
             assertTrue(methods.getAsJsonObject(m).has("aopc") && methods.getAsJsonObject(m).has("loo_spearman"), m);
         }
+        assertEquals("lower", o.getAsJsonObject("better").get("aopc").getAsString());
+        assertEquals("higher", o.getAsJsonObject("better").get("loo_spearman").getAsString());
         InterpCliTest.Result one = InterpCliTest.run("faithfulness", "--prompts", prompts.toString(), "--json",
                 "--ig-steps", "4", "--exclude-first", "--methods", "semantic,fisher", "--batch", "1");
         assertEquals(0, one.code(), one.err());
@@ -47,5 +49,19 @@ class FaithfulnessCommandTest {
         Files.writeString(tmp.resolve("empty.txt"), "# nothing\n");
         assertEquals(2, InterpCliTest.run("faithfulness", "--prompts", tmp.resolve("empty.txt").toString()).code());
         assertEquals(2, InterpCliTest.run("faithfulness", "--prompts", prompts.toString(), "--methods", "x").code());
+    }
+
+    /** The text table says which way each metric is better (lower AOPC, higher LOO Spearman). */
+    @Test
+    void tableSaysWhichDirectionIsBetter() throws Exception {
+        Path prompts = tmp.resolve("p.txt");
+        Files.writeString(prompts, "tokens: " + TOKENS + "\n");
+        InterpCliTest.Result r = InterpCliTest.run("faithfulness", "--prompts", prompts.toString(), "--methods",
+                "semantic");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("AOPC ↓") && r.out().contains("LOO Spearman ↑"), r.out());
+        assertTrue(r.err().matches("faithfulness: 1/1 prompts in \\d+\\.\\d s\\R"), "one plain progress line: " + r.err());
+        assertTrue(r.out().contains("lower (more negative) = more faithful") && r.out().contains("higher = better"),
+                r.out());
     }
 }

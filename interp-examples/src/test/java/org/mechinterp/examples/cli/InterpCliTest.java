@@ -366,4 +366,42 @@ class InterpCliTest {
         assertEquals(0, h.code());
         assertTrue(h.out().contains("--hooks"), h.out());
     }
+
+    /** Every command's examples print line for line as written (picocli used to wrap them mid-argument at 80). */
+    @Test
+    void helpPrintsEveryExampleLineUnwrapped() {
+        java.util.ArrayDeque<CommandLine> todo = new java.util.ArrayDeque<>(java.util.List.of(InterpCli.commandLine()));
+        int checked = 0;
+        while (!todo.isEmpty()) {
+            CommandLine c = todo.pop();
+            todo.addAll(c.getSubcommands().values());
+            String qualified = c.getCommandSpec().qualifiedName(" ");
+            String[] args = (qualified.replaceFirst("^interp ?", "") + " --help").trim().split(" ");
+            if (c.getCommandName().equals("help")) {
+                continue;
+            }
+            Result h = run(args);
+            assertEquals(0, h.code(), qualified + ": " + h.err());
+            java.util.List<String> lines = Arrays.asList(h.out().split("\\R"));
+            for (String line : c.getCommandSpec().usageMessage().footer()) {
+                if (!line.isEmpty()) {
+                    assertTrue(lines.contains(line), qualified + ": footer line '" + line + "' not printed whole in:\n"
+                            + h.out());
+                    checked++;
+                }
+            }
+        }
+        assertTrue(checked > 20, "only " + checked + " footer lines found");
+    }
+
+    /** The root help lists the launcher's shell as a command; started through Java it says to use the launcher. */
+    @Test
+    void rootHelpListsShellAndDirectShellSaysToUseTheLauncher() {
+        Result help = run("--help");
+        assertTrue(help.out().lines().anyMatch(l -> l.matches("\\s+shell\\s+.*")), help.out());
+        assertTrue(help.out().contains("embedded physics model for physics"), help.out());
+        Result shell = run("shell");
+        assertEquals(2, shell.code());
+        assertTrue(shell.err().contains("./interp shell"), shell.err());
+    }
 }

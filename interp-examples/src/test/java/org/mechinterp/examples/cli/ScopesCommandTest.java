@@ -49,6 +49,7 @@ class ScopesCommandTest {
         }
         String html = Files.readString(tmp.resolve("s.html"));
         assertTrue(html.contains("semantic") && html.contains("<span"));
+        assertTrue(html.contains("model: ") && html.contains("target: &#39;"), "model and target token on the page");
     }
 
     @Test

@@ -109,4 +109,21 @@ class TrainPhysicsModelCommandTest {
         assertEquals(2, r.code());
         assertTrue(r.err().contains("divisible"), r.err());
     }
+
+    /** A short run without --warmup used to fail on the default warm-up of 100 steps; now a tenth of the run. */
+    @Test
+    void shortRunsWarmUpForATenthOfTheirSteps() throws IOException {
+        Path out = tmp.resolve("short");
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.Arrays.asList(tiny(out, "--steps", "30",
+                "--forecast-trajectories", "0", "--eval-every", "30")));
+        int w = args.indexOf("--warmup");
+        args.remove(w + 1);
+        args.remove(w);
+        InterpCliTest.Result r = InterpCliTest.run(args.toArray(new String[0]));
+        assertEquals(0, r.code(), r.err());
+        JsonObject p = JsonParser.parseString(Files.readString(out.resolve("provenance.json"))).getAsJsonObject();
+        assertEquals(3, p.getAsJsonObject("training").get("warmup_steps").getAsInt(), p.toString());
+        assertEquals(100, TrainPhysicsModelCommand.defaultWarmup(3000), "the bundled recipe keeps 100");
+        assertEquals(1, TrainPhysicsModelCommand.defaultWarmup(5));
+    }
 }

@@ -7,11 +7,9 @@ import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -38,6 +36,15 @@ public final class AttributionReport {
 
     /** The HTML page as a string. */
     public static String html(List<AttributionResult> rows, String title) {
+        return html(rows, title, List.of());
+    }
+
+    /**
+     * The HTML page as a string, with lines of context under the title (e.g. the model folder and the target
+     * token's text: {@code "model: /models/qwen"}, {@code "target: ' girl' (id 3974)"}); each row also states its
+     * score range, the scale of its colours, to 4 significant digits.
+     */
+    public static String html(List<AttributionResult> rows, String title, List<String> context) {
         check(rows);
         StringBuilder sb = new StringBuilder();
         sb.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>")
@@ -50,10 +57,17 @@ public final class AttributionReport {
                 .append("span.x{color:#999;border-style:dashed}\n")
                 .append("span.p{outline:2px solid #225;}\n")
                 .append(".legend{margin-top:12px;font-size:90%;color:#555}\n")
+                .append("h2{overflow-wrap:anywhere}td.r{font-size:85%;color:#555;white-space:nowrap}\n")
                 .append("</style></head><body>\n<h2>").append(escape(title)).append("</h2>\n");
+        for (String line : context) {
+            sb.append("<p class=\"legend\">").append(escape(line)).append("</p>\n");
+        }
         AttributionResult first = rows.get(0);
-        sb.append("<p>prediction position ").append(first.position()).append(" (outlined); ")
-                .append(first.tokens().length).append(" tokens</p>\n<table>\n");
+        sb.append("<p>prediction position ").append(first.position()).append(" (outlined)");
+        if (first.target() != null && context.stream().noneMatch(l -> l.startsWith("target"))) {
+            sb.append("; target id ").append(first.target());
+        }
+        sb.append("; ").append(first.tokens().length).append(" tokens</p>\n<table>\n");
         List<String> labels = labels(first);
         for (AttributionResult r : rows) {
             double[] n = normalised(r.scores(), r.position());
@@ -66,16 +80,23 @@ public final class AttributionReport {
                         .append(escape(String.format(Locale.ROOT, "#%d id %d score %.6g", i, r.tokens()[i],
                                 r.score(i)))).append("\">").append(escape(labels.get(i))).append("</span>");
             }
-            sb.append("</td></tr>\n");
+            sb.append("</td><td class=\"r\">").append(escape(range(r))).append("</td></tr>\n");
         }
         sb.append("</table>\n<p class=\"legend\">Colour: score min–max normalised per row over positions up to the ")
-                .append("prediction (white = minimum, red = maximum). Hover a token for its raw score.</p>\n")
+                .append("prediction (white = minimum, red = maximum; the range is at the end of each row). Hover a ")
+                .append("token for its raw score.</p>\n")
                 .append("</body></html>\n");
         return sb.toString();
     }
 
     public static void writeHtml(Path file, List<AttributionResult> rows, String title) throws IOException {
-        writeAtomically(file, html(rows, title).getBytes(StandardCharsets.UTF_8));
+        writeHtml(file, rows, title, List.of());
+    }
+
+    /** {@link #html(List, String, List)} written atomically to {@code file}. */
+    public static void writeHtml(Path file, List<AttributionResult> rows, String title, List<String> context)
+            throws IOException {
+        writeAtomically(file, html(rows, title, context).getBytes(StandardCharsets.UTF_8));
     }
 
     /** The SVG document as a string. */
@@ -217,6 +238,17 @@ public final class AttributionReport {
         return new Layout(width, y + PAD, cells);
     }
 
+    /** "0.01234 – 0.8163": the row's score range over positions up to the prediction, 4 significant digits. */
+    static String range(AttributionResult r) {
+        double lo = Double.POSITIVE_INFINITY;
+        double hi = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i <= r.position() && i < r.scores().length; i++) {
+            lo = Math.min(lo, r.score(i));
+            hi = Math.max(hi, r.score(i));
+        }
+        return String.format(Locale.ROOT, "%.4g – %.4g", lo, hi);
+    }
+
     private static void check(List<AttributionResult> rows) {
         if (rows == null || rows.isEmpty()) {
             throw new IllegalArgumentException("a report needs at least one attribution result");
@@ -304,15 +336,6 @@ public final class AttributionReport {
         if (dir == null || !Files.isDirectory(dir)) {
             throw new java.nio.file.NoSuchFileException(String.valueOf(dir), null, "output directory does not exist");
         }
-        Path tmp = Files.createTempFile(dir, "." + abs.getFileName(), ".tmp");
-        try {
-            try (OutputStream out = Files.newOutputStream(tmp)) {
-                out.write(bytes);
-            }
-            Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(tmp);
-            throw e;
-        }
+        org.mechinterp.core.io.AtomicFile.writeBytes(abs, bytes);   // mode by umask (0644), not 0600
     }
 }

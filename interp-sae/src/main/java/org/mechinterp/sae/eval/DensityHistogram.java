@@ -1,10 +1,8 @@
 package org.mechinterp.sae.eval;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -53,14 +51,7 @@ public final class DensityHistogram {
         if (abs.getParent() != null) {
             Files.createDirectories(abs.getParent());
         }
-        Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
-        try {
-            try (OutputStream out = Files.newOutputStream(tmp)) {
-                BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG);
-            }
-            Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        org.mechinterp.core.io.AtomicFile.write(abs, out -> BitmapEncoder.saveBitmap(chart, out,
+                BitmapEncoder.BitmapFormat.PNG));
     }
 }

@@ -7,9 +7,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
+import org.mechinterp.core.progress.Progress;
 import org.mechinterp.core.model.HookedTransformer;
 import org.mechinterp.core.model.ModelConfig;
 import org.mechinterp.core.tokenizer.Tokenizer;
@@ -65,7 +63,7 @@ public final class ActivationCapture {
         private long maxTokens;
         private int shardRows;
         private int promptsPerPass = DEFAULT_PROMPTS_PER_PASS;
-        private boolean progress = true;
+        private Progress.Settings progress;
         private StoreWriter.ShardListener listener;
 
         private Builder() {
@@ -134,8 +132,14 @@ public final class ActivationCapture {
             return this;
         }
 
-        /** Whether to show a progress bar on stderr (default true). */
+        /** Whether to show progress on stderr by the default rule ({@link Progress.Settings#auto()}, the default). */
         public Builder optProgress(boolean progress) {
+            this.progress = Progress.Settings.of(progress);
+            return this;
+        }
+
+        /** Where and how to show progress (default {@link Progress.Settings#auto()}). */
+        public Builder optProgress(Progress.Settings progress) {
             this.progress = progress;
             return this;
         }
@@ -223,10 +227,9 @@ public final class ActivationCapture {
         StoreManifest m = w.manifest();
         long target = b.maxTokens > 0 ? Math.min(b.maxTokens, totals.tokens()) : totals.tokens();
         long done = m.totalRows;
-        ProgressBar bar = b.progress ? new ProgressBarBuilder().setTaskName("capture").setUnit(" rows", 1)
-                .setInitialMax(target).setConsumer(new ConsoleProgressBarConsumer(System.err))
-                .startsFrom(done, null).build() : null;
-        try (Corpus.Cursor cursor = corpus.open()) {
+        try (Progress bar = Progress.resume("capture", target, "rows",
+                b.progress != null ? b.progress : Progress.Settings.auto(), done);
+                Corpus.Cursor cursor = corpus.open()) {
             cursor.skip(m.promptsCompleted);
             List<Corpus.Prompt> pass = new ArrayList<>();
             while (b.maxTokens == 0 || done < b.maxTokens) {
@@ -250,19 +253,13 @@ public final class ActivationCapture {
                     break;
                 }
                 runner.run(pass, w.buffer());
-                if (bar != null) {
-                    bar.stepBy(planned - done);
-                }
+                bar.stepTo(planned);
                 done = planned;
                 if (w.pendingRows() >= m.shardRows) {
                     w.flush();
                 }
             }
             w.finish();
-        } finally {
-            if (bar != null) {
-                bar.close();
-            }
         }
     }
 

@@ -5,9 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
+import org.mechinterp.core.progress.Progress;
 
 /**
  * Imports an [N, d] float matrix made elsewhere into a new activation store, so SAEs can be trained on it: from a
@@ -44,7 +42,7 @@ public final class ActivationImport {
         private String hook;
         private Path out;
         private int shardRows;
-        private boolean progress = true;
+        private Progress.Settings progress;
 
         private Builder() {
         }
@@ -87,8 +85,14 @@ public final class ActivationImport {
             return this;
         }
 
-        /** Whether to show a progress bar on stderr (default true). */
+        /** Whether to show progress on stderr by the default rule ({@link Progress.Settings#auto()}, the default). */
         public Builder optProgress(boolean progress) {
+            this.progress = Progress.Settings.of(progress);
+            return this;
+        }
+
+        /** Where and how to show progress (default {@link Progress.Settings#auto()}). */
+        public Builder optProgress(Progress.Settings progress) {
             this.progress = progress;
             return this;
         }
@@ -166,9 +170,8 @@ public final class ActivationImport {
             StoreWriter.discardInterruptedImport(b.out); // e.g. the disk filled up: start over
         }
         StoreWriter w = StoreWriter.create(b.out, m);
-        ProgressBar bar = b.progress ? new ProgressBarBuilder().setTaskName("import").setUnit(" rows", 1)
-                .setInitialMax(n).setConsumer(new ConsoleProgressBarConsumer(System.err)).build() : null;
-        try {
+        try (Progress bar = Progress.start("import", n, "rows",
+                b.progress != null ? b.progress : Progress.Settings.auto())) {
             long row = 0;
             while (row < n) {
                 int take = (int) Math.min(n - row, m.shardRows - w.pendingRows());
@@ -188,15 +191,9 @@ public final class ActivationImport {
                 if (w.pendingRows() == m.shardRows) {
                     w.flush();
                 }
-                if (bar != null) {
-                    bar.stepTo(row);
-                }
+                bar.stepTo(row);
             }
             w.finish();
-        } finally {
-            if (bar != null) {
-                bar.close();
-            }
         }
         return w.manifest().copy();
     }

@@ -556,6 +556,9 @@ public final class StoreManifest {
             } catch (IOException suppressed) {
                 e.addSuppressed(suppressed);
             }
+            if (e instanceof IOException io) {
+                throw org.mechinterp.core.io.AtomicFile.naming(target, io);
+            }
             throw e;
         }
     }

@@ -2,7 +2,6 @@ package org.mechinterp.sae.train;
 
 import com.google.gson.JsonObject;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.ArrayList;
@@ -11,17 +10,15 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
+import org.mechinterp.core.progress.Progress;
 import org.mechinterp.sae.model.Sae;
 import org.mechinterp.sae.store.ActivationBatches;
 
 /**
  * Runs a {@link TrainingRun} to the end: resumes from the checkpoint folder when it holds a checkpoint, writes a
- * checkpoint every {@code checkpointEvery} steps and at the end, and shows a progress bar on stderr with loss,
- * L0, FVU and dead fraction (off when stderr is not a terminal, or with {@code optProgress(false)}).
+ * checkpoint every {@code checkpointEvery} steps and at the end, and shows progress on stderr with loss, L0, FVU
+ * and dead fraction ({@link Progress}: a bar on a terminal, plain periodic lines otherwise; none with
+ * {@code optProgress(false)}).
  *
  * <pre>{@code
  * Sae sae = SaeTrainer.builder().setConfig(cfg).optCheckpointDir(dir.resolve("checkpoints")).build().train(batches);
@@ -32,14 +29,14 @@ public final class SaeTrainer {
     private final SaeConfig config;
     private final Path checkpointDir;
     private final int checkpointEvery;
-    private final boolean progress;
+    private final Progress.Settings progress;
     private final Consumer<TrainingRun.StepStats> listener;
 
     private SaeTrainer(Builder b) {
         config = b.config;
         checkpointDir = b.checkpointDir;
         checkpointEvery = b.checkpointEvery;
-        progress = b.progress != null ? b.progress : System.console() != null;
+        progress = b.progress != null ? b.progress : Progress.Settings.auto();
         listener = b.listener;
     }
 
@@ -65,17 +62,16 @@ public final class SaeTrainer {
         } else {
             run = TrainingRun.start(config, data);
         }
-        try (ProgressBar bar = progress ? bar(run.stepsDone()) : null) {
+        try (Progress bar = Progress.resume("sae " + config.architecture().cliName(), config.steps(), "steps",
+                progress, run.stepsDone())) {
             while (!run.finished()) {
                 TrainingRun.StepStats s = run.step();
                 if (listener != null) {
                     listener.accept(s);
                 }
-                if (bar != null) {
-                    bar.stepTo(s.step());
-                    bar.setExtraMessage(String.format(Locale.ROOT, "loss %.4g L0 %.1f FVU %.3f dead %.1f%%",
-                            s.loss(), s.l0(), s.fvu(), 100 * s.deadFraction()));
-                }
+                bar.message(String.format(Locale.ROOT, "loss %.4g L0 %.1f FVU %.3f dead %.1f%%",
+                        s.loss(), s.l0(), s.fvu(), 100 * s.deadFraction()));
+                bar.stepTo(s.step());
                 if (checkpointDir != null && checkpointEvery > 0 && s.step() % checkpointEvery == 0
                         && !run.finished()) {
                     run.checkpoint(checkpointDir);
@@ -114,20 +110,12 @@ public final class SaeTrainer {
                         : "Repeat the original settings to resume, or use a new output folder");
     }
 
-    private ProgressBar bar(int start) {
-        PrintStream err = System.err;
-        return new ProgressBarBuilder().setTaskName("sae " + config.architecture().cliName())
-                .setInitialMax(config.steps()).setStyle(ProgressBarStyle.ASCII)
-                .setConsumer(new ConsoleProgressBarConsumer(err)).setUpdateIntervalMillis(500)
-                .startsFrom(start, java.time.Duration.ZERO).build();
-    }
-
     /** Builder: {@code setConfig} required; checkpoint folder, interval, progress and a step listener optional. */
     public static final class Builder {
         private SaeConfig config;
         private Path checkpointDir;
         private int checkpointEvery = 1000;
-        private Boolean progress;
+        private Progress.Settings progress;
         private Consumer<TrainingRun.StepStats> listener;
 
         private Builder() {}
@@ -149,9 +137,15 @@ public final class SaeTrainer {
             return this;
         }
 
-        /** Force the progress bar on or off (default: on when a console is attached). */
+        /** Progress by the default rule ({@link Progress.Settings#auto()}, the default) or none. */
         public Builder optProgress(boolean on) {
-            progress = on;
+            progress = Progress.Settings.of(on);
+            return this;
+        }
+
+        /** Where and how to show progress (default {@link Progress.Settings#auto()}). */
+        public Builder optProgress(Progress.Settings settings) {
+            progress = settings;
             return this;
         }
 

@@ -69,6 +69,7 @@ import org.mechinterp.sae.train.SaeTrainer;
  *   random directions; and the scrambled SAE) with each quantity at the read-out tokens;</li>
  *   <li>{@code results.json} ({@link StudyResults}) and {@code report.html} ({@link StudyReport}).</li>
  * </ol>
+ * The stores and corpora are deleted after a successful run unless {@link Builder#optKeepIntermediate} is set.
  * Quantities are read at one token per time step: the token closing the step ({@link EncodedTrajectory}).
  * By default all trajectories are serialised with one scaling fitted on the discovery trajectories, so that the
  * digits carry physical amplitude (a per-trajectory min–max window would make absolute energy unrecoverable
@@ -150,7 +151,7 @@ public final class PhysicsStudy {
             progress.stage("forecast vs context length on " + held.size() + " held-out trajectories");
             int[] contexts = ForecastEvaluation.logGrid(steps - 1);
             ForecastResult forecast = ForecastEvaluation.builder().optContexts(contexts).optSeed(b.seed).build()
-                    .evaluate(model, held, digitIds, progress::count);
+                    .evaluate(model, held, digitIds, progress.counter("trajectories"));
             progress.note(String.format(Locale.ROOT, "exponent %.3f [%.3f, %.3f]; RMSE at c=%d: model %.4f, "
                     + "parroting %.4f, floor %.4f", forecast.fit().exponent(), forecast.fit().lower(),
                     forecast.fit().upper(), contexts[contexts.length - 1], last(forecast.modelRmse()),
@@ -162,7 +163,7 @@ public final class PhysicsStudy {
             progress.stage("Temperature and Fisher scopes at steps " + Arrays.toString(targets) + " of "
                     + Math.min(b.scopeTrajectories, held.size()) + " held-out trajectories");
             ScopeAnalysis.Result scopes = ScopeAnalysis.builder().setTargets(targets)
-                    .optTrajectories(b.scopeTrajectories).build().analyse(model, held, progress::count);
+                    .optTrajectories(b.scopeTrajectories).build().analyse(model, held, progress.counter("scope methods (temperature, fisher)"));
             progress.note(String.format(Locale.ROOT, "share of the last step: temperature %.2f, fisher %.2f",
                     scopes.lastStepShare(0), scopes.lastStepShare(1)));
             timings.put("scopes", progress.done());
@@ -354,6 +355,9 @@ public final class PhysicsStudy {
             timings.put("report", progress.done());
             progress.note(String.format(Locale.ROOT, "total %.1f s", (System.nanoTime() - t0) / 1e9));
             results.write(b.out.resolve("results.json")); // again, with the report timing
+            if (!b.keepIntermediate) {
+                removeIntermediate(b.out);
+            }
             return results;
         }
     }
@@ -659,9 +663,9 @@ public final class PhysicsStudy {
      */
     static void writeCorpus(Path file, List<EncodedTrajectory> trajectories, List<String> quantities)
             throws IOException {
-        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".tmp");
-        try {
-            try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+        org.mechinterp.core.io.AtomicFile.write(file, stream -> {
+            BufferedWriter w = new BufferedWriter(new java.io.OutputStreamWriter(stream, StandardCharsets.UTF_8));
+            {
                 for (EncodedTrajectory t : trajectories) {
                     JsonObject o = new JsonObject();
                     JsonArray ids = new JsonArray();
@@ -709,10 +713,23 @@ public final class PhysicsStudy {
                     w.write('\n');
                 }
             }
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
+            w.flush();
+        });
+    }
+
+    /** The working files of a run, beside results.json: activation stores and their corpora. */
+    static final List<String> INTERMEDIATE = List.of("corpus.jsonl", "store", "corpus-scrambled.jsonl",
+            "store-scrambled");
+
+    /** Deletes {@link #INTERMEDIATE} from {@code out} (hundreds of MB for the main job). */
+    static void removeIntermediate(Path out) throws IOException {
+        for (String name : INTERMEDIATE) {
+            Path p = out.resolve(name);
+            if (Files.isDirectory(p)) {
+                deleteStore(p);
+            } else {
+                Files.deleteIfExists(p);
+            }
         }
     }
 
@@ -797,11 +814,19 @@ public final class PhysicsStudy {
             }
         }
 
-        void count(int done, int total) {
+        /**
+         * A (done, total) callback printing "done/total unit" at every quarter: the unit says what is counted, so
+         * "1/2 scope methods" under a stage about 3 trajectories is not read as trajectories.
+         */
+        java.util.function.BiConsumer<Integer, Integer> counter(String unit) {
+            return (done, total) -> count(done, total, unit);
+        }
+
+        void count(int done, int total, String unit) {
             int pct = (int) (100L * done / total);
             if (out != null && (pct / 25 != lastPercent / 25 || done == total) && pct != lastPercent) {
                 lastPercent = pct;
-                out.printf(Locale.ROOT, "      %d/%d%n", done, total);
+                out.printf(Locale.ROOT, "      %d/%d %s%n", done, total, unit);
                 out.flush();
             }
         }
@@ -844,6 +869,7 @@ public final class PhysicsStudy {
         private PhysicsDataRecipe recipe = PhysicsDataRecipe.builder().build();
         private boolean datasetScaling = true;
         private PrintWriter log = new PrintWriter(System.err, true);
+        private boolean keepIntermediate;
 
         private Builder() {
         }
@@ -979,6 +1005,16 @@ public final class PhysicsStudy {
         /** Where progress goes (default System.err; null: silent). Not closed. */
         public Builder optLog(PrintWriter log) {
             this.log = log;
+            return this;
+        }
+
+        /**
+         * Keep the activation stores and corpora ({@code store/}, {@code store-scrambled/}, {@code corpus*.jsonl})
+         * in the output folder after a successful run (default false: they are deleted, leaving results.json,
+         * report.html and plots/).
+         */
+        public Builder optKeepIntermediate(boolean keep) {
+            this.keepIntermediate = keep;
             return this;
         }
 

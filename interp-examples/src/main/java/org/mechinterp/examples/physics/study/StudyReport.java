@@ -78,7 +78,7 @@ public final class StudyReport {
     }
 
     static XYChart scalingLaw(ForecastResult f) {
-        XYChart c = new XYChartBuilder().width(W).height(H).title("Forecast error vs context length (held-out)")
+        XYChart c = new XYChartBuilder().width(W).height(H).title(fit("Forecast error vs context length (held-out)"))
                 .xAxisTitle("context length (steps)").yAxisTitle("RMSE (rescaled units)").build();
         c.getStyler().setXAxisLogarithmic(true).setYAxisLogarithmic(true)
                 .setLegendPosition(Styler.LegendPosition.InsideSW);
@@ -101,6 +101,14 @@ public final class StudyReport {
         return c;
     }
 
+    /** Most characters of a 760 px chart title in XChart's default title font before it runs off the image. */
+    static final int MAX_TITLE_CHARS = 88;
+
+    /** {@code title} cut to {@link #MAX_TITLE_CHARS} with an ellipsis (XChart neither wraps nor clips titles). */
+    static String fit(String title) {
+        return title.length() <= MAX_TITLE_CHARS ? title : title.substring(0, MAX_TITLE_CHARS - 1).strip() + "…";
+    }
+
     private static BasicStroke dashed() {
         return new BasicStroke(1.2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {5f, 4f}, 0f);
     }
@@ -119,9 +127,9 @@ public final class StudyReport {
     static XYChart scatter(StudyResults r, String q) {
         FamilyCorrelation best = r.correlation().get(q).get(PhysicsStudy.SAE);
         double[][] data = r.report().scatter().get(q);
-        XYChart c = new XYChartBuilder().width(W).height(H).title(String.format(Locale.ROOT,
+        XYChart c = new XYChartBuilder().width(W).height(H).title(fit(String.format(Locale.ROOT,
                 "Best SAE latent (#%d, chosen on discovery) vs %s, held-out: r = %.3f", best.bestFeature(), q,
-                best.heldOutR())).xAxisTitle(q).yAxisTitle("latent activation").build();
+                best.heldOutR()))).xAxisTitle(q).yAxisTitle("latent activation").build();
         c.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter).setMarkerSize(4)
                 .setLegendVisible(false);
         c.addSeries("held-out read-out tokens", data[0], data[1]);
@@ -130,7 +138,7 @@ public final class StudyReport {
 
     static XYChart overTime(Map<String, double[]> series) {
         XYChart c = new XYChartBuilder().width(W).height(H)
-                .title("One held-out trajectory: energies (÷ mean E) and best latents (min–max scaled)")
+                .title(fit("One held-out trajectory: energies (÷ mean E) and best latents (min–max scaled)"))
                 .xAxisTitle("time step").yAxisTitle("scaled value").build();
         c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
         double[] x = series.get("step");
@@ -142,6 +150,9 @@ public final class StudyReport {
                 continue;
             }
             boolean latent = en.getKey().startsWith("latent");
+            if (latent && inactive(en.getValue())) {
+                continue;   // min-max scaling would draw a constant as a flat line at 0.5; the caption says why
+            }
             double[] y = latent || !(unit > 0) ? minMax(en.getValue()) : divide(en.getValue(), unit);
             XYSeries s = c.addSeries(en.getKey(), x, y);
             s.setMarker(SeriesMarkers.NONE);
@@ -150,6 +161,26 @@ public final class StudyReport {
             }
         }
         return c;
+    }
+
+    /** Latent series of the over-time plot that never change on the trajectory (a dead latent: no activity). */
+    static List<String> inactiveLatents(Map<String, double[]> series) {
+        List<String> out = new ArrayList<>();
+        series.forEach((k, v) -> {
+            if (k.startsWith("latent") && inactive(v)) {
+                out.add(k);
+            }
+        });
+        return out;
+    }
+
+    private static boolean inactive(double[] v) {
+        for (double x : v) {
+            if (x != v[0]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static double[] divide(double[] v, double by) {
@@ -176,7 +207,7 @@ public final class StudyReport {
 
     static XYChart absR(StudyResults r, String q) {
         XYChart c = new XYChartBuilder().width(W).height(H)
-                .title("Held-out |r| with " + q + ": fraction of features at or above |r|")
+                .title(fit("Held-out |r| with " + q + ": fraction of features at or above |r|"))
                 .xAxisTitle("|r| (held-out)").yAxisTitle("fraction of features").build();
         c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
         for (Map.Entry<String, double[][]> e : r.report().absR().get(q).entrySet()) {
@@ -196,11 +227,13 @@ public final class StudyReport {
 
     static HeatMapChart heatmap(ScopeAnalysis.Result s, int m) {
         int maxT = s.targets()[s.targets().length - 1];
-        HeatMapChart c = new HeatMapChartBuilder().width(W).height(H).title(s.methods()[m]
-                + " scope: share of influence of earlier step s on the forecast of step c")
+        HeatMapChart c = new HeatMapChartBuilder().width(W).height(H).title(fit(s.methods()[m]
+                + " scope: share of influence of earlier step s on the forecast of step c"))
                 .xAxisTitle("earlier step s").yAxisTitle("forecast step c").build();
-        c.getStyler().setShowValue(false).setMin(0).setMax(maxShare(s, m))
+        // the colour bar prints min and max as given: 3 significant digits, rounded up so no cell exceeds it
+        c.getStyler().setShowValue(false).setMin(0).setMax(ceilSignificant(maxShare(s, m), 3))
                 .setRangeColors(new Color[] {new Color(250, 250, 255), new Color(90, 110, 220), new Color(150, 0, 40)});
+        c.getStyler().setXAxisMaxLabelCount(MAX_X_LABELS);   // one label per step overprints beyond ~20 steps
         List<Integer> xs = new ArrayList<>();
         for (int i = 0; i < maxT; i++) {
             xs.add(i);
@@ -221,7 +254,7 @@ public final class StudyReport {
 
     static XYChart lagProfile(ScopeAnalysis.Result s) {
         XYChart c = new XYChartBuilder().width(W).height(H)
-                .title("Mean share of influence vs lag c − s (all forecast targets)").xAxisTitle("lag (steps)")
+                .title(fit("Mean share of influence vs lag c − s (all forecast targets)")).xAxisTitle("lag (steps)")
                 .yAxisTitle("share").build();
         c.getStyler().setYAxisLogarithmic(true).setLegendPosition(Styler.LegendPosition.InsideNE);
         for (int m = 0; m < s.methods().length; m++) {
@@ -233,6 +266,19 @@ public final class StudyReport {
             c.addSeries(s.methods()[m], x, floorPositive(share)).setMarker(SeriesMarkers.CIRCLE);
         }
         return c;
+    }
+
+    /** Most x-axis labels of a heat map (760 px wide: labels of up to 3 digits do not touch). */
+    static final int MAX_X_LABELS = 16;
+
+    /** {@code x > 0} rounded up to {@code digits} significant digits (0.8210926 → 0.822). */
+    static double ceilSignificant(double x, int digits) {
+        if (!(x > 0) || Double.isInfinite(x)) {
+            return x;
+        }
+        double scale = Math.pow(10, digits - 1 - Math.floor(Math.log10(x)));
+        return scale >= 1 ? Math.ceil(x * scale) / scale : Math.ceil(x * scale) * Math.pow(10,
+                Math.floor(Math.log10(x)) - digits + 1);
     }
 
     private static double maxShare(ScopeAnalysis.Result s, int m) {
@@ -254,7 +300,7 @@ public final class StudyReport {
                 .append("padding:0 1em;color:#222;line-height:1.45}h1{font-size:1.6em}h2{margin-top:1.8em;")
                 .append("border-bottom:1px solid #ddd}table{border-collapse:collapse;margin:1em 0;font-size:.92em}")
                 .append("td,th{border:1px solid #ccc;padding:.3em .6em;text-align:right}th{background:#f3f3f6}")
-                .append("td:first-child,th:first-child{text-align:left}.best{font-weight:bold;background:#eef6ee}")
+                .append("td:first-child,th:first-child{text-align:left}table.settings td{text-align:left}.best{font-weight:bold;background:#eef6ee}")
                 .append("img{max-width:100%;border:1px solid #eee;margin:.5em 0}.note{color:#555;font-size:.92em}")
                 .append("code{background:#f4f4f4;padding:0 .2em}</style></head><body>\n");
         sb.append("<h1>Physics in context: ").append(esc(r.system())).append("</h1>\n<p class=\"note\">Model <code>")
@@ -262,7 +308,8 @@ public final class StudyReport {
         if (!r.modelNote().isEmpty()) {
             sb.append(" — ").append(esc(r.modelNote()));
         }
-        sb.append(". Settings: ").append(esc(r.settings().toString())).append("</p>\n");
+        sb.append(".</p>\n");
+        sb.append(settingsTable(r.settings()));
 
         sb.append("<h2>Headline</h2><ul>");
         sb.append(String.format(Locale.ROOT, "<li>Forecast error scales as c<sup>%.3f</sup> (95%% CI [%.3f, %.3f], "
@@ -313,18 +360,29 @@ public final class StudyReport {
                 + "with q ≤ 0.05.</p>\n<table><tr><th>quantity</th><th>family</th><th>features</th><th>best</th>"
                 + "<th>disc. r</th><th>disc. ρ</th><th>sel. p</th><th>q</th><th>sig</th><th>held-out r</th>"
                 + "<th>held-out ρ</th><th>held-out p</th><th>max held-out |r|</th></tr>\n");
+        double floor = r.permutationFloor();
+        boolean belowFloor = false;
         for (Map.Entry<String, Map<String, FamilyCorrelation>> e : r.correlation().entrySet()) {
             double top = e.getValue().values().stream().mapToDouble(FamilyCorrelation::heldOutAbsR).max().orElse(0);
             for (FamilyCorrelation c : e.getValue().values()) {
+                boolean below = c.bestQ() < floor;
+                belowFloor |= below;
                 sb.append(String.format(Locale.ROOT, "<tr><td>%s</td><td>%s</td><td>%d</td><td>%d</td><td>%.3f</td>"
-                        + "<td>%.3f</td><td>%.3g</td><td>%.3g</td><td>%d</td><td%s>%.3f</td><td>%.3f</td><td>%.3g</td>"
+                        + "<td>%.3f</td><td>%.3g</td><td>%.3g%s</td><td>%d</td><td%s>%.3f</td><td>%.3f</td><td>%.3g</td>"
                         + "<td>%.3f</td></tr>\n", esc(c.quantity()), esc(c.family()), c.features(), c.bestFeature(),
-                        c.discoveryR(), c.discoverySpearman(), c.selectionP(), c.bestQ(), c.significant(),
-                        c.heldOutAbsR() == top ? " class=\"best\"" : "", c.heldOutR(), c.heldOutSpearman(),
-                        c.heldOutP(), c.maxHeldOutAbsR()));
+                        c.discoveryR(), c.discoverySpearman(), c.selectionP(), c.bestQ(), below ? " †" : "",
+                        c.significant(), c.heldOutAbsR() == top ? " class=\"best\"" : "", c.heldOutR(),
+                        c.heldOutSpearman(), c.heldOutP(), c.maxHeldOutAbsR()));
             }
         }
         sb.append("</table>\n");
+        if (belowFloor) {
+            sb.append(String.format(Locale.ROOT, "<p class=\"note\">† Below the permutation floor 1/(P+1) = %.3g "
+                    + "(P = %d permutations): such q-values come from a normal fit to the null Fisher-z values, an "
+                    + "extrapolation beyond what the permutations resolve; read them as q &lt; %.3g. Selection and "
+                    + "held-out p are empirical and never below the floor.</p>\n", floor,
+                    Math.round(1 / floor) - 1, floor));
+        }
 
         ContextProfile cp = r.contextProfile();
         sb.append("<h2>Does the code sharpen as the context grows?</h2>\n<p class=\"note\">Held-out |r| of each "
@@ -403,7 +461,7 @@ public final class StudyReport {
         sb.append("<h2>Plots</h2>\n");
         for (Map.Entry<String, String> e : png.entrySet()) {
             sb.append("<figure><img alt=\"").append(esc(e.getKey())).append("\" src=\"data:image/png;base64,")
-                    .append(e.getValue()).append("\"><figcaption class=\"note\">").append(esc(caption(e.getKey())))
+                    .append(e.getValue()).append("\"><figcaption class=\"note\">").append(esc(caption(e.getKey(), r)))
                     .append("</figcaption></figure>\n");
         }
         sb.append("<h2>Timings</h2><p class=\"note\">");
@@ -412,7 +470,37 @@ public final class StudyReport {
         return sb.toString();
     }
 
-    private static String caption(String key) {
+    /** The study's settings as a two-column table (lists joined with commas). */
+    static String settingsTable(Map<String, Object> settings) {
+        StringBuilder sb = new StringBuilder("<details open><summary>Settings</summary>\n<table class=\"settings\">"
+                + "<tr><th>setting</th><th>value</th></tr>\n");
+        settings.forEach((k, v) -> sb.append("<tr><td>").append(esc(k.replace('_', ' '))).append("</td><td>")
+                .append(esc(format(v))).append("</td></tr>\n"));
+        return sb.append("</table></details>\n").toString();
+    }
+
+    private static String format(Object v) {
+        if (v instanceof java.util.Collection<?> c) {
+            return String.join(", ", c.stream().map(StudyReport::format).toList());
+        }
+        if (v instanceof int[] a) {
+            return String.join(", ", Arrays.stream(a).mapToObj(Integer::toString).toList());
+        }
+        if (v instanceof Double d) {
+            return !Double.isFinite(d) ? String.valueOf(d)
+                    : new java.math.BigDecimal(String.format(Locale.ROOT, "%.4g", d)).stripTrailingZeros()
+                            .toPlainString();
+        }
+        return String.valueOf(v);
+    }
+
+    private static String caption(String key, StudyResults r) {
+        if (key.equals("latents_over_time")) {
+            List<String> dead = inactiveLatents(r.report().overTime());
+            String base = "Energies divided by the mean of E; each latent min–max scaled over the trajectory.";
+            return dead.isEmpty() ? base : base + " Not drawn: " + String.join("; ", dead)
+                    + " — dead latent, no activity on this trajectory.";
+        }
         if (key.equals("scaling_law")) {
             return "RMSE of the decoded mean of the model's digit distribution vs context length, log–log, with the "
                     + "95% bootstrap band (dashed), baselines and the fitted power law.";

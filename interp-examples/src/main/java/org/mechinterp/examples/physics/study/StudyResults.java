@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -82,16 +81,44 @@ public record StudyResults(String model, String modelNote, String system, Map<St
             Map<String, double[]> overTime) {
     }
 
+    /**
+     * Version of the {@code results.json} layout; raised when a field is renamed, removed or changes meaning.
+     * Version 1: every key snake_case, "held-out" spelled {@code heldout} as in {@code sae_best_heldout_abs_r}.
+     */
+    public static final int SCHEMA_VERSION = 1;
+
+    /** Java field names as results.json keys: snake_case, with "held_out" written "heldout" everywhere. */
+    static final com.google.gson.FieldNamingStrategy KEYS = f -> snakeCase(f.getName());
+
     private static final Gson GSON = new GsonBuilder().serializeSpecialFloatingPointValues().disableHtmlEscaping()
-            .setPrettyPrinting().create();
+            .setFieldNamingStrategy(KEYS).setPrettyPrinting().create();
+
+    /** "heldOutAbsR" → "heldout_abs_r", "trainTokens" → "train_tokens", "l0" → "l0". */
+    static String snakeCase(String camel) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < camel.length(); i++) {
+            char c = camel.charAt(i);
+            if (Character.isUpperCase(c)) {
+                if (sb.length() > 0 && sb.charAt(sb.length() - 1) != '_') {
+                    sb.append('_');
+                }
+                sb.append(Character.toLowerCase(c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString().replace("held_out", "heldout");
+    }
 
     /** @return the results.json object */
     public JsonObject toJson() {
         JsonObject o = new JsonObject();
+        o.addProperty("schema_version", SCHEMA_VERSION);
         o.addProperty("model", model);
         o.addProperty("model_note", modelNote);
         o.addProperty("system", system);
         o.add("settings", GSON.toJsonTree(settings));
+        o.addProperty("permutation_floor", permutationFloor());
         JsonObject f = GSON.toJsonTree(forecast).getAsJsonObject();
         f.addProperty("exponent", forecast.fit().exponent());
         JsonArray ci = new JsonArray();
@@ -160,13 +187,16 @@ public record StudyResults(String model, String modelNote, String system, Map<St
     static void writeAtomically(Path file, byte[] bytes) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-        try {
-            Files.write(tmp, bytes);
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        org.mechinterp.core.io.AtomicFile.writeBytes(file, bytes);   // mode by umask (0644), not 0600
+    }
+
+    /**
+     * The smallest p-value the study's permutations can resolve, 1/(P+1) with P = settings' {@code permutations};
+     * NaN when the settings do not say.
+     */
+    public double permutationFloor() {
+        Object p = settings.get("permutations");
+        return p instanceof Number n ? 1.0 / (n.doubleValue() + 1) : Double.NaN;
     }
 
     /** @return per quantity, family → held-out |r| of the selected feature */
