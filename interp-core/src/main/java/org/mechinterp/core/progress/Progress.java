@@ -7,6 +7,10 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.function.LongSupplier;
+import me.tongfei.progressbar.DelegatingProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
  * Progress of one long task, by the one rule of this project: a bar redrawn in place on a terminal, plain periodic
@@ -21,8 +25,9 @@ import java.util.function.LongSupplier;
  *
  * <p>Lines (style {@link Style#LINES}): at most one per {@link Settings#interval()} (default 10 s), e.g.
  * {@code capture: 4096/65536 rows (6%), 812 rows/s, about 1 min 16 s left}, and one when closed,
- * {@code capture: 65536/65536 rows in 80.6 s}. Bar (style {@link Style#BAR}): one line rewritten with a carriage
- * return at most every 200 ms, ended by a newline when closed. Not thread-safe: call it from the working thread.
+ * {@code capture: 65536/65536 rows in 80.6 s}. Bar (style {@link Style#BAR}): drawn by the progressbar library
+ * (me.tongfei), one line rewritten with a carriage return every 200 ms from its own refresh thread, ended by a
+ * newline when closed. Not thread-safe: call it from the working thread.
  */
 public final class Progress implements AutoCloseable {
     /** How progress is shown. */
@@ -96,8 +101,8 @@ public final class Progress implements AutoCloseable {
         }
     }
 
-    private static final long BAR_REDRAW_NANOS = 200_000_000L;
-    private static final int BAR_WIDTH = 30;
+    private static final int BAR_REDRAW_MILLIS = 200;
+    private static final int BAR_MAX_WIDTH = 100;
 
     private final String task;
     private final long total;
@@ -109,7 +114,7 @@ public final class Progress implements AutoCloseable {
     private long done;
     private String message = "";
     private long lastDraw;
-    private int lastWidth;
+    private final ProgressBar bar;
     private boolean closed;
 
     Progress(String task, long total, String unit, Settings settings, LongSupplier clock, long startCount) {
@@ -122,9 +127,26 @@ public final class Progress implements AutoCloseable {
         this.lastDraw = start;
         this.startCount = startCount;
         this.done = startCount;
-        if (settings.style() == Style.BAR) {
-            drawBar();
+        this.bar = settings.style() == Style.BAR ? newBar(task, total, unit, settings.out(), startCount) : null;
+    }
+
+    /** The library's bar, drawing "\r" + its line on {@code out} (the writer, not a console, so tests can read it). */
+    private static ProgressBar newBar(String task, long total, String unit, PrintWriter out, long startCount) {
+        DelegatingProgressBarConsumer consumer = new DelegatingProgressBarConsumer(line -> {
+            out.print('\r');
+            out.print(line);
+            out.flush();
+        }, BAR_MAX_WIDTH);
+        ProgressBarBuilder b = new ProgressBarBuilder().setTaskName(task).setInitialMax(total > 0 ? total : -1)
+                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(BAR_REDRAW_MILLIS).setConsumer(consumer)
+                .showSpeed();
+        if (unit != null && !unit.isEmpty()) {
+            b.setUnit(" " + unit, 1);
         }
+        if (startCount > 0) {
+            b.startsFrom(startCount, Duration.ZERO);
+        }
+        return b.build();
     }
 
     /**
@@ -151,6 +173,9 @@ public final class Progress implements AutoCloseable {
     /** Sets the count done so far. */
     public void stepTo(long count) {
         done = count;
+        if (bar != null) {
+            bar.stepTo(count);
+        }
         maybeShow();
     }
 
@@ -162,6 +187,9 @@ public final class Progress implements AutoCloseable {
     /** A short status shown after the counts (e.g. "loss 0.41"); shown at the next update. */
     public void message(String text) {
         message = text == null ? "" : text;
+        if (bar != null) {
+            bar.setExtraMessage(message);
+        }
     }
 
     /** The count so far. */
@@ -171,39 +199,11 @@ public final class Progress implements AutoCloseable {
 
     private void maybeShow() {
         long now = clock.getAsLong();
-        switch (settings.style()) {
-            case BAR -> {
-                if (now - lastDraw >= BAR_REDRAW_NANOS) {
-                    lastDraw = now;
-                    drawBar();
-                }
-            }
-            case LINES -> {
-                if (now - lastDraw >= settings.interval().toNanos()) {
-                    lastDraw = now;
-                    settings.out().println(task + ": " + counts(now, true));
-                    settings.out().flush();
-                }
-            }
-            default -> { }
+        if (settings.style() == Style.LINES && now - lastDraw >= settings.interval().toNanos()) {
+            lastDraw = now;
+            settings.out().println(task + ": " + counts(now, true));
+            settings.out().flush();
         }
-    }
-
-    private void drawBar() {
-        StringBuilder sb = new StringBuilder("\r").append(task).append(' ');
-        if (total > 0) {
-            int filled = (int) Math.min(BAR_WIDTH, BAR_WIDTH * done / total);
-            sb.append('[').append("=".repeat(filled)).append(filled < BAR_WIDTH ? ">" : "")
-                    .append(" ".repeat(Math.max(0, BAR_WIDTH - filled - 1))).append("] ");
-        }
-        sb.append(counts(clock.getAsLong(), true));
-        int width = sb.length();
-        if (width < lastWidth) {
-            sb.append(" ".repeat(lastWidth - width));   // clear the rest of a longer previous line
-        }
-        lastWidth = width;
-        settings.out().print(sb);
-        settings.out().flush();
     }
 
     /** "450/1000 rows (45%), 12.3 rows/s, about 45 s left; message", or "... in 81.3 s" when not running. */
@@ -260,7 +260,7 @@ public final class Progress implements AutoCloseable {
         closed = true;
         switch (settings.style()) {
             case BAR -> {
-                drawBar();
+                bar.close();    // draws the final state
                 settings.out().println();
                 settings.out().flush();
             }

@@ -40,21 +40,21 @@ class ProgressTest {
     }
 
     @Test
-    void barRedrawsInPlaceAndEndsWithANewline() {
+    void barIsTheLibrarysLineRedrawnInPlaceAndEndsWithANewline() {
         StringWriter sw = new StringWriter();
-        Clock c = new Clock();
-        try (Progress p = Progress.withClock("train", 4, "steps", Progress.Settings.of(Progress.Style.BAR,
-                new PrintWriter(sw)), () -> c.now)) {
+        try (Progress p = Progress.start("train", 4, "steps", Progress.Settings.of(Progress.Style.BAR,
+                new PrintWriter(sw)))) {
             for (int i = 1; i <= 4; i++) {
-                c.advance(1);
                 p.message("loss " + i);
                 p.stepTo(i);
             }
         }
         String out = sw.toString();
-        assertTrue(out.startsWith("\rtrain [>"), out);
-        assertTrue(out.endsWith(System.lineSeparator()) && out.chars().filter(ch -> ch == '\n').count() == 1, "one line, redrawn: " + out);
-        assertTrue(out.contains("[==============================] 4/4 steps (100%), 1.00 steps/s; loss 4"), out);
+        assertTrue(out.startsWith("\rtrain"), out);
+        assertTrue(out.endsWith(System.lineSeparator()) && out.chars().filter(ch -> ch == '\n').count() == 1,
+                "one line, redrawn: " + out);
+        String last = out.substring(out.lastIndexOf('\r') + 1).strip();
+        assertTrue(last.startsWith("train 100%") && last.contains("4/4 steps") && last.endsWith("loss 4"), last);
     }
 
     @Test
