@@ -14,7 +14,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
 import org.mechinterp.core.model.HookedTransformer;
 import org.mechinterp.core.model.TokenBatch;
 import org.mechinterp.core.tokenizer.Tokenizer;
-import org.mechinterp.examples.EmbeddedModel;
+import org.mechinterp.models.EmbeddedModel;
 import org.mechinterp.jacobian.AttributionRequest;
 import org.mechinterp.jacobian.Attributor;
 import org.mechinterp.jacobian.Method;
