@@ -16,8 +16,11 @@ import java.util.Objects;
 public final class TokenGroups {
     /** How the scores of one group combine. */
     public enum Aggregation {
+        /** √Σ s²: the norm of the concatenated per-token vectors (for norm scores). */
         ROOT_SUM_OF_SQUARES,
+        /** Σ s: for squared-norm or additive scores. */
         SUM,
+        /** The member score of largest magnitude, sign kept: for signed scores. */
         SIGNED_MAX_MAGNITUDE;
 
         double combine(double[] scores, int[] members) {

@@ -23,7 +23,12 @@ import java.util.function.Consumer;
 public final class LoadOptions {
     /** Where and in which dtype the weights live between forward passes. */
     public enum Storage {
-        AUTO, F32, AT_REST;
+        /** F32 when the memory guard says it fits, else {@link #AT_REST}. */
+        AUTO,
+        /** Every weight upcast to F32 once, at load. */
+        F32,
+        /** As stored in the checkpoint (F16/BF16), upcast per use. */
+        AT_REST;
 
         /**
          * Parses a CLI value: {@code auto}, {@code f32}, or {@code stored} / {@code at-rest} / {@code bf16} /

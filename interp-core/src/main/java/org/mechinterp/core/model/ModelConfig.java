@@ -12,7 +12,12 @@ package org.mechinterp.core.model;
  */
 public final class ModelConfig {
     /** How positions enter the model. */
-    public enum Positions { LEARNED, ROTARY }
+    public enum Positions {
+        /** A learned position embedding added to the token embedding (GPT-2). */
+        LEARNED,
+        /** Rotary embeddings applied to queries and keys (Llama and later). */
+        ROTARY
+    }
 
     private final String modelType;
     private final int vocabSize;

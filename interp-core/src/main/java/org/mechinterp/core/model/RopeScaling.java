@@ -11,7 +11,14 @@ package org.mechinterp.core.model;
  */
 public final class RopeScaling {
     /** The rescaling rule. */
-    public enum Kind { NONE, LINEAR, LLAMA3 }
+    public enum Kind {
+        /** Frequencies as the base theta gives them. */
+        NONE,
+        /** Every frequency divided by the factor (position interpolation). */
+        LINEAR,
+        /** Llama 3.1's rescaling: long wavelengths divided by the factor, short ones kept, a smooth band between. */
+        LLAMA3
+    }
 
     private final double theta;
     private final Kind kind;

@@ -8,7 +8,14 @@ package org.mechinterp.core.train;
  */
 public final class LearningRateSchedule {
     /** Shape of the decay after warm-up. */
-    public enum Decay { COSINE, LINEAR, CONSTANT }
+    public enum Decay {
+        /** Half a cosine from the peak down to the minimum. */
+        COSINE,
+        /** A straight line from the peak down to the minimum. */
+        LINEAR,
+        /** The peak rate throughout. */
+        CONSTANT
+    }
 
     private final double peak;
     private final int warmup;
