@@ -47,12 +47,20 @@ public enum Method {
         this.aggregation = aggregation;
     }
 
-    /** The name used on the command line and in JSON ({@code semantic}, {@code inputxgrad}, {@code ig}, ...). */
+    /**
+     * The name used on the command line and in JSON ({@code semantic}, {@code inputxgrad}, {@code ig}, ...).
+     *
+     * @return the name used on the command line and in JSON ({@code semantic}, {@code inputxgrad}, {@code ig}, ...)
+     */
     public String id() {
         return id;
     }
 
-    /** Whether the scores depend on the target token (otherwise the result's target is null). */
+    /**
+     * Whether the scores depend on the target token (otherwise the result's target is null).
+     *
+     * @return whether the scores depend on the target token (otherwise the result's target is null)
+     */
     public boolean usesTarget() {
         return usesTarget;
     }
@@ -60,12 +68,19 @@ public enum Method {
     /**
      * How scores of several tokens of one word combine: root of the sum of squares for norm scores (the norm of the
      * concatenated gradient), plain sum for scores that are already squared norms (Fisher) or additive.
+     *
+     * @return how scores of several tokens of one word combine: root of the sum of squares for norm scores (the norm of
+     *     the concatenated gradient), plain sum for scores that are already squared norms (Fisher) or additive
      */
     public TokenGroups.Aggregation aggregation() {
         return aggregation;
     }
 
     /**
+     * The method with a command-line id.
+     *
+     * @param id an id of {@link #id()} (case-insensitive)
+     * @return the method
      * @throws IllegalArgumentException naming the valid ids
      */
     public static Method fromId(String id) {

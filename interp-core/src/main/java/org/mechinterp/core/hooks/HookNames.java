@@ -122,12 +122,23 @@ public final class HookNames {
         return block(layer, "attn.hook_attn_scores");
     }
 
-    /** {@code blocks.L.<suffix>}. */
+    /**
+     * {@code blocks.L.<suffix>}.
+     *
+     * @param layer the layer index L (0-based)
+     * @param suffix the suffix
+     * @return {@code blocks.L.<suffix>}
+     */
     public static String block(int layer, String suffix) {
         return "blocks." + layer + "." + suffix;
     }
 
-    /** The gradient name of a hook point. */
+    /**
+     * The gradient name of a hook point.
+     *
+     * @param name the name
+     * @return the gradient name of a hook point
+     */
     public static String grad(String name) {
         return name + GRAD_SUFFIX;
     }
@@ -139,12 +150,19 @@ public final class HookNames {
      * @param learnedPositions whether {@code hook_pos_embed} exists
      * @param rotary whether {@code hook_rot_q}/{@code hook_rot_k} exist
      * @param gatedMlp whether {@code mlp.hook_pre_linear} exists
+     * @return every hook point of a model, in forward order
      */
     public static Set<String> all(int nLayers, boolean learnedPositions, boolean rotary, boolean gatedMlp) {
         return all(nLayers, new Features(learnedPositions, rotary, gatedMlp, false, false));
     }
 
-    /** Every hook point of a model with these features, in forward order. */
+    /**
+     * Every hook point of a model with these features, in forward order.
+     *
+     * @param nLayers number of blocks
+     * @param features which optional points the block has
+     * @return every hook point of a model with these features, in forward order
+     */
     public static Set<String> all(int nLayers, Features features) {
         Set<String> names = new LinkedHashSet<>();
         names.add(EMBED);
@@ -259,15 +277,34 @@ public final class HookNames {
             residPost = residPost(l);
         }
 
+        /**
+         * The names of one layer's hook points.
+         *
+         * @param layer the layer index L (0-based)
+         * @param rotary whether {@code hook_rot_q}/{@code hook_rot_k} exist
+         * @param gatedMlp whether {@code mlp.hook_pre_linear} exists
+         * @return the names of layer {@code layer}
+         */
         public static Layer of(int layer, boolean rotary, boolean gatedMlp) {
             return new Layer(layer, new Features(false, rotary, gatedMlp, false, false));
         }
 
+        /**
+         * The names of one layer's hook points.
+         *
+         * @param layer the layer index L (0-based)
+         * @param features which optional points the block has
+         * @return the names of layer {@code layer}
+         */
         public static Layer of(int layer, Features features) {
             return new Layer(layer, features);
         }
 
-        /** This block's points in the order the forward pass reaches them. */
+        /**
+         * This block's points in the order the forward pass reaches them.
+         *
+         * @return this block's points in the order the forward pass reaches them
+         */
         public List<String> inForwardOrder() {
             List<String> names = new ArrayList<>();
             Collections.addAll(names, residPre, ln1Scale, ln1Normalized, q, k, v);
