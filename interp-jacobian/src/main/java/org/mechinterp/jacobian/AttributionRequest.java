@@ -167,7 +167,7 @@ public final class AttributionRequest {
         /**
          * The prompt's token ids (copied).
          *
-         * @param ids the ids
+         * @param ids the prompt's token ids (copied)
          * @return this builder
          */
         public Builder setTokens(int... ids) {
@@ -178,7 +178,7 @@ public final class AttributionRequest {
         /**
          * Prediction position ℓ (default: the last token). Negative values count from the end (−1 = last).
          *
-         * @param p the value
+         * @param p Prediction position ℓ (default: the last token)
          * @return this builder
          */
         public Builder optPosition(int p) {
@@ -189,7 +189,7 @@ public final class AttributionRequest {
         /**
          * Target token id (default: the top-1 prediction at ℓ).
          *
-         * @param id the id
+         * @param id Target token id (default: the top-1 prediction at ℓ)
          * @return this builder
          */
         public Builder optTarget(int id) {
@@ -200,7 +200,7 @@ public final class AttributionRequest {
         /**
          * Positions that get no score (e.g. 0 for BOS); may be called repeatedly.
          *
-         * @param positions the positions
+         * @param positions Positions that get no score (e.g. 0 for BOS); may be called repeatedly
          * @return this builder
          */
         public Builder optExclude(int... positions) {
@@ -216,7 +216,7 @@ public final class AttributionRequest {
         /**
          * Display texts, one per token (copied).
          *
-         * @param texts the texts
+         * @param texts Display texts, one per token (copied)
          * @return this builder
          */
         public Builder optTokenTexts(List<String> texts) {

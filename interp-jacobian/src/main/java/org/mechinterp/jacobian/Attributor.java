@@ -455,7 +455,7 @@ public final class Attributor {
         /**
          * The model to attribute (borrowed, not closed by the attributor).
          *
-         * @param m the m
+         * @param m the model to attribute (borrowed, not closed by the attributor)
          * @return this builder
          */
         public Builder setModel(HookedTransformer m) {
@@ -466,7 +466,7 @@ public final class Attributor {
         /**
          * Most sequences per forward/backward pass (default 64).
          *
-         * @param rows the rows
+         * @param rows most sequences per forward/backward pass (default 64)
          * @return this builder
          */
         public Builder optMaxRows(int rows) {
@@ -477,7 +477,7 @@ public final class Attributor {
         /**
          * k of the rank-k Fisher Scope (default 1).
          *
-         * @param k how many
+         * @param k k of the rank-k Fisher Scope (default 1)
          * @return this builder
          */
         public Builder optFisherRank(int k) {
@@ -488,7 +488,7 @@ public final class Attributor {
         /**
          * Rank-k (default), exact trace or Hutchinson estimate.
          *
-         * @param mode the mode
+         * @param mode Rank-k (default), exact trace or Hutchinson estimate
          * @return this builder
          */
         public Builder optFisherMode(FisherMode mode) {
@@ -499,7 +499,7 @@ public final class Attributor {
         /**
          * Rademacher probes of the Hutchinson estimate (default 64).
          *
-         * @param s the s
+         * @param s Rademacher probes of the Hutchinson estimate (default 64)
          * @return this builder
          */
         public Builder optHutchinsonProbes(int s) {
@@ -521,7 +521,7 @@ public final class Attributor {
         /**
          * Integrated Gradients quadrature (default Gauss–Legendre).
          *
-         * @param rule the rule
+         * @param rule Integrated Gradients quadrature (default Gauss–Legendre)
          * @return this builder
          */
         public Builder optIgRule(IntegrationRule rule) {
@@ -532,7 +532,7 @@ public final class Attributor {
         /**
          * Seed of the random baseline, Lanczos start vectors and Hutchinson probes (default 1234).
          *
-         * @param s the s
+         * @param s Seed of the random baseline, Lanczos start vectors and Hutchinson probes (default 1234)
          * @return this builder
          */
         public Builder optSeed(long s) {
@@ -543,7 +543,7 @@ public final class Attributor {
         /**
          * Relative residual tolerance of the Lanczos eigenpairs (default 1e-10).
          *
-         * @param tol the tol
+         * @param tol Relative residual tolerance of the Lanczos eigenpairs (default 1e-10)
          * @return this builder
          */
         public Builder optLanczosTolerance(double tol) {

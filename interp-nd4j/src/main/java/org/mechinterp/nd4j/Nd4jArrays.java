@@ -157,63 +157,52 @@ public final class Nd4jArrays {
         if ((long) bytes.remaining() != n * type.width()) {
             throw new IllegalStateException(bytes.remaining() + " bytes for " + n + " elements of " + type);
         }
-        ByteBuffer b = bytes.slice().order(ByteOrder.nativeOrder());
-        Pointer pointer;
-        Indexer indexer;
+        Typed typed = typed(bytes.slice().order(ByteOrder.nativeOrder()), type);
+        DataBuffer buffer = Nd4j.getDataBufferFactory().create(typed.pointer, type, n, typed.indexer);
+        return Nd4j.create(buffer, shape, Nd4j.getStrides(shape, 'c'), 0, 'c', type);
+    }
+
+    /** A JavaCPP pointer over a direct buffer and the ND4J indexer for its element type. */
+    private record Typed(Pointer pointer, Indexer indexer) {}
+
+    /** The pointer and indexer ND4J's CPU buffers use for {@code type} (as in its own BaseCpuDataBuffer). */
+    private static Typed typed(ByteBuffer b, DataType type) {
         switch (type) {
             case FLOAT: {
                 FloatPointer p = new FloatPointer(b.asFloatBuffer());
-                pointer = p;
-                indexer = FloatIndexer.create(p);
-                break;
+                return new Typed(p, FloatIndexer.create(p));
             }
             case DOUBLE: {
                 DoublePointer p = new DoublePointer(b.asDoubleBuffer());
-                pointer = p;
-                indexer = DoubleIndexer.create(p);
-                break;
+                return new Typed(p, DoubleIndexer.create(p));
             }
             case HALF: {
                 ShortPointer p = new ShortPointer(b.asShortBuffer());
-                pointer = p;
-                indexer = HalfIndexer.create(p);
-                break;
+                return new Typed(p, HalfIndexer.create(p));
             }
             case INT: {
                 IntPointer p = new IntPointer(b.asIntBuffer());
-                pointer = p;
-                indexer = IntIndexer.create(p);
-                break;
+                return new Typed(p, IntIndexer.create(p));
             }
             case LONG: {
                 LongPointer p = new LongPointer(b.asLongBuffer());
-                pointer = p;
-                indexer = LongIndexer.create(p);
-                break;
+                return new Typed(p, LongIndexer.create(p));
             }
             case BYTE: {
                 BytePointer p = new BytePointer(b);
-                pointer = p;
-                indexer = ByteIndexer.create(p);
-                break;
+                return new Typed(p, ByteIndexer.create(p));
             }
             case UBYTE: {
                 BytePointer p = new BytePointer(b);
-                pointer = p;
-                indexer = UByteIndexer.create(p);
-                break;
+                return new Typed(p, UByteIndexer.create(p));
             }
             case BOOL: {
                 BooleanPointer p = new BooleanPointer(b);
-                pointer = p;
-                indexer = BooleanIndexer.create(p);
-                break;
+                return new Typed(p, BooleanIndexer.create(p));
             }
             default:
                 throw new IllegalArgumentException("no external buffer for ND4J type " + type);
         }
-        DataBuffer buffer = Nd4j.getDataBufferFactory().create(pointer, type, n, indexer);
-        return Nd4j.create(buffer, shape, Nd4j.getStrides(shape, 'c'), 0, 'c', type);
     }
 
     /** A direct buffer over the native memory of a C-contiguous, offset-free array (no copy). */

@@ -148,21 +148,21 @@ public final class GenerationOptions {
         /**
          * 0 (the default) is greedy decoding.
          *
-         * @param v the temperature
+         * @param v 0 (the default) is greedy decoding
          * @return this builder
          */
         public Builder optTemperature(double v) { temperature = v; return this; }
         /**
          * 0 (the default) is no top-k filtering.
          *
-         * @param v the top k
+         * @param v 0 (the default) is no top-k filtering
          * @return this builder
          */
         public Builder optTopK(int v) { topK = v; return this; }
         /**
          * 1 (the default) is no nucleus filtering.
          *
-         * @param v the top p
+         * @param v 1 (the default) is no nucleus filtering
          * @return this builder
          */
         public Builder optTopP(double v) { topP = v; return this; }
@@ -176,7 +176,7 @@ public final class GenerationOptions {
         /**
          * Tokens that end a sequence (kept as its last token); none at all for an empty list.
          *
-         * @param ids the ids
+         * @param ids Tokens that end a sequence (kept as its last token); none at all for an empty list
          * @return this builder
          */
         public Builder optStopTokens(int... ids) { stopTokens = ids.clone(); return this; }

@@ -213,7 +213,7 @@ public final class LoadOptions {
          * turn it off only to inspect such a checkpoint on purpose. The scan reads each weight's stored bits once
          * (about one pass over memory; for weights at rest it reads the mapped files once at load).
          *
-         * @param checkFinite the check finite
+         * @param checkFinite whether to scan every weight for NaN and infinity at load (default true)
          * @return this builder
          */
         public Builder optCheckFinite(boolean checkFinite) {
@@ -224,7 +224,7 @@ public final class LoadOptions {
         /**
          * Receives load warnings, one line each without a prefix (default: "warning: ..." on stderr).
          *
-         * @param warnings the warnings
+         * @param warnings Receives load warnings, one line each without a prefix (default: "warning: ..." on stderr)
          * @return this builder
          */
         public Builder optWarnings(Consumer<String> warnings) {

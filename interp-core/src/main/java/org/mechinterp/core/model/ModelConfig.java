@@ -729,21 +729,21 @@ public final class ModelConfig {
         /**
          * Norms on the attention and MLP outputs before they join the residual stream (Gemma 2/3).
          *
-         * @param v the post norms
+         * @param v Norms on the attention and MLP outputs before they join the residual stream (Gemma 2/3)
          * @return this builder
          */
         public Builder optPostNorms(boolean v) { postNorms = v; return this; }
         /**
          * Factor on the token embedding (default 1).
          *
-         * @param v the embedding scale
+         * @param v Factor on the token embedding (default 1)
          * @return this builder
          */
         public Builder optEmbeddingScale(double v) { embeddingScale = v; return this; }
         /**
          * Multiplier of q·k; 0 (default) means 1/√Dh.
          *
-         * @param v the attention scale
+         * @param v Multiplier of q·k; 0 (default) means 1/√Dh
          * @return this builder
          */
         public Builder optAttentionScale(double v) { attentionScale = v; return this; }
@@ -764,14 +764,14 @@ public final class ModelConfig {
         /**
          * Rotated channels per head (partial rotary); 0 (default) means all of Dh.
          *
-         * @param v the rotary dim
+         * @param v Rotated channels per head (partial rotary); 0 (default) means all of Dh
          * @return this builder
          */
         public Builder optRotaryDim(int v) { rotaryDim = v; return this; }
         /**
          * Parallel attention and MLP (GPT-NeoX); default sequential.
          *
-         * @param v the parallel residual
+         * @param v Parallel attention and MLP (GPT-NeoX); default sequential
          * @return this builder
          */
         public Builder optParallelResidual(boolean v) { parallelResidual = v; return this; }

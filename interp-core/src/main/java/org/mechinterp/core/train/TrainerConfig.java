@@ -204,7 +204,7 @@ public final class TrainerConfig {
         /**
          * Sequences per step, > 0.
          *
-         * @param v the batch size
+         * @param v Sequences per step, > 0
          * @return this builder
          */
         public Builder setBatchSize(int v) { batchSize = v; return this; }
@@ -232,7 +232,7 @@ public final class TrainerConfig {
         /**
          * Decay after warm-up (default cosine).
          *
-         * @param v the decay schedule
+         * @param v Decay after warm-up (default cosine)
          * @return this builder
          */
         public Builder optDecay(LearningRateSchedule.Decay v) { decay = v; return this; }
@@ -261,28 +261,28 @@ public final class TrainerConfig {
         /**
          * Global-norm gradient clipping threshold (default 1; 0 disables).
          *
-         * @param v the grad clip
+         * @param v Global-norm gradient clipping threshold (default 1; 0 disables)
          * @return this builder
          */
         public Builder optGradClip(double v) { gradClip = v; return this; }
         /**
          * Evaluation interval in steps (default 0: only after the last step).
          *
-         * @param v the eval every
+         * @param v Evaluation interval in steps (default 0: only after the last step)
          * @return this builder
          */
         public Builder optEvalEvery(int v) { evalEvery = v; return this; }
         /**
          * Seed of the initial weights and the data order (default 0).
          *
-         * @param v the random seed
+         * @param v Seed of the initial weights and the data order (default 0)
          * @return this builder
          */
         public Builder optSeed(long v) { seed = v; return this; }
         /**
          * Names of the loss groups (default one group "all").
          *
-         * @param v the groups
+         * @param v Names of the loss groups (default one group "all")
          * @return this builder
          */
         public Builder optGroups(List<String> v) { groups = List.copyOf(v); return this; }

@@ -199,7 +199,7 @@ public final class Lanczos {
         /**
          * Number of eigenpairs k ≥ 1.
          *
-         * @param k how many
+         * @param k Number of eigenpairs k ≥ 1
          * @return this builder
          */
         public Builder setRank(int k) {
@@ -211,7 +211,7 @@ public final class Lanczos {
          * Most products (default 0 = automatic: max(2k+20, min(D, 3k+40)), capped at D). Convergence usually stops
          * far earlier.
          *
-         * @param m the m
+         * @param m most products (default 0 = automatic: max(2k+20, min(D, 3k+40)), capped at D)
          * @return this builder
          */
         public Builder optMaxIterations(int m) {
@@ -222,7 +222,7 @@ public final class Lanczos {
         /**
          * Relative residual tolerance (default 1e-10; raised to 10× the operator's precision).
          *
-         * @param tol the tol
+         * @param tol Relative residual tolerance (default 1e-10; raised to 10× the operator's precision)
          * @return this builder
          */
         public Builder optTolerance(double tol) {
@@ -233,7 +233,7 @@ public final class Lanczos {
         /**
          * Seed of the start vector (default fixed).
          *
-         * @param s the s
+         * @param s Seed of the start vector (default fixed)
          * @return this builder
          */
         public Builder optSeed(long s) {
