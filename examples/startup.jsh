@@ -20,6 +20,9 @@ import org.mechinterp.sae.io.*;
 import org.mechinterp.jacobian.*;
 import org.mechinterp.jacobian.report.*;
 import org.mechinterp.examples.*;
+// single-type imports win over examples.*, whose EmbeddedModel/EmbeddedPhysicsModel are deprecated aliases
+import org.mechinterp.models.EmbeddedModel;
+import org.mechinterp.models.EmbeddedPhysicsModel;
 import org.mechinterp.examples.physics.*;
 import org.mechinterp.examples.physics.prompt.*;
 import org.mechinterp.examples.physics.model.*;

@@ -41,7 +41,11 @@ public final class Interp {
         configureDjl();
     }
 
-    /** The {@code pytorch-native-cpu} classifier for this JVM's OS and architecture, or null when DJL ships none. */
+    /**
+     * The {@code pytorch-native-cpu} classifier for this JVM's OS and architecture, or null when DJL ships none.
+     *
+     * @return the {@code pytorch-native-cpu} classifier for this JVM's OS and architecture, or null when DJL ships none
+     */
     public static String nativeClassifier() {
         return nativeClassifier(System.getProperty("os.name", ""), System.getProperty("os.arch", ""));
     }

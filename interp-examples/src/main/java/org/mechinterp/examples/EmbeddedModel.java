@@ -1,56 +1,31 @@
 package org.mechinterp.examples;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The small model bundled with the examples: llama2.c's {@code stories260K} (a 260K-parameter Llama trained on
- * TinyStories, MIT licence; 5 layers, d_model 64, 8 query / 4 key-value heads, vocab 512) in Hugging Face layout.
- * See {@code models/stories260K/README.md} next to this class's resources.
+ * The bundled stories260K model; moved to {@link org.mechinterp.models.EmbeddedModel} in the {@code interp-models}
+ * module (which needs only {@code interp-core}, not the command line's libraries).
  *
- * <p>The files live on the class path (in the jar or in {@code target/classes}); {@link #path()} copies them once
- * into a cache folder named after a hash of their content (see {@link EmbeddedResources} for the cache location
- * and the atomic extraction).
+ * @deprecated use {@link org.mechinterp.models.EmbeddedModel}; this delegating class will be removed in the next
+ *     minor release.
  */
+@Deprecated(since = "0.1.0", forRemoval = true)
 public final class EmbeddedModel {
     /** Name of the bundled model. */
-    public static final String NAME = "stories260K";
+    public static final String NAME = org.mechinterp.models.EmbeddedModel.NAME;
 
-    /** Files of the model folder, relative to {@link #RESOURCE_DIR}. */
-    static final List<String> FILES = List.of(
-            "config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "LICENSE", "README.md");
-
-    private static final String RESOURCE_DIR = "models/" + NAME + "/";
-
-    private static volatile Path extracted;
+    /** Files of the model folder. */
+    static final List<String> FILES = org.mechinterp.models.EmbeddedModel.FILES;
 
     private EmbeddedModel() {}
 
     /**
-     * The folder holding the bundled model, extracted on first use (per JVM and per content hash).
+     * The folder holding the bundled model; see {@link org.mechinterp.models.EmbeddedModel#path()}.
      *
-     * @return a folder with {@code config.json}, {@code model.safetensors}, {@code tokenizer.json},
-     *     {@code tokenizer_config.json}, {@code LICENSE} and {@code README.md}
-     * @throws UncheckedIOException if the resources are missing or the folder cannot be written
+     * @return the extracted model folder
      */
     public static Path path() {
-        Path p = extracted;
-        if (p == null) {
-            synchronized (EmbeddedModel.class) {
-                p = extracted;
-                if (p == null) {
-                    try {
-                        p = EmbeddedResources.extract(EmbeddedModel.class, NAME, RESOURCE_DIR, FILES);
-                    } catch (IOException e) {
-                        throw new UncheckedIOException("cannot extract the embedded " + NAME + " model: "
-                                + e.getMessage(), e);
-                    }
-                    extracted = p;
-                }
-            }
-        }
-        return p;
+        return org.mechinterp.models.EmbeddedModel.path();
     }
 }

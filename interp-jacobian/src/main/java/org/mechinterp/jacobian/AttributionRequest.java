@@ -33,46 +33,86 @@ public final class AttributionRequest {
         this.tokenTexts = tokenTexts;
     }
 
+    /**
+     * A new builder.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** A request for {@code tokens} with every default: last position, top-1 target, nothing excluded. */
+    /**
+     * A request for {@code tokens} with every default: last position, top-1 target, nothing excluded.
+     *
+     * @param tokens the token ids
+     * @return a request for {@code tokens} with every default: last position, top-1 target, nothing excluded
+     */
     public static AttributionRequest of(int... tokens) {
         return builder().setTokens(tokens).build();
     }
 
-    /** The token ids (a copy), length T. */
+    /**
+     * The token ids (a copy), length T.
+     *
+     * @return the token ids (a copy), length T
+     */
     public int[] tokens() {
         return tokens.clone();
     }
 
-    /** Number of tokens T. */
+    /**
+     * Number of tokens T.
+     *
+     * @return number of tokens T
+     */
     public int length() {
         return tokens.length;
     }
 
-    /** Token id at {@code i}. */
+    /**
+     * Token id at {@code i}.
+     *
+     * @param i the index
+     * @return token id at {@code i}
+     */
     public int token(int i) {
         return tokens[i];
     }
 
-    /** The prediction position ℓ in [0, T). */
+    /**
+     * The prediction position ℓ in [0, T).
+     *
+     * @return the prediction position ℓ in [0, T)
+     */
     public int position() {
         return position;
     }
 
-    /** The target token id, or {@link #TOP_1}. */
+    /**
+     * The target token id, or {@link #TOP_1}.
+     *
+     * @return the target token id, or {@link #TOP_1}
+     */
     public int target() {
         return target;
     }
 
-    /** Whether position {@code i} gets a score: not excluded and not after ℓ. */
+    /**
+     * Whether position {@code i} gets a score: not excluded and not after ℓ.
+     *
+     * @param i the index
+     * @return whether position {@code i} gets a score: not excluded and not after ℓ
+     */
     public boolean isAttributable(int i) {
         return i >= 0 && i <= position && !excluded.get(i);
     }
 
-    /** The attributable positions in increasing order. */
+    /**
+     * The attributable positions in increasing order.
+     *
+     * @return the attributable positions in increasing order
+     */
     public int[] attributablePositions() {
         int[] out = new int[position + 1];
         int n = 0;
@@ -84,17 +124,30 @@ public final class AttributionRequest {
         return Arrays.copyOf(out, n);
     }
 
-    /** The excluded positions in increasing order. */
+    /**
+     * The excluded positions in increasing order.
+     *
+     * @return the excluded positions in increasing order
+     */
     public int[] excludedPositions() {
         return excluded.stream().toArray();
     }
 
-    /** Display texts of the tokens (unmodifiable), or null when none were given. */
+    /**
+     * Display texts of the tokens (unmodifiable), or null when none were given.
+     *
+     * @return display texts of the tokens (unmodifiable), or null when none were given
+     */
     public List<String> tokenTexts() {
         return tokenTexts;
     }
 
-    /** A copy with the target set (used to pin the resolved top-1). */
+    /**
+     * A copy with the target set (used to pin the resolved top-1).
+     *
+     * @param newTarget the new target
+     * @return a copy with the target set (used to pin the resolved top-1)
+     */
     public AttributionRequest withTarget(int newTarget) {
         return new AttributionRequest(tokens, position, newTarget, excluded, tokenTexts);
     }
@@ -111,25 +164,45 @@ public final class AttributionRequest {
 
         private Builder() {}
 
-        /** The prompt's token ids (copied). */
+        /**
+         * The prompt's token ids (copied).
+         *
+         * @param ids the prompt's token ids (copied)
+         * @return this builder
+         */
         public Builder setTokens(int... ids) {
             this.tokens = Objects.requireNonNull(ids, "tokens").clone();
             return this;
         }
 
-        /** Prediction position ℓ (default: the last token). Negative values count from the end (−1 = last). */
+        /**
+         * Prediction position ℓ (default: the last token). Negative values count from the end (−1 = last).
+         *
+         * @param p Prediction position ℓ (default: the last token)
+         * @return this builder
+         */
         public Builder optPosition(int p) {
             this.position = p;
             return this;
         }
 
-        /** Target token id (default: the top-1 prediction at ℓ). */
+        /**
+         * Target token id (default: the top-1 prediction at ℓ).
+         *
+         * @param id Target token id (default: the top-1 prediction at ℓ)
+         * @return this builder
+         */
         public Builder optTarget(int id) {
             this.target = id;
             return this;
         }
 
-        /** Positions that get no score (e.g. 0 for BOS); may be called repeatedly. */
+        /**
+         * Positions that get no score (e.g. 0 for BOS); may be called repeatedly.
+         *
+         * @param positions Positions that get no score (e.g. 0 for BOS); may be called repeatedly
+         * @return this builder
+         */
         public Builder optExclude(int... positions) {
             for (int p : positions) {
                 if (p < 0) {
@@ -140,13 +213,19 @@ public final class AttributionRequest {
             return this;
         }
 
-        /** Display texts, one per token (copied). */
+        /**
+         * Display texts, one per token (copied).
+         *
+         * @param texts Display texts, one per token (copied)
+         * @return this builder
+         */
         public Builder optTokenTexts(List<String> texts) {
             this.tokenTexts = Collections.unmodifiableList(new ArrayList<>(Objects.requireNonNull(texts, "texts")));
             return this;
         }
 
         /**
+         * @return the validated request
          * @throws IllegalArgumentException for no or empty tokens, a position outside the prompt, a negative target
          *     other than {@link #TOP_1}, excluded positions outside the prompt, or texts of the wrong count
          */

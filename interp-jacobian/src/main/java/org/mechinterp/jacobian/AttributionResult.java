@@ -30,8 +30,12 @@ public final class AttributionResult {
     private final Map<String, Object> details;
 
     /**
+     * @param method the attribution method
+     * @param position the position (0-based)
      * @param target the target token, or null when the method has none
+     * @param tokens the token ids
      * @param tokenTexts display texts or null
+     * @param scores the scores
      * @param details method-specific values serialisable by Gson (copied)
      */
     public AttributionResult(Method method, int position, Integer target, int[] tokens, List<String> tokenTexts,
@@ -49,53 +53,104 @@ public final class AttributionResult {
         this.details = Collections.unmodifiableMap(new LinkedHashMap<>(details));
     }
 
+    /**
+     * The attribution method.
+     *
+     * @return the attribution method
+     */
     public Method method() {
         return method;
     }
 
+    /**
+     * The position (0-based).
+     *
+     * @return the position (0-based)
+     */
     public int position() {
         return position;
     }
 
-    /** The target token id, or null when the method does not use one. */
+    /**
+     * The target token id, or null when the method does not use one.
+     *
+     * @return the target token id, or null when the method does not use one
+     */
     public Integer target() {
         return target;
     }
 
+    /**
+     * The token ids.
+     *
+     * @return the token ids
+     */
     public int[] tokens() {
         return tokens.clone();
     }
 
-    /** Display texts or null. */
+    /**
+     * Display texts or null.
+     *
+     * @return display texts or null
+     */
     public List<String> tokenTexts() {
         return tokenTexts;
     }
 
-    /** One score per token (a copy). */
+    /**
+     * One score per token (a copy).
+     *
+     * @return one score per token (a copy)
+     */
     public double[] scores() {
         return scores.clone();
     }
 
+    /**
+     * The score of one position.
+     *
+     * @param i the index
+     * @return score {@code i}
+     */
     public double score(int i) {
         return scores[i];
     }
 
-    /** Method-specific values (unmodifiable). */
+    /**
+     * Method-specific values (unmodifiable).
+     *
+     * @return method-specific values (unmodifiable)
+     */
     public Map<String, Object> details() {
         return details;
     }
 
-    /** A copy with token texts attached. */
+    /**
+     * A copy with token texts attached.
+     *
+     * @param texts the texts
+     * @return a copy with token texts attached
+     */
     public AttributionResult withTokenTexts(List<String> texts) {
         return new AttributionResult(method, position, target, tokens, texts, scores, details);
     }
 
-    /** Scores merged per group with the method's {@link Method#aggregation()}. */
+    /**
+     * Scores merged per group with the method's {@link Method#aggregation()}.
+     *
+     * @param groups the groups
+     * @return scores merged per group with the method's {@link Method#aggregation()}
+     */
     public double[] merged(TokenGroups groups) {
         return groups.merge(scores, method.aggregation());
     }
 
-    /** The JSON object described in the class comment. */
+    /**
+     * The JSON object described in the class comment.
+     *
+     * @return the JSON object described in the class comment
+     */
     public JsonObject toJson() {
         JsonObject o = new JsonObject();
         o.addProperty("scope", method.id());

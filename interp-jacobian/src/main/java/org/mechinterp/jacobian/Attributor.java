@@ -55,20 +55,40 @@ public final class Attributor {
         this.arrayOperatorLimit = b.arrayOperatorLimit;
     }
 
+    /**
+     * A new builder.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** The model primitives this attributor uses (for custom directions). */
+    /**
+     * The model primitives this attributor uses (for custom directions).
+     *
+     * @return the model primitives this attributor uses (for custom directions)
+     */
     public JacobianProbe probe() {
         return probe;
     }
 
+    /**
+     * The model.
+     *
+     * @return the model
+     */
     public HookedTransformer model() {
         return probe.model();
     }
 
-    /** Attributes one prompt. */
+    /**
+     * Attributes one prompt.
+     *
+     * @param method the attribution method
+     * @param request the attribution request
+     * @return the attribution result
+     */
     public AttributionResult attribute(Method method, AttributionRequest request) {
         return attribute(method, List.of(request)).get(0);
     }
@@ -77,6 +97,9 @@ public final class Attributor {
      * Attributes several prompts with one method. Semantic, Temperature and Fisher share batched forward and
      * backward passes across prompts (left-padded; each prompt gets exactly the values it gets alone).
      *
+     * @param method the attribution method
+     * @param requests the requests
+     * @return one result per request, in order
      * @throws IllegalArgumentException for token ids or targets outside the vocabulary
      */
     public List<AttributionResult> attribute(Method method, List<AttributionRequest> requests) {
@@ -106,6 +129,10 @@ public final class Attributor {
     /**
      * Attention weights from ℓ to each token in one layer and head (−1 for the average over all layers / heads).
      *
+     * @param request the attribution request
+     * @param layer the layer index (0-based)
+     * @param head the head
+     * @return attention weights from ℓ to each token in one layer and head (−1 for the average over all layers / heads)
      * @throws IllegalArgumentException for a layer or head outside the model
      */
     public AttributionResult attention(AttributionRequest request, int layer, int head) {
@@ -161,7 +188,12 @@ public final class Attributor {
         return out;
     }
 
-    /** The Fisher operator of one prediction: double precision in Java for small D·V, engine GEMMs otherwise. */
+    /**
+     * The Fisher operator of one prediction: double precision in Java for small D·V, engine GEMMs otherwise.
+     *
+     * @param prediction the prediction
+     * @return the Fisher operator of one prediction: double precision in Java for small D·V, engine GEMMs otherwise
+     */
     public FisherOperator fisherOperator(JacobianProbe.Prediction prediction) {
         double[] p = prediction.probabilities();
         long dv = (long) model().config().dModel() * model().config().vocabSize();
@@ -420,55 +452,100 @@ public final class Attributor {
 
         private Builder() {}
 
-        /** The model to attribute (borrowed, not closed by the attributor). */
+        /**
+         * The model to attribute (borrowed, not closed by the attributor).
+         *
+         * @param m the model to attribute (borrowed, not closed by the attributor)
+         * @return this builder
+         */
         public Builder setModel(HookedTransformer m) {
             this.model = m;
             return this;
         }
 
-        /** Most sequences per forward/backward pass (default 64). */
+        /**
+         * Most sequences per forward/backward pass (default 64).
+         *
+         * @param rows most sequences per forward/backward pass (default 64)
+         * @return this builder
+         */
         public Builder optMaxRows(int rows) {
             this.maxRows = rows;
             return this;
         }
 
-        /** k of the rank-k Fisher Scope (default 1). */
+        /**
+         * k of the rank-k Fisher Scope (default 1).
+         *
+         * @param k k of the rank-k Fisher Scope (default 1)
+         * @return this builder
+         */
         public Builder optFisherRank(int k) {
             this.fisherRank = k;
             return this;
         }
 
-        /** Rank-k (default), exact trace or Hutchinson estimate. */
+        /**
+         * Rank-k (default), exact trace or Hutchinson estimate.
+         *
+         * @param mode Rank-k (default), exact trace or Hutchinson estimate
+         * @return this builder
+         */
         public Builder optFisherMode(FisherMode mode) {
             this.fisherMode = Objects.requireNonNull(mode, "mode");
             return this;
         }
 
-        /** Rademacher probes of the Hutchinson estimate (default 64). */
+        /**
+         * Rademacher probes of the Hutchinson estimate (default 64).
+         *
+         * @param s Rademacher probes of the Hutchinson estimate (default 64)
+         * @return this builder
+         */
         public Builder optHutchinsonProbes(int s) {
             this.hutchinsonProbes = s;
             return this;
         }
 
-        /** Integrated Gradients steps (default 20). */
+        /**
+         * Integrated Gradients steps (default 20).
+         *
+         * @param steps the number of steps
+         * @return this builder
+         */
         public Builder optIgSteps(int steps) {
             this.igSteps = steps;
             return this;
         }
 
-        /** Integrated Gradients quadrature (default Gauss–Legendre). */
+        /**
+         * Integrated Gradients quadrature (default Gauss–Legendre).
+         *
+         * @param rule Integrated Gradients quadrature (default Gauss–Legendre)
+         * @return this builder
+         */
         public Builder optIgRule(IntegrationRule rule) {
             this.igRule = Objects.requireNonNull(rule, "rule");
             return this;
         }
 
-        /** Seed of the random baseline, Lanczos start vectors and Hutchinson probes (default 1234). */
+        /**
+         * Seed of the random baseline, Lanczos start vectors and Hutchinson probes (default 1234).
+         *
+         * @param s Seed of the random baseline, Lanczos start vectors and Hutchinson probes (default 1234)
+         * @return this builder
+         */
         public Builder optSeed(long s) {
             this.seed = s;
             return this;
         }
 
-        /** Relative residual tolerance of the Lanczos eigenpairs (default 1e-10). */
+        /**
+         * Relative residual tolerance of the Lanczos eigenpairs (default 1e-10).
+         *
+         * @param tol Relative residual tolerance of the Lanczos eigenpairs (default 1e-10)
+         * @return this builder
+         */
         public Builder optLanczosTolerance(double tol) {
             this.lanczosTolerance = tol;
             return this;
@@ -477,13 +554,19 @@ public final class Attributor {
         /**
          * Largest D·V for which Fisher products run in Java double precision on a copy of W_U (default 2²²);
          * larger models use engine GEMMs in the weights' precision.
+         *
+         * @param dv the dv
+         * @return this builder
          */
         public Builder optArrayOperatorLimit(long dv) {
             this.arrayOperatorLimit = dv;
             return this;
         }
 
-        /** @throws IllegalArgumentException naming the first invalid setting */
+        /**
+         * @return the attributor
+         * @throws IllegalArgumentException naming the first invalid setting
+         */
         public Attributor build() {
             if (model == null) {
                 throw new IllegalArgumentException("model is required (setModel)");

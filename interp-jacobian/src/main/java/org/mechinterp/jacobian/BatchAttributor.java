@@ -29,12 +29,25 @@ public final class BatchAttributor {
     /** Receives each prompt's result, in input order; {@code index} counts from 0 over the whole stream. */
     @FunctionalInterface
     public interface Sink {
+        /**
+         * The accept.
+         *
+         * @param index the index
+         * @param result the result
+         * @throws Exception whatever the callee throws; it stops the run
+         */
         void accept(long index, AttributionResult result) throws Exception;
     }
 
     /** Called after each batch with the prompts done so far and the elapsed wall time. */
     @FunctionalInterface
     public interface Progress {
+        /**
+         * The update.
+         *
+         * @param done the done
+         * @param elapsedNanos the elapsed nanos
+         */
         void update(long done, long elapsedNanos);
     }
 
@@ -43,6 +56,8 @@ public final class BatchAttributor {
     private final int batchSize;
 
     /**
+     * @param attributor the attributor
+     * @param method the attribution method
      * @param batchSize most prompts per batch, at least 1
      * @throws IllegalArgumentException for a batch size below 1
      */
@@ -55,10 +70,20 @@ public final class BatchAttributor {
         this.batchSize = batchSize;
     }
 
+    /**
+     * The attribution method.
+     *
+     * @return the attribution method
+     */
     public Method method() {
         return method;
     }
 
+    /**
+     * Most prompts per batch, at least 1.
+     *
+     * @return most prompts per batch, at least 1
+     */
     public int batchSize() {
         return batchSize;
     }
@@ -66,6 +91,8 @@ public final class BatchAttributor {
     /**
      * Attributes every prompt of {@code prompts}, reading it lazily one batch at a time.
      *
+     * @param prompts the prompts
+     * @param sink the sink
      * @param progress may be null
      * @return the number of prompts attributed
      * @throws Exception whatever the sink throws (the run stops there; earlier results were already delivered)
@@ -93,7 +120,12 @@ public final class BatchAttributor {
         return done;
     }
 
-    /** {@link #run(Iterator, Sink, Progress)} collecting the results in a list (for modest prompt counts). */
+    /**
+     * {@link #run(Iterator, Sink, Progress)} collecting the results in a list (for modest prompt counts).
+     *
+     * @param prompts the prompts
+     * @return {@link #run(Iterator, Sink, Progress)} collecting the results in a list (for modest prompt counts)
+     */
     public List<AttributionResult> attributeAll(List<AttributionRequest> prompts) {
         List<AttributionResult> out = new ArrayList<>(prompts.size());
         try {

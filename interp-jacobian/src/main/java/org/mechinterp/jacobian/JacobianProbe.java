@@ -39,7 +39,11 @@ public final class JacobianProbe {
 
     /** The state of the model at the prediction position of one prompt. */
     public record Prediction(double[] y, double[] logits, int top1) {
-        /** softmax(logits) over the full vocabulary, in double precision. */
+        /**
+         * softmax(logits) over the full vocabulary, in double precision.
+         *
+         * @return softmax(logits) over the full vocabulary, in double precision
+         */
         public double[] probabilities() {
             return Softmax.probabilities(logits);
         }
@@ -47,6 +51,13 @@ public final class JacobianProbe {
 
     /** One VJP row: a prompt, its prediction position ℓ and a direction v ∈ R^D applied to y(ℓ). */
     public record Direction(int[] tokens, int position, double[] v) {
+        /**
+         * Checks the components.
+         *
+         * @param tokens the token ids
+         * @param position the position (0-based)
+         * @param v the value
+         */
         public Direction {
             Objects.requireNonNull(tokens, "tokens");
             Objects.requireNonNull(v, "v");
@@ -69,15 +80,30 @@ public final class JacobianProbe {
         this.maxRows = maxRows;
     }
 
+    /**
+     * The model (borrowed).
+     *
+     * @return the model (borrowed)
+     */
     public HookedTransformer model() {
         return model;
     }
 
+    /**
+     * The most sequences per forward/backward pass (memory bound), at least 1.
+     *
+     * @return the most sequences per forward/backward pass (memory bound), at least 1
+     */
     public int maxRows() {
         return maxRows;
     }
 
-    /** y, logits and the top-1 token at ℓ for each request (batched forward passes, left-padded). */
+    /**
+     * y, logits and the top-1 token at ℓ for each request (batched forward passes, left-padded).
+     *
+     * @param requests the requests
+     * @return y, logits and the top-1 token at ℓ for each request (batched forward passes, left-padded)
+     */
     public List<Prediction> predict(List<AttributionRequest> requests) {
         List<Prediction> out = new ArrayList<>(requests.size());
         for (int start = 0; start < requests.size(); start += maxRows) {
@@ -101,7 +127,12 @@ public final class JacobianProbe {
         return out;
     }
 
-    /** The prediction state of one request. */
+    /**
+     * The prediction state of one request.
+     *
+     * @param request the attribution request
+     * @return the prediction state of one request
+     */
     public Prediction predict(AttributionRequest request) {
         return predict(List.of(request)).get(0);
     }
@@ -109,6 +140,7 @@ public final class JacobianProbe {
     /**
      * Vector–Jacobian products: for each row, g_τ = v_rᵀJ_τ for every position τ of its prompt.
      *
+     * @param rows the rows
      * @return [rows][T_r][D]: row r's gradient of v_r·y(ℓ_r) w.r.t. x_τ (zero for τ > ℓ_r)
      * @throws IllegalArgumentException if a direction's length is not D
      */
@@ -168,6 +200,7 @@ public final class JacobianProbe {
      * the pass from that pass's own y(ℓ) and logits (w_target with the top-1 resolved there, or ŷ = y/‖y‖ detached),
      * so no separate forward is needed.
      *
+     * @param requests the requests
      * @param temperature true for v = ŷ, false for v = w_target
      * @return gradients [requests][T][D] of v·y(ℓ) w.r.t. x_τ, the targets (top-1 where the request has none) and
      *     ‖y(ℓ)‖ per request
@@ -231,6 +264,9 @@ public final class JacobianProbe {
      * Gradients of log p_target(ℓ) w.r.t. the (scaled) embeddings, one forward/backward per chunk of scales: row j
      * runs the prompt with every x_τ replaced by α_j·x_τ and returns ∇_x log softmax(z(ℓ))[target] at αx.
      *
+     * @param tokens the token ids
+     * @param position the position (0-based)
+     * @param target the target
      * @param alphas embedding scales (1 for plain gradients)
      * @return [alphas][T][D]
      */
@@ -260,7 +296,12 @@ public final class JacobianProbe {
         return out;
     }
 
-    /** The embeddings x_τ of a prompt (activations at {@code hook_embed}), [T][D]. */
+    /**
+     * The embeddings x_τ of a prompt (activations at {@code hook_embed}), [T][D].
+     *
+     * @param tokens the token ids
+     * @return the embeddings x_τ of a prompt (activations at {@code hook_embed}), [T][D]
+     */
     public double[][] embeddings(int[] tokens) {
         try (ActivationCache cache = model.runWithCache(TokenBatch.of(tokens), Set.of(HookNames.EMBED))) {
             return unpad(doubles(cache.get(HookNames.EMBED)), TokenBatch.of(tokens), model.config().dModel())[0];
@@ -269,6 +310,10 @@ public final class JacobianProbe {
 
     /**
      * Attention patterns of the query at ℓ: entry [l][h][τ] is how much head h of layer l attends from ℓ to τ.
+     *
+     * @param tokens the token ids
+     * @param position the position (0-based)
+     * @return attention patterns of the query at ℓ: entry [l][h][τ] is how much head h of layer l attends from ℓ to τ
      */
     public double[][][] attentionFrom(int[] tokens, int position) {
         int layers = model.config().nLayers();
@@ -293,6 +338,9 @@ public final class JacobianProbe {
      * Log-probabilities at ℓ with some embeddings zeroed: row r runs the prompt with x_τ replaced by 0 wherever
      * {@code zeroed[r][τ]} (the attention mask is kept: zeroed tokens are still attended to).
      *
+     * @param tokens the token ids
+     * @param position the position (0-based)
+     * @param zeroed the zeroed
      * @return [rows][V] log softmax of the logits at ℓ
      */
     public double[][] logProbsWithZeroedEmbeddings(int[] tokens, int position, List<boolean[]> zeroed) {
@@ -338,6 +386,8 @@ public final class JacobianProbe {
      * W_U·diag(s).
      *
      * @param logits the (capped) logits at the prediction position
+     * @return ∂ℓ_v/∂z_v for each token, where z = y·W_U and ℓ the logits: null when the logits are z itself; with a
+     *     final soft-cap (Gemma 2: ℓ = c·tanh(z/c)) it is 1 − tanh²(z/c) = 1 − (ℓ/c)², read off the capped logits
      */
     public double[] capSlopes(double[] logits) {
         double c = model.config().finalLogitSoftcap();
@@ -351,13 +401,24 @@ public final class JacobianProbe {
         return s;
     }
 
-    /** ∂ℓ/∂z of one (capped) logit: 1 without a soft-cap, else 1 − (ℓ/c)². */
+    /**
+     * ∂ℓ/∂z of one (capped) logit: 1 without a soft-cap, else 1 − (ℓ/c)².
+     *
+     * @param logit the logit
+     * @return ∂ℓ/∂z of one (capped) logit: 1 without a soft-cap, else 1 − (ℓ/c)²
+     */
     public double capSlope(double logit) {
         double c = model.config().finalLogitSoftcap();
         return c == 0 ? 1 : 1 - (logit / c) * (logit / c);
     }
 
-    /** The direction of token {@code id} in y-space: ∂ℓ_id/∂y = s_id·w_id (w_id itself without a soft-cap). */
+    /**
+     * The direction of token {@code id} in y-space: ∂ℓ_id/∂y = s_id·w_id (w_id itself without a soft-cap).
+     *
+     * @param id the id
+     * @param logit the logit
+     * @return the direction of token {@code id} in y-space: ∂ℓ_id/∂y = s_id·w_id (w_id itself without a soft-cap)
+     */
     public double[] targetDirection(int id, double logit) {
         double[] w = unembeddingColumn(id);
         double slope = capSlope(logit);
@@ -367,7 +428,12 @@ public final class JacobianProbe {
         return w;
     }
 
-    /** Column {@code id} of W_U [D,V] (the unembedding vector of a token), in double precision. */
+    /**
+     * Column {@code id} of W_U [D,V] (the unembedding vector of a token), in double precision.
+     *
+     * @param id the id
+     * @return column {@code id} of W_U [D,V] (the unembedding vector of a token), in double precision
+     */
     public double[] unembeddingColumn(int id) {
         checkTarget(id);
         try (NDManager m = model.manager().newSubManager()) {
@@ -377,7 +443,11 @@ public final class JacobianProbe {
         }
     }
 
-    /** W_U [D,V] copied into a row-major float array (D·V entries); only for models small enough to copy. */
+    /**
+     * W_U [D,V] copied into a row-major float array (D·V entries); only for models small enough to copy.
+     *
+     * @return W_U [D,V] copied into a row-major float array (D·V entries); only for models small enough to copy
+     */
     public float[] unembeddingFloats() {
         try (NDManager m = model.manager().newSubManager()) {
             NDArray w = model.weights().unembed().toType(DataType.FLOAT32, true);

@@ -20,13 +20,21 @@ import java.util.stream.Collectors;
  * </ul>
  */
 public enum Method {
+    /** Semantic Scope: the norm of the target logit's gradient at each input embedding. */
     SEMANTIC("semantic", true, TokenGroups.Aggregation.ROOT_SUM_OF_SQUARES),
+    /** Temperature Scope: the gradient of the final-norm output's norm at each input embedding (target-free). */
     TEMPERATURE("temperature", false, TokenGroups.Aggregation.ROOT_SUM_OF_SQUARES),
+    /** Fisher Scope: the Fisher information of the next-token distribution pulled back to each embedding. */
     FISHER("fisher", false, TokenGroups.Aggregation.SUM),
+    /** Input × gradient of the target log-probability (baseline). */
     INPUT_X_GRADIENT("inputxgrad", true, TokenGroups.Aggregation.ROOT_SUM_OF_SQUARES),
+    /** Integrated gradients from a zero baseline (baseline). */
     INTEGRATED_GRADIENTS("ig", true, TokenGroups.Aggregation.ROOT_SUM_OF_SQUARES),
+    /** Attention weight averaged over layers and heads (baseline). */
     ATTENTION("attention", false, TokenGroups.Aggregation.SUM),
+    /** Leave-one-out: KL divergence when the token's embedding is zeroed (baseline). */
     LEAVE_ONE_OUT("loo", false, TokenGroups.Aggregation.SUM),
+    /** Seeded uniform random scores (control). */
     RANDOM("random", false, TokenGroups.Aggregation.SUM);
 
     private final String id;
@@ -39,12 +47,20 @@ public enum Method {
         this.aggregation = aggregation;
     }
 
-    /** The name used on the command line and in JSON ({@code semantic}, {@code inputxgrad}, {@code ig}, ...). */
+    /**
+     * The name used on the command line and in JSON ({@code semantic}, {@code inputxgrad}, {@code ig}, ...).
+     *
+     * @return the name used on the command line and in JSON ({@code semantic}, {@code inputxgrad}, {@code ig}, ...)
+     */
     public String id() {
         return id;
     }
 
-    /** Whether the scores depend on the target token (otherwise the result's target is null). */
+    /**
+     * Whether the scores depend on the target token (otherwise the result's target is null).
+     *
+     * @return whether the scores depend on the target token (otherwise the result's target is null)
+     */
     public boolean usesTarget() {
         return usesTarget;
     }
@@ -52,12 +68,19 @@ public enum Method {
     /**
      * How scores of several tokens of one word combine: root of the sum of squares for norm scores (the norm of the
      * concatenated gradient), plain sum for scores that are already squared norms (Fisher) or additive.
+     *
+     * @return how scores of several tokens of one word combine: root of the sum of squares for norm scores (the norm of
+     *     the concatenated gradient), plain sum for scores that are already squared norms (Fisher) or additive
      */
     public TokenGroups.Aggregation aggregation() {
         return aggregation;
     }
 
     /**
+     * The method with a command-line id.
+     *
+     * @param id an id of {@link #id()} (case-insensitive)
+     * @return the method
      * @throws IllegalArgumentException naming the valid ids
      */
     public static Method fromId(String id) {

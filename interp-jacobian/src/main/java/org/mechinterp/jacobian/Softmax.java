@@ -4,7 +4,12 @@ package org.mechinterp.jacobian;
 public final class Softmax {
     private Softmax() {}
 
-    /** p_i = exp(z_i − max z) / Σ_j exp(z_j − max z). */
+    /**
+     * p_i = exp(z_i − max z) / Σ_j exp(z_j − max z).
+     *
+     * @param logits the logits
+     * @return p_i = exp(z_i − max z) / Σ_j exp(z_j − max z)
+     */
     public static double[] probabilities(double[] logits) {
         double[] lp = logProbabilities(logits);
         double[] p = new double[lp.length];
@@ -14,7 +19,12 @@ public final class Softmax {
         return p;
     }
 
-    /** log p_i = z_i − logsumexp(z). */
+    /**
+     * log p_i = z_i − logsumexp(z).
+     *
+     * @param logits the logits
+     * @return log p_i = z_i − logsumexp(z)
+     */
     public static double[] logProbabilities(double[] logits) {
         double max = Double.NEGATIVE_INFINITY;
         for (double z : logits) {
@@ -32,7 +42,13 @@ public final class Softmax {
         return out;
     }
 
-    /** KL(p ‖ q) = Σ p_i (log p_i − log q_i) from log-probabilities. */
+    /**
+     * KL(p ‖ q) = Σ p_i (log p_i − log q_i) from log-probabilities.
+     *
+     * @param logP the log p
+     * @param logQ the log q
+     * @return KL(p ‖ q) = Σ p_i (log p_i − log q_i) from log-probabilities
+     */
     public static double kl(double[] logP, double[] logQ) {
         double kl = 0;
         for (int i = 0; i < logP.length; i++) {

@@ -16,8 +16,11 @@ import java.util.Objects;
 public final class TokenGroups {
     /** How the scores of one group combine. */
     public enum Aggregation {
+        /** √Σ s²: the norm of the concatenated per-token vectors (for norm scores). */
         ROOT_SUM_OF_SQUARES,
+        /** Σ s: for squared-norm or additive scores. */
         SUM,
+        /** The member score of largest magnitude, sign kept: for signed scores. */
         SIGNED_MAX_MAGNITUDE;
 
         double combine(double[] scores, int[] members) {
@@ -43,7 +46,12 @@ public final class TokenGroups {
         this.groups = groups;
     }
 
-    /** Every position alone. */
+    /**
+     * Every position alone.
+     *
+     * @param length the length
+     * @return every position alone
+     */
     public static TokenGroups singletons(int length) {
         List<int[]> g = new ArrayList<>();
         for (int i = 0; i < length; i++) {
@@ -56,6 +64,9 @@ public final class TokenGroups {
      * Explicit groups; positions not mentioned become groups of their own. Groups are ordered by their first
      * position.
      *
+     * @param length the length
+     * @param groups the groups
+     * @return explicit groups; positions not mentioned become groups of their own
      * @throws IllegalArgumentException for empty groups, positions outside [0, length) or positions in two groups
      */
     public static TokenGroups of(int length, List<int[]> groups) {
@@ -98,6 +109,9 @@ public final class TokenGroups {
      * with a letter or digit, and the previous piece ends with a letter or digit (so "12" + "3" and "un" + "believ"
      * merge, while "(" + "a" and "word" + "." do not). A decimal point between digits joins the number ("1", ".",
      * "5"), and a bare space token joins the token after it.
+     *
+     * @param pieces the pieces
+     * @return the token groups
      */
     public static TokenGroups wordsAndNumbers(List<String> pieces) {
         List<int[]> groups = new ArrayList<>();
@@ -146,17 +160,30 @@ public final class TokenGroups {
         return i < 0 || i >= pieces.size() || pieces.get(i) == null ? "" : pieces.get(i);
     }
 
-    /** Number of positions covered. */
+    /**
+     * Number of positions covered.
+     *
+     * @return number of positions covered
+     */
     public int length() {
         return length;
     }
 
-    /** Number of groups. */
+    /**
+     * Number of groups.
+     *
+     * @return number of groups
+     */
     public int size() {
         return groups.size();
     }
 
-    /** The positions of group {@code g}, sorted (a copy). */
+    /**
+     * The positions of group {@code g}, sorted (a copy).
+     *
+     * @param g the g
+     * @return the positions of group {@code g}, sorted (a copy)
+     */
     public int[] members(int g) {
         return groups.get(g).clone();
     }
@@ -165,6 +192,8 @@ public final class TokenGroups {
      * One score per group.
      *
      * @param scores one score per position (not modified)
+     * @param aggregation the aggregation
+     * @return one score per group
      * @throws IllegalArgumentException if the lengths differ
      */
     public double[] merge(double[] scores, Aggregation aggregation) {
@@ -179,7 +208,12 @@ public final class TokenGroups {
         return out;
     }
 
-    /** The group labels: the members' texts concatenated (texts not modified). */
+    /**
+     * The group labels: the members' texts concatenated (texts not modified).
+     *
+     * @param texts the texts
+     * @return the group labels: the members' texts concatenated (texts not modified)
+     */
     public List<String> labels(List<String> texts) {
         if (texts.size() != length) {
             throw new IllegalArgumentException("got " + texts.size() + " texts for groups over " + length

@@ -14,6 +14,11 @@ public final class TokenTexts {
      * lone token (SentencePiece) keep it here, which {@link TokenGroups#wordsAndNumbers} relies on. Falls back to
      * the token's own text where a prefix does not decode to a prefix (e.g. inside a multi-byte character).
      * O(T²) decoding: for prompts, not documents.
+     *
+     * @param tokenizer the tokenizer
+     * @param ids the ids
+     * @return each token's text as it appears in the decoded prompt, leading space included: piece τ is
+     *     decode(ids[0..τ]) minus decode(ids[0..τ−1]) (special tokens kept)
      */
     public static List<String> inContext(Tokenizer tokenizer, int[] ids) {
         List<String> out = new ArrayList<>(ids.length);

@@ -20,14 +20,27 @@ public final class CheckpointLoader {
      */
     public record Loaded(ModelConfig config, TransformerWeights weights, LoadOptions.Storage storage) {}
 
-    /** Reads only {@code config.json} into a model config. */
+    /**
+     * Reads only {@code config.json} into a model config.
+     *
+     * @param dir the folder
+     * @return the model config
+     * @throws IOException if a file cannot be read or written
+     */
     public static ModelConfig readConfig(Path dir) throws IOException {
         requireDirectory(dir);
         HfConfig hf = HfConfig.read(dir);
         return configOf(ModelFamilies.forModelType(hf.modelType()), hf);
     }
 
-    /** Loads config and weights in F32 (no memory guard); the weights are created in {@code manager}. */
+    /**
+     * Loads config and weights in F32 (no memory guard); the weights are created in {@code manager}.
+     *
+     * @param dir the folder
+     * @param manager the manager the weights are created in
+     * @return the config and the weights
+     * @throws IOException if a file cannot be read or written
+     */
     public static Loaded load(Path dir, NDManager manager) throws IOException {
         return load(dir, manager, LoadOptions.builder().optStorage(LoadOptions.Storage.F32)
                 .optMemoryCheck(false).build());
@@ -37,6 +50,10 @@ public final class CheckpointLoader {
      * Loads config and weights in the form {@code options} asks for; resident weights are created in
      * {@code manager}, and weights at rest keep the checkpoint mapped until the model is closed.
      *
+     * @param dir the folder
+     * @param manager the manager the weights are created in
+     * @param options the options
+     * @return the config and the weights
      * @throws CheckpointException for a missing folder or config, an unsupported family, missing/misshapen tensors,
      *     or (memory guard) a form that does not fit in the available memory
      */

@@ -22,12 +22,25 @@ abstract class GemmaFamily implements ModelFamily {
     /** The prefixes under which the decoder's tensors are found, tried in order (text-only, then multimodal). */
     private static final String[] PREFIXES = {"model.", "", "model.language_model.", "language_model.model."};
 
-    /** The text decoder's config (for a multimodal config, its {@code text_config}). */
+    /**
+     * The text decoder's config (for a multimodal config, its {@code text_config}).
+     *
+     * @param c the config
+     * @return the text decoder's config (for a multimodal config, its {@code text_config})
+     * @throws CheckpointException if the checkpoint or its config is malformed (the message names the file and field)
+     */
     protected HfConfig textConfig(HfConfig c) throws CheckpointException {
         return c;
     }
 
-    /** Version-specific settings on top of the shared mapping. */
+    /**
+     * Version-specific settings on top of the shared mapping.
+     *
+     * @param text the text
+     * @param builder the builder to configure
+     * @param layers the number of layers
+     * @throws CheckpointException if the checkpoint or its config is malformed (the message names the file and field)
+     */
     protected abstract void customise(HfConfig text, ModelConfig.Builder builder, int layers)
             throws CheckpointException;
 

@@ -34,7 +34,13 @@ import org.mechinterp.core.model.TransformerWeights;
 public final class HfCheckpointWriter {
     private HfCheckpointWriter() {}
 
-    /** Writes {@code model} into {@code dir} (created if needed) with no extra config fields. */
+    /**
+     * Writes {@code model} into {@code dir} (created if needed) with no extra config fields.
+     *
+     * @param model the model
+     * @param dir target folder, created if needed
+     * @throws IOException if a file cannot be read or written
+     */
     public static void write(HookedTransformer model, Path dir) throws IOException {
         write(model.config(), model.weights(), dir, Map.of());
     }
@@ -49,6 +55,7 @@ public final class HfCheckpointWriter {
      *     serialised with Gson (numbers stay numbers); they may not override the architecture fields
      * @throws IllegalArgumentException if the model cannot be expressed in the Llama/Qwen3 layout (the message
      *     names why) or an extra field collides with an architecture field
+     * @throws IOException if a file cannot be read or written
      */
     public static void write(ModelConfig config, TransformerWeights weights, Path dir, Map<String, ?> extraConfig)
             throws IOException {
@@ -98,7 +105,12 @@ public final class HfCheckpointWriter {
                 .create().toJson(json) + "\n");
     }
 
-    /** The {@code config.json} object this writer produces for {@code config}. */
+    /**
+     * The {@code config.json} object this writer produces for {@code config}.
+     *
+     * @param config the architecture
+     * @return the {@code config.json} object this writer produces for {@code config}
+     */
     public static JsonObject configJson(ModelConfig config) {
         boolean qwen3 = config.qkNorm();
         JsonObject o = new JsonObject();

@@ -24,7 +24,13 @@ public final class HfConfig {
         this.json = json;
     }
 
-    /** Reads {@code dir/config.json}. */
+    /**
+     * Reads {@code dir/config.json}.
+     *
+     * @param dir the folder
+     * @return the parsed config
+     * @throws CheckpointException if the checkpoint or its config is malformed (the message names the file and field)
+     */
     public static HfConfig read(Path dir) throws CheckpointException {
         Path file = dir.resolve("config.json");
         String text;
@@ -38,7 +44,14 @@ public final class HfConfig {
         return parse(file, text);
     }
 
-    /** Parses config text; {@code source} is used in messages only. */
+    /**
+     * Parses config text; {@code source} is used in messages only.
+     *
+     * @param source the source
+     * @param text the text
+     * @return the parsed config
+     * @throws CheckpointException if the checkpoint or its config is malformed (the message names the file and field)
+     */
     public static HfConfig parse(Path source, String text) throws CheckpointException {
         try {
             JsonElement root = JsonParser.parseString(text);
@@ -55,6 +68,9 @@ public final class HfConfig {
      * The nested object {@code key} (e.g. a multimodal config's {@code text_config}) as a config of its own, with
      * messages naming {@code source#key}.
      *
+     * @param key the config key
+     * @return the nested object {@code key} (e.g. a multimodal config's {@code text_config}) as a config of its own,
+     *     with messages naming {@code source#key}
      * @throws CheckpointException if the field is missing or not an object
      */
     public HfConfig section(String key) throws CheckpointException {
@@ -64,33 +80,73 @@ public final class HfConfig {
         return new HfConfig(Path.of(source + "#" + key), json.getAsJsonObject(key));
     }
 
-    /** True when {@code key} is present with an explicit JSON null (HF: "disabled", unlike an absent key). */
+    /**
+     * True when {@code key} is present with an explicit JSON null (HF: "disabled", unlike an absent key).
+     *
+     * @param key the config key
+     * @return true when {@code key} is present with an explicit JSON null (HF: "disabled", unlike an absent key)
+     */
     public boolean isExplicitNull(String key) {
         return json.has(key) && json.get(key).isJsonNull();
     }
 
-    /** A number that HF lets a config disable with null: absent → {@code fallback}, null → 0, else the value. */
+    /**
+     * A number that HF lets a config disable with null: absent → {@code fallback}, null → 0, else the value.
+     *
+     * @param key the config key
+     * @param fallback the value when the key is absent
+     * @return a number that HF lets a config disable with null: absent → {@code fallback}, null → 0, else the value
+     * @throws CheckpointException if the checkpoint or its config is malformed (the message names the file and field)
+     */
     public double optNullableDouble(String key, double fallback) throws CheckpointException {
         return isExplicitNull(key) ? 0 : optDouble(key, fallback);
     }
 
+    /**
+     * The source.
+     *
+     * @return the file the config was read from (for messages)
+     */
     public Path source() {
         return source;
     }
 
+    /**
+     * The parsed JSON object.
+     *
+     * @return the JSON object (not a copy)
+     */
     public JsonObject json() {
         return json;
     }
 
-    /** The {@code model_type}; required. */
+    /**
+     * The {@code model_type}; required.
+     *
+     * @return the {@code model_type}; required
+     * @throws CheckpointException if the checkpoint or its config is malformed (the message names the file and field)
+     */
     public String modelType() throws CheckpointException {
         return requireString("model_type");
     }
 
+    /**
+     * Whether {@code key} is present with a non-null value.
+     *
+     * @param key the config key
+     * @return true when the key is present and not JSON null
+     */
     public boolean has(String key) {
         return json.has(key) && !json.get(key).isJsonNull();
     }
 
+    /**
+     * A required string field.
+     *
+     * @param key the config key
+     * @return its value
+     * @throws CheckpointException if the checkpoint or its config is malformed (the message names the file and field)
+     */
     public String requireString(String key) throws CheckpointException {
         if (!has(key)) {
             throw missing(key);
@@ -98,7 +154,13 @@ public final class HfConfig {
         return asString(key, json.get(key));
     }
 
-    /** A required integer field. */
+    /**
+     * A required integer field.
+     *
+     * @param key the config key
+     * @return a required integer field
+     * @throws CheckpointException if the checkpoint or its config is malformed (the message names the file and field)
+     */
     public int requireInt(String key) throws CheckpointException {
         if (!has(key)) {
             throw missing(key);
@@ -106,11 +168,26 @@ public final class HfConfig {
         return asInt(key, json.get(key));
     }
 
-    /** The first of several alternative integer fields that is present (e.g. n_embd / hidden_size). */
+    /**
+     * The first of several alternative integer fields that is present (e.g. n_embd / hidden_size).
+     *
+     * @param key the config key
+     * @param alternative another key read when the first is absent
+     * @return the first of several alternative integer fields that is present (e.g. n_embd / hidden_size)
+     * @throws CheckpointException if the checkpoint or its config is malformed (the message names the file and field)
+     */
     public int requireInt(String key, String alternative) throws CheckpointException {
         return has(key) ? requireInt(key) : requireInt(alternative);
     }
 
+    /**
+     * An optional integer field.
+     *
+     * @param key the config key
+     * @param fallback the value when the key is absent
+     * @return its value, or {@code fallback} when absent or null
+     * @throws CheckpointException if the checkpoint or its config is malformed (the message names the file and field)
+     */
     public int optInt(String key, int fallback) throws CheckpointException {
         return has(key) ? asInt(key, json.get(key)) : fallback;
     }
@@ -118,6 +195,12 @@ public final class HfConfig {
     /**
      * An optional integer that must be positive when present (e.g. {@code head_dim}, where 0 is not "derive it"
      * but a broken config).
+     *
+     * @param key the config key
+     * @param fallback the value when the key is absent
+     * @return an optional integer that must be positive when present (e.g. {@code head_dim}, where 0 is not "derive it"
+     *     but a broken config)
+     * @throws CheckpointException if the checkpoint or its config is malformed (the message names the file and field)
      */
     public int optPositiveInt(String key, int fallback) throws CheckpointException {
         if (!has(key)) {
@@ -130,6 +213,14 @@ public final class HfConfig {
         return v;
     }
 
+    /**
+     * An optional number field.
+     *
+     * @param key the config key
+     * @param fallback the value when the key is absent
+     * @return its value, or {@code fallback} when absent or null
+     * @throws CheckpointException if the checkpoint or its config is malformed (the message names the file and field)
+     */
     public double optDouble(String key, double fallback) throws CheckpointException {
         if (!has(key)) {
             return fallback;
@@ -144,6 +235,11 @@ public final class HfConfig {
     /**
      * An optional JSON boolean. Why strict: Gson reads any string as false, so {@code "yes"} used to turn tied
      * embeddings off and surface as a missing {@code lm_head.weight}.
+     *
+     * @param key the config key
+     * @param fallback the value when the key is absent
+     * @return an optional JSON boolean
+     * @throws CheckpointException if the checkpoint or its config is malformed (the message names the file and field)
      */
     public boolean optBoolean(String key, boolean fallback) throws CheckpointException {
         if (!has(key)) {
@@ -156,11 +252,25 @@ public final class HfConfig {
         return e.getAsBoolean();
     }
 
+    /**
+     * An optional string field.
+     *
+     * @param key the config key
+     * @param fallback the value when the key is absent
+     * @return its value, or {@code fallback} when absent or null
+     * @throws CheckpointException if the checkpoint or its config is malformed (the message names the file and field)
+     */
     public String optString(String key, String fallback) throws CheckpointException {
         return has(key) ? asString(key, json.get(key)) : fallback;
     }
 
-    /** An id field that may be a number or a list of numbers (eos_token_id); empty when absent. */
+    /**
+     * An id field that may be a number or a list of numbers (eos_token_id); empty when absent.
+     *
+     * @param key the config key
+     * @return an id field that may be a number or a list of numbers (eos_token_id); empty when absent
+     * @throws CheckpointException if the checkpoint or its config is malformed (the message names the file and field)
+     */
     public int[] optIds(String key) throws CheckpointException {
         if (!has(key)) {
             return new int[0];
@@ -180,6 +290,8 @@ public final class HfConfig {
      * Rotary settings from {@code rope_theta}/{@code rope_scaling} (transformers ≤ 4) or {@code rope_parameters}
      * (transformers 5).
      *
+     * @return rotary settings from {@code rope_theta}/{@code rope_scaling} (transformers ≤ 4) or {@code
+     *     rope_parameters} (transformers 5)
      * @throws CheckpointException for a rope type this library does not implement (named)
      */
     public RopeScaling rope() throws CheckpointException {
@@ -194,6 +306,10 @@ public final class HfConfig {
      * Rotary settings with base {@code theta} and the rescaling described by {@code scaling} (an HF
      * {@code rope_scaling} / {@code rope_parameters} object with {@code rope_type} or {@code type}; null for none).
      *
+     * @param theta the rotary base theta
+     * @param scaling the scaling
+     * @return rotary settings with base {@code theta} and the rescaling described by {@code scaling} (an HF {@code
+     *     rope_scaling} / {@code rope_parameters} object with {@code rope_type} or {@code type}; null for none)
      * @throws CheckpointException for a rope type this library does not implement (named)
      */
     public RopeScaling rope(double theta, JsonObject scaling) throws CheckpointException {

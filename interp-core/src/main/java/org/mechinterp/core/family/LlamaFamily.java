@@ -51,7 +51,13 @@ public class LlamaFamily implements ModelFamily {
         return b.build();
     }
 
-    /** Family-specific settings on top of the Llama mapping; the default adds nothing. */
+    /**
+     * Family-specific settings on top of the Llama mapping; the default adds nothing.
+     *
+     * @param config the model configuration
+     * @param builder the builder to configure
+     * @throws CheckpointException if the checkpoint or its config is malformed (the message names the file and field)
+     */
     protected void customise(HfConfig config, ModelConfig.Builder builder) throws CheckpointException {}
 
     @Override

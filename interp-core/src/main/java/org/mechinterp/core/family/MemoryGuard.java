@@ -28,18 +28,33 @@ public final class MemoryGuard {
 
     /** What a checkpoint needs in each form. */
     public record Estimate(long f32Bytes, long atRestBytes, long mappedBytes, long availableBytes) {
-        /** Whether F32 storage fits in the available memory. */
+        /**
+         * Whether F32 storage fits in the available memory.
+         *
+         * @return whether F32 storage fits in the available memory
+         */
         public boolean f32Fits() {
             return f32Bytes <= availableBytes;
         }
 
-        /** Whether storage at rest fits (its mapped files need not). */
+        /**
+         * Whether storage at rest fits (its mapped files need not).
+         *
+         * @return whether storage at rest fits (its mapped files need not)
+         */
         public boolean atRestFits() {
             return atRestBytes <= availableBytes;
         }
     }
 
-    /** Estimates the needs of {@code checkpoint} under {@code config} against the available memory. */
+    /**
+     * Estimates the needs of {@code checkpoint} under {@code config} against the available memory.
+     *
+     * @param config the model configuration
+     * @param checkpoint the checkpoint
+     * @param options the options
+     * @return the estimate
+     */
     public static Estimate estimate(ModelConfig config, ShardedCheckpoint checkpoint, LoadOptions options) {
         long elements = 0;
         long mapped = 0;
@@ -61,6 +76,11 @@ public final class MemoryGuard {
     /**
      * The storage to use for {@code requested}, refusing what cannot fit.
      *
+     * @param requested the requested
+     * @param e the e
+     * @param options the options
+     * @param where where
+     * @return the storage to use for {@code requested}, refusing what cannot fit
      * @throws CheckpointException if the requested (or, for AUTO, every) form needs more than the available memory
      */
     public static LoadOptions.Storage choose(LoadOptions.Storage requested, Estimate e, LoadOptions options,
@@ -93,7 +113,11 @@ public final class MemoryGuard {
                 + e.availableBytes() + " bytes) are available" + hint;
     }
 
-    /** MemAvailable from /proc/meminfo, else the JVM's free physical memory. */
+    /**
+     * MemAvailable from /proc/meminfo, else the JVM's free physical memory.
+     *
+     * @return MemAvailable from /proc/meminfo, else the JVM's free physical memory
+     */
     public static long availableBytes() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {

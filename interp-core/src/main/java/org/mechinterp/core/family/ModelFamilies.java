@@ -9,7 +9,11 @@ import java.util.TreeSet;
 public final class ModelFamilies {
     private ModelFamilies() {}
 
-    /** Every registered family. */
+    /**
+     * Every registered family.
+     *
+     * @return every registered family
+     */
     public static List<ModelFamily> all() {
         List<ModelFamily> families = new ArrayList<>();
         ServiceLoader.load(ModelFamily.class, ModelFamily.class.getClassLoader()).forEach(families::add);
@@ -19,6 +23,8 @@ public final class ModelFamilies {
     /**
      * The family reading {@code modelType}.
      *
+     * @param modelType the Hugging Face model_type
+     * @return the family reading {@code modelType}
      * @throws CheckpointException "unsupported model_type" listing the supported ones
      */
     public static ModelFamily forModelType(String modelType) throws CheckpointException {

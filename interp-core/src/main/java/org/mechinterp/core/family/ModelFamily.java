@@ -18,12 +18,18 @@ import org.mechinterp.core.model.TransformerWeights;
  * code.
  */
 public interface ModelFamily {
-    /** The HF {@code model_type} values this family reads, e.g. {@code llama}, {@code mistral}. */
+    /**
+     * The HF {@code model_type} values this family reads, e.g. {@code llama}, {@code mistral}.
+     *
+     * @return the HF {@code model_type} values this family reads, e.g. {@code llama}, {@code mistral}
+     */
     Set<String> modelTypes();
 
     /**
      * Maps a config to the architecture.
      *
+     * @param config the model configuration
+     * @return the model config
      * @throws CheckpointException naming a missing or invalid field
      */
     ModelConfig parseConfig(HfConfig config) throws CheckpointException;
@@ -31,6 +37,9 @@ public interface ModelFamily {
     /**
      * Reads W_E (and W_pos) into the loader's manager.
      *
+     * @param config the model configuration
+     * @param loader the loader
+     * @return the embedding weights
      * @throws CheckpointException naming a missing or misshapen tensor
      */
     EmbeddingWeights loadEmbedding(ModelConfig config, WeightLoader loader) throws IOException;
@@ -40,6 +49,10 @@ public interface ModelFamily {
      * layer and forward pass when the weights stay at rest in 16 bits; so it must request the same tensors in the
      * same order for every layer.
      *
+     * @param config the model configuration
+     * @param loader the loader
+     * @param layer the layer index (0-based)
+     * @return the block weights
      * @throws CheckpointException naming a missing or misshapen tensor
      */
     BlockWeights loadBlock(ModelConfig config, WeightLoader loader, int layer) throws IOException;
@@ -47,7 +60,10 @@ public interface ModelFamily {
     /**
      * Reads the final norm and W_U into the loader's manager; for tied embeddings W_U is a transposed view of W_E.
      *
+     * @param config the model configuration
+     * @param loader the loader
      * @param embed W_E when the caller has it already (then a tied W_U is its view, not a second read), else null
+     * @return the head weights
      * @throws CheckpointException naming a missing or misshapen tensor
      */
     HeadWeights loadHead(ModelConfig config, WeightLoader loader, NDArray embed) throws IOException;
@@ -55,6 +71,9 @@ public interface ModelFamily {
     /**
      * Reads every weight into the loader's manager.
      *
+     * @param config the model configuration
+     * @param loader the loader
+     * @return the transformer weights
      * @throws CheckpointException naming a missing or misshapen tensor
      */
     default TransformerWeights loadWeights(ModelConfig config, WeightLoader loader) throws IOException {

@@ -45,7 +45,12 @@ public final class WeightLoader {
     private final Set<String> requested = new LinkedHashSet<>();
     private final Set<String> scanned = new HashSet<>();
 
-    /** A loader whose arrays are owned by {@code manager}; every tensor is mapped, converted and unmapped. */
+    /**
+     * A loader whose arrays are owned by {@code manager}; every tensor is mapped, converted and unmapped.
+     *
+     * @param checkpoint the checkpoint
+     * @param manager the manager owning the loaded arrays
+     */
     public WeightLoader(ShardedCheckpoint checkpoint, NDManager manager) {
         this(checkpoint, manager, null, null, true, false);
     }
@@ -95,11 +100,21 @@ public final class WeightLoader {
         return Collections.unmodifiableSet(requested);
     }
 
-    /** The manager that owns every loaded array. */
+    /**
+     * The manager that owns every loaded array.
+     *
+     * @return the manager that owns every loaded array
+     */
     public NDManager manager() {
         return manager;
     }
 
+    /**
+     * Whether the checkpoint holds a tensor of that name.
+     *
+     * @param name the name
+     * @return true when the tensor exists
+     */
     public boolean contains(String name) {
         return checkpoint.contains(name);
     }
@@ -107,6 +122,8 @@ public final class WeightLoader {
     /**
      * The first of the candidate names present in the checkpoint.
      *
+     * @param candidates the candidates
+     * @return the first of the candidate names present in the checkpoint
      * @throws CheckpointException "missing tensor" naming the first candidate
      */
     public String resolve(String... candidates) throws CheckpointException {
@@ -121,6 +138,9 @@ public final class WeightLoader {
     /**
      * A tensor of exactly the expected shape, as stored, in float32.
      *
+     * @param name the name
+     * @param expectedShape the expected shape
+     * @return a tensor of exactly the expected shape, as stored, in float32
      * @throws CheckpointException if it is missing or has another shape
      */
     public NDArray tensor(String name, long... expectedShape) throws IOException {
@@ -176,7 +196,14 @@ public final class WeightLoader {
         }
     }
 
-    /** A vector [n]. */
+    /**
+     * A vector [n].
+     *
+     * @param name the name
+     * @param n the count
+     * @return a vector [n]
+     * @throws IOException if a file cannot be read or written
+     */
     public NDArray vector(String name, long n) throws IOException {
         return tensor(name, n);
     }
@@ -184,6 +211,13 @@ public final class WeightLoader {
     /**
      * An {@code nn.Linear} weight stored [out, in], returned as [in, out]: a transposed view of the stored layout
      * (no copy; libtorch's GEMM reads it as is).
+     *
+     * @param name the name
+     * @param out where to write
+     * @param in the in
+     * @return an {@code nn.Linear} weight stored [out, in], returned as [in, out]: a transposed view of the stored
+     *     layout (no copy; libtorch's GEMM reads it as is)
+     * @throws IOException if a file cannot be read or written
      */
     public NDArray linearWeight(String name, int out, int in) throws IOException {
         NDArray stored = tensor(name, out, in);
@@ -196,6 +230,8 @@ public final class WeightLoader {
     /**
      * Checks that a tensor exists with the expected shape.
      *
+     * @param name the name
+     * @param expectedShape the expected shape
      * @return its header entry
      * @throws CheckpointException if it is missing or has another shape
      */
@@ -217,7 +253,14 @@ public final class WeightLoader {
         return info;
     }
 
-    /** Row-major [rows, cols] to [cols, rows]. */
+    /**
+     * Row-major [rows, cols] to [cols, rows].
+     *
+     * @param data the data
+     * @param rows the rows
+     * @param cols the cols
+     * @return row-major [rows, cols] to [cols, rows]
+     */
     public static float[] transpose(float[] data, int rows, int cols) {
         float[] t = new float[data.length];
         for (int r = 0; r < rows; r++) {

@@ -28,50 +28,93 @@ public final class GenerationOptions {
         this.useCache = b.useCache;
     }
 
+    /**
+     * A new builder.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** Greedy decoding of {@code maxNewTokens} tokens with the other defaults. */
+    /**
+     * Greedy decoding of {@code maxNewTokens} tokens with the other defaults.
+     *
+     * @param maxNewTokens the max new tokens
+     * @return Greedy decoding of {@code maxNewTokens} tokens with the other defaults
+     */
     public static GenerationOptions greedy(int maxNewTokens) {
         return builder().setMaxNewTokens(maxNewTokens).build();
     }
 
-    /** Most tokens generated per sequence (fewer when a stop token comes first). */
+    /**
+     * Most tokens generated per sequence (fewer when a stop token comes first).
+     *
+     * @return most tokens generated per sequence (fewer when a stop token comes first)
+     */
     public int maxNewTokens() {
         return maxNewTokens;
     }
 
-    /** Softmax temperature; 0 means greedy (argmax, the lowest id on ties). */
+    /**
+     * Softmax temperature; 0 means greedy (argmax, the lowest id on ties).
+     *
+     * @return softmax temperature; 0 means greedy (argmax, the lowest id on ties)
+     */
     public double temperature() {
         return temperature;
     }
 
-    /** Sample among the {@code topK} most likely tokens only; 0 means no limit. */
+    /**
+     * Sample among the {@code topK} most likely tokens only; 0 means no limit.
+     *
+     * @return sample among the {@code topK} most likely tokens only; 0 means no limit
+     */
     public int topK() {
         return topK;
     }
 
-    /** Sample from the smallest set of most likely tokens whose probability reaches {@code topP}; 1 means all. */
+    /**
+     * Sample from the smallest set of most likely tokens whose probability reaches {@code topP}; 1 means all.
+     *
+     * @return sample from the smallest set of most likely tokens whose probability reaches {@code topP}; 1 means all
+     */
     public double topP() {
         return topP;
     }
 
-    /** Seed of the random numbers; one generator per sequence, split from it in batch order. */
+    /**
+     * Seed of the random numbers; one generator per sequence, split from it in batch order.
+     *
+     * @return seed of the random numbers; one generator per sequence, split from it in batch order
+     */
     public long seed() {
         return seed;
     }
 
-    /** The stop tokens, or null for the model's {@code eos_token_id}s. */
+    /**
+     * The stop tokens, or null for the model's {@code eos_token_id}s.
+     *
+     * @return the stop tokens, or null for the model's {@code eos_token_id}s
+     */
     public int[] stopTokens() {
         return stopTokens == null ? null : stopTokens.clone();
     }
 
-    /** True to use a key/value cache; false to recompute the whole sequence at every step (the reference). */
+    /**
+     * True to use a key/value cache; false to recompute the whole sequence at every step (the reference).
+     *
+     * @return true to use a key/value cache; false to recompute the whole sequence at every step (the reference)
+     */
     public boolean useCache() {
         return useCache;
     }
 
+    /**
+     * Whether decoding is greedy (temperature 0).
+     *
+     * @return true for argmax decoding
+     */
     public boolean isGreedy() {
         return temperature == 0;
     }
@@ -95,23 +138,66 @@ public final class GenerationOptions {
 
         private Builder() {}
 
+        /**
+         * Sets the max new tokens.
+         *
+         * @param v the max new tokens
+         * @return this builder
+         */
         public Builder setMaxNewTokens(int v) { maxNewTokens = v; return this; }
-        /** 0 (the default) is greedy decoding. */
+        /**
+         * 0 (the default) is greedy decoding.
+         *
+         * @param v 0 (the default) is greedy decoding
+         * @return this builder
+         */
         public Builder optTemperature(double v) { temperature = v; return this; }
-        /** 0 (the default) is no top-k filtering. */
+        /**
+         * 0 (the default) is no top-k filtering.
+         *
+         * @param v 0 (the default) is no top-k filtering
+         * @return this builder
+         */
         public Builder optTopK(int v) { topK = v; return this; }
-        /** 1 (the default) is no nucleus filtering. */
+        /**
+         * 1 (the default) is no nucleus filtering.
+         *
+         * @param v 1 (the default) is no nucleus filtering
+         * @return this builder
+         */
         public Builder optTopP(double v) { topP = v; return this; }
+        /**
+         * Sets the random seed (optional).
+         *
+         * @param v the random seed
+         * @return this builder
+         */
         public Builder optSeed(long v) { seed = v; return this; }
-        /** Tokens that end a sequence (kept as its last token); none at all for an empty list. */
+        /**
+         * Tokens that end a sequence (kept as its last token); none at all for an empty list.
+         *
+         * @param ids Tokens that end a sequence (kept as its last token); none at all for an empty list
+         * @return this builder
+         */
         public Builder optStopTokens(int... ids) { stopTokens = ids.clone(); return this; }
-        /** Stop at the model's {@code eos_token_id}s (the default). */
+        /**
+         * Stop at the model's {@code eos_token_id}s (the default).
+         *
+         * @return this builder
+         */
         public Builder optModelStopTokens() { stopTokens = null; return this; }
+        /**
+         * Sets the use cache (optional).
+         *
+         * @param v the use cache
+         * @return this builder
+         */
         public Builder optUseCache(boolean v) { useCache = v; return this; }
 
         /**
          * Validates and builds.
          *
+         * @return the generation options
          * @throws IllegalArgumentException naming the first invalid setting
          */
         public GenerationOptions build() {

@@ -14,27 +14,53 @@ public final class GenerationResult {
         this.reasons = reasons;
     }
 
+    /**
+     * The batch size.
+     *
+     * @return the batch size
+     */
     public int batchSize() {
         return prompts.length;
     }
 
-    /** The prompt of sequence {@code b} (a copy). */
+    /**
+     * The prompt of sequence {@code b} (a copy).
+     *
+     * @param b the batch row
+     * @return the prompt of sequence {@code b} (a copy)
+     */
     public int[] prompt(int b) {
         return prompts[b].clone();
     }
 
-    /** The generated tokens of sequence {@code b}, its stop token included (a copy). */
+    /**
+     * The generated tokens of sequence {@code b}, its stop token included (a copy).
+     *
+     * @param b the batch row
+     * @return the generated tokens of sequence {@code b}, its stop token included (a copy)
+     */
     public int[] newTokens(int b) {
         return newTokens[b].clone();
     }
 
-    /** The prompt followed by the generated tokens of sequence {@code b}. */
+    /**
+     * The prompt followed by the generated tokens of sequence {@code b}.
+     *
+     * @param b the batch row
+     * @return the prompt followed by the generated tokens of sequence {@code b}
+     */
     public int[] tokens(int b) {
         int[] all = Arrays.copyOf(prompts[b], prompts[b].length + newTokens[b].length);
         System.arraycopy(newTokens[b], 0, all, prompts[b].length, newTokens[b].length);
         return all;
     }
 
+    /**
+     * The finish reason.
+     *
+     * @param b the batch row
+     * @return the finish reason
+     */
     public FinishReason finishReason(int b) {
         return reasons[b];
     }

@@ -27,11 +27,22 @@ import org.mechinterp.core.model.TokenBatch;
 public final class Generator {
     private final HookedTransformer model;
 
+    /**
+     * Creates a generator.
+     *
+     * @param model the model
+     */
     public Generator(HookedTransformer model) {
         this.model = model;
     }
 
-    /** Generates a continuation of one prompt. */
+    /**
+     * Generates a continuation of one prompt.
+     *
+     * @param prompt the prompt token ids
+     * @param options the options
+     * @return the generation result
+     */
     public GenerationResult generate(int[] prompt, GenerationOptions options) {
         return generate(new int[][] {prompt}, options);
     }
@@ -39,6 +50,9 @@ public final class Generator {
     /**
      * Generates a continuation of each prompt.
      *
+     * @param prompts the prompts
+     * @param options the options
+     * @return the generation result
      * @throws IllegalArgumentException for an empty prompt, token or stop ids outside the vocabulary, or (learned
      *     positions) a prompt plus new tokens longer than the position embedding
      */

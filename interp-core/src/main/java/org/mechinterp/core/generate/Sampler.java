@@ -18,13 +18,24 @@ public final class Sampler {
     private final int topK;
     private final double topP;
 
+    /**
+     * Creates a sampler.
+     *
+     * @param options the options
+     */
     public Sampler(GenerationOptions options) {
         this.temperature = options.temperature();
         this.topK = options.topK();
         this.topP = options.topP();
     }
 
-    /** The chosen token: greedy without drawing, else one {@code rng.nextDouble()} per call. */
+    /**
+     * The chosen token: greedy without drawing, else one {@code rng.nextDouble()} per call.
+     *
+     * @param logits the logits
+     * @param rng the rng
+     * @return the chosen token: greedy without drawing, else one {@code rng.nextDouble()} per call
+     */
     public int next(float[] logits, SplittableRandom rng) {
         if (temperature == 0) {
             return Generation.argmax(logits);
@@ -44,6 +55,10 @@ public final class Sampler {
     /**
      * The distribution {@link #next} samples from, over the whole vocabulary: 0 outside the kept candidates, summing
      * to 1 (one-hot at the argmax when greedy).
+     *
+     * @param logits the logits
+     * @return the distribution {@link #next} samples from, over the whole vocabulary: 0 outside the kept candidates,
+     *     summing to 1 (one-hot at the argmax when greedy)
      */
     public double[] distribution(float[] logits) {
         double[] p = new double[logits.length];

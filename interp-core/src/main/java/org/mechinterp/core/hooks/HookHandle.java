@@ -15,12 +15,20 @@ public final class HookHandle implements AutoCloseable {
         this.function = function;
     }
 
-    /** The hook point this hook is attached to. */
+    /**
+     * The hook point this hook is attached to.
+     *
+     * @return the hook point this hook is attached to
+     */
     public String name() {
         return name;
     }
 
-    /** True until {@link #close()} has been called. */
+    /**
+     * True until {@link #close()} has been called.
+     *
+     * @return true until {@link #close()} has been called
+     */
     public boolean isActive() {
         return !removed;
     }

@@ -35,50 +35,110 @@ import java.util.Set;
  * <p>Gradients at a point are cached under the point's name plus {@link #GRAD_SUFFIX}.
  */
 public final class HookNames {
+    /** The {@code hook_embed} hook point. */
     public static final String EMBED = "hook_embed";
+    /** The {@code hook_pos_embed} hook point. */
     public static final String POS_EMBED = "hook_pos_embed";
+    /** The {@code ln_final.hook_scale} hook point. */
     public static final String LN_FINAL_SCALE = "ln_final.hook_scale";
+    /** The {@code ln_final.hook_normalized} hook point. */
     public static final String LN_FINAL_NORMALIZED = "ln_final.hook_normalized";
+    /** The {@code unembed.hook_in} hook point. */
     public static final String UNEMBED_IN = "unembed.hook_in";
+    /** Name of the logits in a cache ({@code logits}). */
     public static final String LOGITS = "logits";
+    /** Suffix of the cache name under which a hook point's gradient is stored. */
     public static final String GRAD_SUFFIX = "_grad";
 
     private HookNames() {}
 
+    /**
+     * {@code blocks.L.hook_resid_pre} of one layer.
+     *
+     * @param layer the layer index L (0-based)
+     * @return the hook point name
+     */
     public static String residPre(int layer) {
         return block(layer, "hook_resid_pre");
     }
 
+    /**
+     * {@code blocks.L.hook_resid_mid} of one layer.
+     *
+     * @param layer the layer index L (0-based)
+     * @return the hook point name
+     */
     public static String residMid(int layer) {
         return block(layer, "hook_resid_mid");
     }
 
+    /**
+     * {@code blocks.L.hook_resid_post} of one layer.
+     *
+     * @param layer the layer index L (0-based)
+     * @return the hook point name
+     */
     public static String residPost(int layer) {
         return block(layer, "hook_resid_post");
     }
 
+    /**
+     * {@code blocks.L.hook_attn_out} of one layer.
+     *
+     * @param layer the layer index L (0-based)
+     * @return the hook point name
+     */
     public static String attnOut(int layer) {
         return block(layer, "hook_attn_out");
     }
 
+    /**
+     * {@code blocks.L.hook_mlp_out} of one layer.
+     *
+     * @param layer the layer index L (0-based)
+     * @return the hook point name
+     */
     public static String mlpOut(int layer) {
         return block(layer, "hook_mlp_out");
     }
 
+    /**
+     * {@code blocks.L.attn.hook_pattern} of one layer.
+     *
+     * @param layer the layer index L (0-based)
+     * @return the hook point name
+     */
     public static String pattern(int layer) {
         return block(layer, "attn.hook_pattern");
     }
 
+    /**
+     * {@code blocks.L.attn.hook_attn_scores} of one layer.
+     *
+     * @param layer the layer index L (0-based)
+     * @return the hook point name
+     */
     public static String attnScores(int layer) {
         return block(layer, "attn.hook_attn_scores");
     }
 
-    /** {@code blocks.L.<suffix>}. */
+    /**
+     * {@code blocks.L.<suffix>}.
+     *
+     * @param layer the layer index L (0-based)
+     * @param suffix the suffix
+     * @return {@code blocks.L.<suffix>}
+     */
     public static String block(int layer, String suffix) {
         return "blocks." + layer + "." + suffix;
     }
 
-    /** The gradient name of a hook point. */
+    /**
+     * The gradient name of a hook point.
+     *
+     * @param name the name
+     * @return the gradient name of a hook point
+     */
     public static String grad(String name) {
         return name + GRAD_SUFFIX;
     }
@@ -90,12 +150,19 @@ public final class HookNames {
      * @param learnedPositions whether {@code hook_pos_embed} exists
      * @param rotary whether {@code hook_rot_q}/{@code hook_rot_k} exist
      * @param gatedMlp whether {@code mlp.hook_pre_linear} exists
+     * @return every hook point of a model, in forward order
      */
     public static Set<String> all(int nLayers, boolean learnedPositions, boolean rotary, boolean gatedMlp) {
         return all(nLayers, new Features(learnedPositions, rotary, gatedMlp, false, false));
     }
 
-    /** Every hook point of a model with these features, in forward order. */
+    /**
+     * Every hook point of a model with these features, in forward order.
+     *
+     * @param nLayers number of blocks
+     * @param features which optional points the block has
+     * @return every hook point of a model with these features, in forward order
+     */
     public static Set<String> all(int nLayers, Features features) {
         Set<String> names = new LinkedHashSet<>();
         names.add(EMBED);
@@ -126,31 +193,57 @@ public final class HookNames {
 
     /** The names of one block's points, built once per model so the forward pass never concatenates strings. */
     public static final class Layer {
+        /** The layer index (0-based). */
         public final int index;
+        /** {@code blocks.L.hook_resid_pre} (see {@link HookNames#residPre(int)}). */
         public final String residPre;
+        /** {@code blocks.L.ln1.hook_scale}. */
         public final String ln1Scale;
+        /** {@code blocks.L.ln1.hook_normalized}. */
         public final String ln1Normalized;
+        /** {@code blocks.L.attn.hook_q}. */
         public final String q;
+        /** {@code blocks.L.attn.hook_k}. */
         public final String k;
+        /** {@code blocks.L.attn.hook_v}. */
         public final String v;
+        /** {@code blocks.L.attn.hook_rot_q}. */
         public final String rotQ;
+        /** {@code blocks.L.attn.hook_rot_k}. */
         public final String rotK;
+        /** {@code blocks.L.attn.hook_attn_scores} (see {@link HookNames#attnScores(int)}). */
         public final String attnScores;
+        /** {@code blocks.L.attn.hook_pattern} (see {@link HookNames#pattern(int)}). */
         public final String pattern;
+        /** {@code blocks.L.attn.hook_z}. */
         public final String z;
+        /** {@code blocks.L.attn.hook_result}. */
         public final String result;
+        /** {@code blocks.L.hook_attn_out} (see {@link HookNames#attnOut(int)}). */
         public final String attnOut;
+        /** {@code blocks.L.hook_resid_mid} (see {@link HookNames#residMid(int)}). */
         public final String residMid;
+        /** {@code blocks.L.ln2.hook_scale}. */
         public final String ln2Scale;
+        /** {@code blocks.L.ln2.hook_normalized}. */
         public final String ln2Normalized;
+        /** {@code blocks.L.mlp.hook_pre}. */
         public final String mlpPre;
+        /** {@code blocks.L.mlp.hook_pre_linear}. */
         public final String mlpPreLinear;
+        /** {@code blocks.L.mlp.hook_post}. */
         public final String mlpPost;
+        /** {@code blocks.L.hook_mlp_out} (see {@link HookNames#mlpOut(int)}). */
         public final String mlpOut;
+        /** {@code blocks.L.hook_resid_post} (see {@link HookNames#residPost(int)}). */
         public final String residPost;
+        /** {@code blocks.L.ln1_post.hook_scale}. */
         public final String ln1PostScale;
+        /** {@code blocks.L.ln1_post.hook_normalized}. */
         public final String ln1PostNormalized;
+        /** {@code blocks.L.ln2_post.hook_scale}. */
         public final String ln2PostScale;
+        /** {@code blocks.L.ln2_post.hook_normalized}. */
         public final String ln2PostNormalized;
         private final Features features;
 
@@ -184,15 +277,34 @@ public final class HookNames {
             residPost = residPost(l);
         }
 
+        /**
+         * The names of one layer's hook points.
+         *
+         * @param layer the layer index L (0-based)
+         * @param rotary whether {@code hook_rot_q}/{@code hook_rot_k} exist
+         * @param gatedMlp whether {@code mlp.hook_pre_linear} exists
+         * @return the names of layer {@code layer}
+         */
         public static Layer of(int layer, boolean rotary, boolean gatedMlp) {
             return new Layer(layer, new Features(false, rotary, gatedMlp, false, false));
         }
 
+        /**
+         * The names of one layer's hook points.
+         *
+         * @param layer the layer index L (0-based)
+         * @param features which optional points the block has
+         * @return the names of layer {@code layer}
+         */
         public static Layer of(int layer, Features features) {
             return new Layer(layer, features);
         }
 
-        /** This block's points in the order the forward pass reaches them. */
+        /**
+         * This block's points in the order the forward pass reaches them.
+         *
+         * @return this block's points in the order the forward pass reaches them
+         */
         public List<String> inForwardOrder() {
             List<String> names = new ArrayList<>();
             Collections.addAll(names, residPre, ln1Scale, ln1Normalized, q, k, v);

@@ -48,6 +48,9 @@ public final class HookRegistry {
     /**
      * Registers a hook until the returned handle is closed.
      *
+     * @param name the name
+     * @param function the function
+     * @return the hook handle
      * @throws IllegalArgumentException if {@code name} is not a hook point of this model (the message suggests
      *     the closest names)
      */
@@ -63,7 +66,11 @@ public final class HookRegistry {
         return new HookHandle(this, name, function);
     }
 
-    /** Opens a scope whose hooks are all removed when it closes. */
+    /**
+     * Opens a scope whose hooks are all removed when it closes.
+     *
+     * @return the hook scope
+     */
     public HookScope scope() {
         return new HookScope(this);
     }
@@ -72,6 +79,9 @@ public final class HookRegistry {
      * Hooks registered at {@code name}, in order (an empty list when none); the forward pass asks for them at every
      * hook point.
      *
+     * @param name the name
+     * @return hooks registered at {@code name}, in order (an empty list when none); the forward pass asks for them
+     *     at every hook point
      * @throws IllegalStateException when hooks registered by another thread that is still running are present
      */
     public List<HookFunction> at(String name) {
@@ -87,11 +97,20 @@ public final class HookRegistry {
         return list == null ? Collections.emptyList() : list;
     }
 
-    /** Total number of registered hooks. */
+    /**
+     * Total number of registered hooks.
+     *
+     * @return total number of registered hooks
+     */
     public synchronized int size() {
         return count;
     }
 
+    /**
+     * Whether no hook is registered.
+     *
+     * @return true when no hook is registered
+     */
     public synchronized boolean isEmpty() {
         return count == 0;
     }
@@ -115,7 +134,11 @@ public final class HookRegistry {
         }
     }
 
-    /** Every valid hook point name, in forward order. */
+    /**
+     * Every valid hook point name, in forward order.
+     *
+     * @return every valid hook point name, in forward order
+     */
     public Set<String> names() {
         return validNames;
     }
@@ -123,6 +146,7 @@ public final class HookRegistry {
     /**
      * Checks a hook point name.
      *
+     * @param name the name
      * @throws IllegalArgumentException naming the unknown point and suggesting close matches
      */
     public void requireValid(String name) {
@@ -148,7 +172,13 @@ public final class HookRegistry {
         }
     }
 
-    /** A message for an unknown hook name listing the nearest valid names by edit distance. */
+    /**
+     * A message for an unknown hook name listing the nearest valid names by edit distance.
+     *
+     * @param name the name
+     * @param validNames every hook point name of the model, in forward order (copied, order kept)
+     * @return a message for an unknown hook name listing the nearest valid names by edit distance
+     */
     public static String unknownNameMessage(String name, Set<String> validNames) {
         List<String> nearest = validNames.stream()
                 .sorted((a, b) -> Integer.compare(editDistance(name, a), editDistance(name, b)))

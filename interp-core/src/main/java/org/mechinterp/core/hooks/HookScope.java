@@ -23,15 +23,21 @@ public final class HookScope implements AutoCloseable {
     /**
      * Registers a hook for the lifetime of this scope.
      *
-     * @throws IllegalArgumentException if {@code name} is not a hook point of the model
+     * @param name the name
+     * @param function the function
      * @return this scope, for chaining
+     * @throws IllegalArgumentException if {@code name} is not a hook point of the model
      */
     public HookScope add(String name, HookFunction function) {
         handles.push(registry.add(name, function));
         return this;
     }
 
-    /** Number of hooks this scope holds. */
+    /**
+     * Number of hooks this scope holds.
+     *
+     * @return number of hooks this scope holds
+     */
     public int size() {
         return handles.size();
     }

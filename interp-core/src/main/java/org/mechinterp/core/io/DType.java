@@ -47,7 +47,11 @@ public enum DType {
         return byteSize;
     }
 
-    /** Returns whether this is a floating-point type that {@code readFloats} accepts. */
+    /**
+     * Returns whether this is a floating-point type that {@code readFloats} accepts.
+     *
+     * @return whether this is a floating-point type that {@code readFloats} accepts
+     */
     public boolean isFloatingPoint() {
         return this == F64 || this == F32 || this == F16 || this == BF16;
     }

@@ -28,6 +28,7 @@ public final class NonFinite {
      *
      * @param src little-endian bytes, read from absolute index 0; its position is not changed
      * @param dtype F64, F32, F16 or BF16
+     * @param count the count
      * @return the smallest such index, or -1 when every element is finite
      * @throws IllegalArgumentException for another dtype or a buffer shorter than {@code count} elements
      */
@@ -54,7 +55,14 @@ public final class NonFinite {
         return first == Long.MAX_VALUE ? -1 : first;
     }
 
-    /** The non-finite value's name for messages: "NaN", "+Inf" or "-Inf". */
+    /**
+     * The non-finite value's name for messages: "NaN", "+Inf" or "-Inf".
+     *
+     * @param src little-endian bytes, read from absolute index 0; its position is not changed
+     * @param dtype F64, F32, F16 or BF16
+     * @param index the index
+     * @return the non-finite value's name for messages: "NaN", "+Inf" or "-Inf"
+     */
     public static String describe(ByteBuffer src, DType dtype, long index) {
         double v;
         int at = Math.toIntExact(index * dtype.byteSize());

@@ -38,7 +38,11 @@ public final class Unmapper {
 
     private Unmapper() {}
 
-    /** True when mappings can be released at once on this JVM. */
+    /**
+     * True when mappings can be released at once on this JVM.
+     *
+     * @return true when mappings can be released at once on this JVM
+     */
     public static boolean available() {
         return INVOKE_CLEANER != null;
     }
@@ -46,6 +50,8 @@ public final class Unmapper {
     /**
      * Unmaps a buffer returned by {@code FileChannel.map} (not a slice or duplicate of one; such buffers and heap
      * buffers are ignored). The caller guarantees that no one uses the buffer afterwards.
+     *
+     * @param mapped the mapped
      */
     public static void unmap(ByteBuffer mapped) {
         if (mapped == null || !mapped.isDirect() || INVOKE_CLEANER == null || mapped.capacity() == 0) {

@@ -45,6 +45,7 @@ public final class Upcast {
      * @param dtype F32, F16, BF16 or F64
      * @param dst destination with at least {@code 4·count} bytes from absolute index 0, in little-endian (native
      *     x86/ARM) order; its position is not changed
+     * @param count the count
      * @param parallel split the work over the common fork-join pool (and the calling thread)
      * @throws IllegalArgumentException for other dtypes or buffers that are too small
      */

@@ -14,6 +14,8 @@ public enum ActivationFunction {
     /**
      * Maps an HF activation name to the enum.
      *
+     * @param name the name
+     * @return the activation function
      * @throws IllegalArgumentException naming the activation when it is not supported
      */
     public static ActivationFunction fromHfName(String name) {

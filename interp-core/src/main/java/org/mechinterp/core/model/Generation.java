@@ -15,6 +15,8 @@ public final class Generation {
     /**
      * Logits [V] at the last position of one sequence.
      *
+     * @param model the model
+     * @param tokens the token ids
      * @return a new Java array (no native memory is retained)
      */
     public static float[] lastLogits(HookedTransformer model, int[] tokens) {
@@ -28,6 +30,9 @@ public final class Generation {
      * Greedy decoding: appends the argmax token {@code newTokens} times, re-running the full sequence each step (no
      * key/value cache, so every step is an independent, hookable forward pass).
      *
+     * @param model the model
+     * @param prompt the prompt token ids
+     * @param newTokens the new tokens
      * @return the prompt followed by the generated tokens
      */
     public static int[] greedy(HookedTransformer model, int[] prompt, int newTokens) {
@@ -38,7 +43,12 @@ public final class Generation {
         return tokens;
     }
 
-    /** Index of the largest value (the first one on ties, as torch.argmax). */
+    /**
+     * Index of the largest value (the first one on ties, as torch.argmax).
+     *
+     * @param values the values
+     * @return index of the largest value (the first one on ties, as torch.argmax)
+     */
     public static int argmax(float[] values) {
         int best = 0;
         for (int i = 1; i < values.length; i++) {

@@ -88,6 +88,10 @@ public final class HookedTransformer implements AutoCloseable {
     /**
      * Loads an HF checkpoint folder ({@code config.json} + safetensors) onto the CPU with the default
      * {@link LoadOptions}: weights in F32 when they fit in memory, else at rest in their stored dtype.
+     *
+     * @param modelDir the model dir
+     * @return the hooked transformer
+     * @throws IOException if a file cannot be read or written
      */
     public static HookedTransformer load(Path modelDir) throws IOException {
         return load(modelDir, LoadOptions.defaults());
@@ -96,6 +100,9 @@ public final class HookedTransformer implements AutoCloseable {
     /**
      * Loads an HF checkpoint folder onto a device with the default storage choice.
      *
+     * @param modelDir the model dir
+     * @param device the device
+     * @return the hooked transformer
      * @throws IOException if the folder, config or weights are missing or malformed (the message names them)
      */
     public static HookedTransformer load(Path modelDir, Device device) throws IOException {
@@ -105,6 +112,9 @@ public final class HookedTransformer implements AutoCloseable {
     /**
      * Loads an HF checkpoint folder as {@code options} say (storage form, device, memory guard).
      *
+     * @param modelDir the model dir
+     * @param options the options
+     * @return the hooked transformer
      * @throws IOException if the folder, config or weights are missing or malformed, or the memory guard finds
      *     that the model does not fit (the message names the needed and available bytes)
      */
@@ -123,31 +133,57 @@ public final class HookedTransformer implements AutoCloseable {
     /**
      * Wraps weights already in memory (e.g. {@link RandomWeights}); the model takes ownership of {@code manager},
      * which must own the weights.
+     *
+     * @param config the model configuration
+     * @param weights the weights
+     * @param manager the manager owning the weights; the model takes it over
+     * @return the hooked transformer
      */
     public static HookedTransformer fromWeights(ModelConfig config, TransformerWeights weights, NDManager manager) {
         return new HookedTransformer(config, weights, manager);
     }
 
+    /**
+     * The model configuration.
+     *
+     * @return the model configuration
+     */
     public ModelConfig config() {
         return config;
     }
 
-    /** The weights, owned by this model. */
+    /**
+     * The weights, owned by this model.
+     *
+     * @return the weights, owned by this model
+     */
     public TransformerWeights weights() {
         return weights;
     }
 
-    /** The model's manager (owning the weights). Arrays made here live as long as the model. */
+    /**
+     * The model's manager (owning the weights). Arrays made here live as long as the model.
+     *
+     * @return the model's manager (owning the weights)
+     */
     public NDManager manager() {
         return manager;
     }
 
-    /** The hooks registered on this model. */
+    /**
+     * The hooks registered on this model.
+     *
+     * @return the hooks registered on this model
+     */
     public HookRegistry hooks() {
         return hooks;
     }
 
-    /** Every hook point name, in forward order. */
+    /**
+     * Every hook point name, in forward order.
+     *
+     * @return every hook point name, in forward order
+     */
     public Set<String> hookNames() {
         return hooks.names();
     }
@@ -156,6 +192,7 @@ public final class HookedTransformer implements AutoCloseable {
      * Runs the model.
      *
      * @param owner manager that will own the returned logits
+     * @param batch the token batch
      * @return logits [B,T,V]
      * @throws IllegalArgumentException for token ids outside the vocabulary or sequences longer than the position
      *     embedding
@@ -169,6 +206,9 @@ public final class HookedTransformer implements AutoCloseable {
     /**
      * An empty key/value cache for {@link #forward(NDManager, TokenBatch, KvCache)}; close it (closing the model
      * frees it too).
+     *
+     * @return an empty key/value cache for {@link #forward(NDManager, TokenBatch, KvCache)}; close it (closing the
+     *     model frees it too)
      */
     public KvCache newKvCache() {
         return new KvCache(this, manager.newSubManager(), config.nLayers());
@@ -187,6 +227,8 @@ public final class HookedTransformer implements AutoCloseable {
      * persist. No autograd.
      *
      * @param owner manager that will own the returned logits
+     * @param batch the token batch
+     * @param cache the cache
      * @return logits [B,Tq,V] of the new tokens
      * @throws IllegalArgumentException for token ids outside the vocabulary, positions beyond the learned position
      *     embedding, a batch size other than the cache's, or padding in a continuation; the cache is then unchanged
@@ -211,6 +253,7 @@ public final class HookedTransformer implements AutoCloseable {
      * {@link #forward}. Intermediates are released with the pass; the graph keeps what backward needs.
      *
      * @param owner manager that will own the returned logits (and whatever you compute from them)
+     * @param batch the token batch
      * @return logits [B,T,V]
      */
     public NDArray forwardDifferentiable(NDManager owner, TokenBatch batch) {
@@ -225,6 +268,8 @@ public final class HookedTransformer implements AutoCloseable {
     /**
      * Runs the model and records the activations at the points accepted by {@code filter}.
      *
+     * @param batch the token batch
+     * @param filter which hook points to keep
      * @return a cache owning the activations and the logits; close it
      */
     public ActivationCache runWithCache(TokenBatch batch, Predicate<String> filter) {
@@ -241,6 +286,9 @@ public final class HookedTransformer implements AutoCloseable {
     /**
      * Runs the model and records the named activations.
      *
+     * @param batch the token batch
+     * @param names the hook point names
+     * @return the activation cache
      * @throws IllegalArgumentException if a name is not a hook point of this model
      */
     public ActivationCache runWithCache(TokenBatch batch, Collection<String> names) {
@@ -254,8 +302,12 @@ public final class HookedTransformer implements AutoCloseable {
      * scalar {@code loss(logits)} and records its gradient at the points accepted by {@code gradFilter} under
      * {@code NAME_grad} (same shape as the activation).
      *
+     * @param batch the token batch
+     * @param cacheFilter the cache filter
+     * @param gradFilter the grad filter
      * @param loss maps logits [B,T,V] to a scalar (e.g. the log-probability of a target token); its arrays are
      *     freed with the forward pass
+     * @return the activation cache
      */
     public ActivationCache runWithGradients(TokenBatch batch, Predicate<String> cacheFilter,
             Predicate<String> gradFilter, Function<NDArray, NDArray> loss) {
@@ -652,7 +704,11 @@ public final class HookedTransformer implements AutoCloseable {
                 + " parameters, " + manager.getDevice() + "]";
     }
 
-    /** Hook point names of the residual stream after each block, convenient for caching. */
+    /**
+     * Hook point names of the residual stream after each block, convenient for caching.
+     *
+     * @return hook point names of the residual stream after each block, convenient for caching
+     */
     public List<String> residPostNames() {
         return java.util.stream.IntStream.range(0, config.nLayers()).mapToObj(HookNames::residPost).toList();
     }

@@ -39,31 +39,59 @@ public final class KvCache implements AutoCloseable {
         this.pendingValues = new NDArray[layers];
     }
 
-    /** Number of cached slots S per row (padding included). */
+    /**
+     * Number of cached slots S per row (padding included).
+     *
+     * @return number of cached slots S per row (padding included)
+     */
     public int length() {
         return length;
     }
 
+    /**
+     * Whether nothing is cached yet.
+     *
+     * @return true before the first forward pass through this cache
+     */
     public boolean isEmpty() {
         return length == 0;
     }
 
-    /** Rows B fixed by the first call (0 while empty). */
+    /**
+     * Rows B fixed by the first call (0 while empty).
+     *
+     * @return rows B fixed by the first call (0 while empty)
+     */
     public int batchSize() {
         return padding.length;
     }
 
-    /** Left-padded slots of row {@code b}; its real tokens are slots {@code padding(b)..length()-1}. */
+    /**
+     * Left-padded slots of row {@code b}; its real tokens are slots {@code padding(b)..length()-1}.
+     *
+     * @param b the batch row
+     * @return left-padded slots of row {@code b}; its real tokens are slots {@code padding(b)..length()-1}
+     */
     public int padding(int b) {
         return padding[b];
     }
 
-    /** The cached keys of a layer [B,S,Hkv,Dh], owned by this cache (valid until the next call or close). */
+    /**
+     * The cached keys of a layer [B,S,Hkv,Dh], owned by this cache (valid until the next call or close).
+     *
+     * @param layer the layer index (0-based)
+     * @return the cached keys of a layer [B,S,Hkv,Dh], owned by this cache (valid until the next call or close)
+     */
     public NDArray keys(int layer) {
         return requireFilled(keys[layer]);
     }
 
-    /** The cached values of a layer [B,S,Hkv,Dh], owned by this cache (valid until the next call or close). */
+    /**
+     * The cached values of a layer [B,S,Hkv,Dh], owned by this cache (valid until the next call or close).
+     *
+     * @param layer the layer index (0-based)
+     * @return the cached values of a layer [B,S,Hkv,Dh], owned by this cache (valid until the next call or close)
+     */
     public NDArray values(int layer) {
         return requireFilled(values[layer]);
     }

@@ -23,12 +23,19 @@ import java.util.function.Consumer;
 public final class LoadOptions {
     /** Where and in which dtype the weights live between forward passes. */
     public enum Storage {
-        AUTO, F32, AT_REST;
+        /** F32 when the memory guard says it fits, else {@link #AT_REST}. */
+        AUTO,
+        /** Every weight upcast to F32 once, at load. */
+        F32,
+        /** As stored in the checkpoint (F16/BF16), upcast per use. */
+        AT_REST;
 
         /**
          * Parses a CLI value: {@code auto}, {@code f32}, or {@code stored} / {@code at-rest} / {@code bf16} /
          * {@code f16} (all meaning: as stored in the checkpoint).
          *
+         * @param value the value
+         * @return the storage that {@code value} names
          * @throws IllegalArgumentException naming the accepted values
          */
         public static Storage parse(String value) {
@@ -67,39 +74,74 @@ public final class LoadOptions {
         this.warnings = b.warnings;
     }
 
-    /** The defaults: AUTO storage on the CPU with the memory guard on. */
+    /**
+     * The defaults: AUTO storage on the CPU with the memory guard on.
+     *
+     * @return the defaults: AUTO storage on the CPU with the memory guard on
+     */
     public static LoadOptions defaults() {
         return builder().build();
     }
 
+    /**
+     * A new builder.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
+    /**
+     * How weights are stored.
+     *
+     * @return how weights are stored
+     */
     public Storage storage() {
         return storage;
     }
 
+    /**
+     * The device.
+     *
+     * @return the device
+     */
     public Device device() {
         return device;
     }
 
-    /** Whether {@link org.mechinterp.core.family.MemoryGuard} may refuse a load that would not fit. */
+    /**
+     * Whether {@link org.mechinterp.core.family.MemoryGuard} may refuse a load that would not fit.
+     *
+     * @return whether {@link org.mechinterp.core.family.MemoryGuard} may refuse a load that would not fit
+     */
     public boolean memoryCheck() {
         return memoryCheck;
     }
 
-    /** Bytes of memory the guard assumes are available; negative means "ask the operating system". */
+    /**
+     * Bytes of memory the guard assumes are available; negative means "ask the operating system".
+     *
+     * @return bytes of memory the guard assumes are available; negative means "ask the operating system"
+     */
     public long availableBytes() {
         return availableBytes;
     }
 
-    /** Whether loading refuses a weight holding NaN or infinity (naming the tensor); on by default. */
+    /**
+     * Whether loading refuses a weight holding NaN or infinity (naming the tensor); on by default.
+     *
+     * @return whether loading refuses a weight holding NaN or infinity (naming the tensor); on by default
+     */
     public boolean checkFinite() {
         return checkFinite;
     }
 
-    /** Where loading reports what it accepts but doubts (e.g. checkpoint tensors the model does not use). */
+    /**
+     * Where loading reports what it accepts but doubts (e.g. checkpoint tensors the model does not use).
+     *
+     * @return where loading reports what it accepts but doubts (e.g. checkpoint tensors the model does not use)
+     */
     public Consumer<String> warnings() {
         return warnings;
     }
@@ -121,23 +163,45 @@ public final class LoadOptions {
 
         private Builder() {}
 
+        /**
+         * Sets how weights are stored (optional).
+         *
+         * @param storage how weights are stored
+         * @return this builder
+         */
         public Builder optStorage(Storage storage) {
             this.storage = storage;
             return this;
         }
 
+        /**
+         * Sets the device (optional).
+         *
+         * @param device the device
+         * @return this builder
+         */
         public Builder optDevice(Device device) {
             this.device = device;
             return this;
         }
 
-        /** Turns the memory guard off (it then neither refuses nor picks AT_REST for AUTO on memory grounds). */
+        /**
+         * Turns the memory guard off (it then neither refuses nor picks AT_REST for AUTO on memory grounds).
+         *
+         * @param memoryCheck the memory check
+         * @return this builder
+         */
         public Builder optMemoryCheck(boolean memoryCheck) {
             this.memoryCheck = memoryCheck;
             return this;
         }
 
-        /** Overrides the available memory the guard compares against (tests, or a budget below the machine's). */
+        /**
+         * Overrides the available memory the guard compares against (tests, or a budget below the machine's).
+         *
+         * @param bytes the bytes
+         * @return this builder
+         */
         public Builder optAvailableBytes(long bytes) {
             this.availableBytes = bytes;
             return this;
@@ -148,19 +212,28 @@ public final class LoadOptions {
          * every logit NaN without an error, so a failing scan refuses the checkpoint naming the tensor and element;
          * turn it off only to inspect such a checkpoint on purpose. The scan reads each weight's stored bits once
          * (about one pass over memory; for weights at rest it reads the mapped files once at load).
+         *
+         * @param checkFinite whether to scan every weight for NaN and infinity at load (default true)
+         * @return this builder
          */
         public Builder optCheckFinite(boolean checkFinite) {
             this.checkFinite = checkFinite;
             return this;
         }
 
-        /** Receives load warnings, one line each without a prefix (default: "warning: ..." on stderr). */
+        /**
+         * Receives load warnings, one line each without a prefix (default: "warning: ..." on stderr).
+         *
+         * @param warnings Receives load warnings, one line each without a prefix (default: "warning: ..." on stderr)
+         * @return this builder
+         */
         public Builder optWarnings(Consumer<String> warnings) {
             this.warnings = Objects.requireNonNull(warnings, "warnings");
             return this;
         }
 
         /**
+         * @return the validated options
          * @throws NullPointerException for a null storage or device
          */
         public LoadOptions build() {

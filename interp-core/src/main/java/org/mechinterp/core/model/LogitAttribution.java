@@ -14,12 +14,24 @@ import java.util.List;
  *     RMSNorm models without b_U)
  */
 public record LogitAttribution(List<String> labels, double[] contributions, double constant) {
+    /**
+     * Checks the components.
+     *
+     * @param labels component labels
+     * @param contributions per component, in logit units
+     * @param constant what no component writes: the final LayerNorm bias and b_U read through the unembedding (0 for
+     *     RMSNorm models without b_U)
+     */
     public LogitAttribution {
         labels = List.copyOf(labels);
         contributions = contributions.clone();
     }
 
-    /** Σ contributions + constant. */
+    /**
+     * Σ contributions + constant.
+     *
+     * @return Σ contributions + constant
+     */
     public double total() {
         double s = constant;
         for (double c : contributions) {
@@ -28,6 +40,11 @@ public record LogitAttribution(List<String> labels, double[] contributions, doub
         return s;
     }
 
+    /**
+     * Per component, in logit units.
+     *
+     * @return per component, in logit units
+     */
     @Override
     public double[] contributions() {
         return contributions.clone();

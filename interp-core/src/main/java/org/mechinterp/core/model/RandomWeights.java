@@ -24,13 +24,22 @@ public final class RandomWeights {
     /**
      * Creates weights in {@code manager}.
      *
+     * @param cfg the cfg
+     * @param manager the manager the weights are created in
+     * @param seed the random seed
      * @return weights owned by {@code manager}
      */
     public static TransformerWeights create(ModelConfig cfg, NDManager manager, long seed) {
         return new RandomWeights(manager, seed).build(cfg);
     }
 
-    /** A random model; it owns a new manager, close the model to free it. */
+    /**
+     * A random model; it owns a new manager, close the model to free it.
+     *
+     * @param cfg the cfg
+     * @param seed the random seed
+     * @return a random model; it owns a new manager, close the model to free it
+     */
     public static HookedTransformer model(ModelConfig cfg, long seed) {
         org.mechinterp.core.Interp.configureDjl();
         NDManager manager = NDManager.newBaseManager();

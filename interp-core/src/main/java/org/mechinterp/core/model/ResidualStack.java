@@ -12,6 +12,12 @@ import java.util.List;
  * @param stack [C,B,T,D], owned by the {@link ActivationCache} it came from (freed with it)
  */
 public record ResidualStack(List<String> labels, NDArray stack) {
+    /**
+     * Checks the components.
+     *
+     * @param labels one per component, in stack order
+     * @param stack [C,B,T,D], owned by the {@link ActivationCache} it came from (freed with it)
+     */
     public ResidualStack {
         labels = List.copyOf(labels);
         if (stack.getShape().get(0) != labels.size()) {
@@ -20,12 +26,21 @@ public record ResidualStack(List<String> labels, NDArray stack) {
         }
     }
 
-    /** Number of components C. */
+    /**
+     * Number of components C.
+     *
+     * @return number of components C
+     */
     public int size() {
         return labels.size();
     }
 
-    /** Index of the component labelled {@code label}. */
+    /**
+     * Index of the component labelled {@code label}.
+     *
+     * @param label the label
+     * @return index of the component labelled {@code label}
+     */
     public int indexOf(String label) {
         int i = labels.indexOf(label);
         if (i < 0) {

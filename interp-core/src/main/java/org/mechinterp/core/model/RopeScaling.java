@@ -11,7 +11,14 @@ package org.mechinterp.core.model;
  */
 public final class RopeScaling {
     /** The rescaling rule. */
-    public enum Kind { NONE, LINEAR, LLAMA3 }
+    public enum Kind {
+        /** Frequencies as the base theta gives them. */
+        NONE,
+        /** Every frequency divided by the factor (position interpolation). */
+        LINEAR,
+        /** Llama 3.1's rescaling: long wavelengths divided by the factor, short ones kept, a smooth band between. */
+        LLAMA3
+    }
 
     private final double theta;
     private final Kind kind;
@@ -41,26 +48,56 @@ public final class RopeScaling {
         this.originalMaxPositions = originalMaxPositions;
     }
 
-    /** Plain RoPE with base θ. */
+    /**
+     * Plain RoPE with base θ.
+     *
+     * @param theta the rotary base theta
+     * @return plain RoPE with base θ
+     */
     public static RopeScaling plain(double theta) {
         return new RopeScaling(theta, Kind.NONE, 1, 0, 0, 0);
     }
 
-    /** Linear position interpolation: every inverse frequency divided by {@code factor}. */
+    /**
+     * Linear position interpolation: every inverse frequency divided by {@code factor}.
+     *
+     * @param theta the rotary base theta
+     * @param factor the factor
+     * @return linear position interpolation: every inverse frequency divided by {@code factor}
+     */
     public static RopeScaling linear(double theta, double factor) {
         return new RopeScaling(theta, Kind.LINEAR, factor, 0, 0, 0);
     }
 
-    /** Llama-3 frequency-dependent rescaling. */
+    /**
+     * Llama-3 frequency-dependent rescaling.
+     *
+     * @param theta the rotary base theta
+     * @param factor the factor
+     * @param lowFreqFactor the low freq factor
+     * @param highFreqFactor the high freq factor
+     * @param originalMaxPositions the original max positions
+     * @return Llama-3 frequency-dependent rescaling
+     */
     public static RopeScaling llama3(double theta, double factor, double lowFreqFactor, double highFreqFactor,
             int originalMaxPositions) {
         return new RopeScaling(theta, Kind.LLAMA3, factor, lowFreqFactor, highFreqFactor, originalMaxPositions);
     }
 
+    /**
+     * The rotary base theta.
+     *
+     * @return the rotary base theta
+     */
     public double theta() {
         return theta;
     }
 
+    /**
+     * The rescaling rule.
+     *
+     * @return the rescaling rule
+     */
     public Kind kind() {
         return kind;
     }

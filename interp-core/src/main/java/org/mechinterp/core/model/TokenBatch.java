@@ -24,6 +24,8 @@ public final class TokenBatch {
     /**
      * One sequence.
      *
+     * @param tokens the token ids
+     * @return one sequence
      * @throws IllegalArgumentException if {@code tokens} is empty ("empty prompt")
      */
     public static TokenBatch of(int... tokens) {
@@ -33,6 +35,8 @@ public final class TokenBatch {
     /**
      * Several sequences, left-padded to the longest.
      *
+     * @param sequences the sequences
+     * @return several sequences, left-padded to the longest
      * @throws IllegalArgumentException if there are no sequences or one of them is empty
      */
     public static TokenBatch of(int[][] sequences) {
@@ -55,47 +59,91 @@ public final class TokenBatch {
         return new TokenBatch(ids, padding);
     }
 
-    /** Number of sequences B. */
+    /**
+     * Number of sequences B.
+     *
+     * @return number of sequences B
+     */
     public int batchSize() {
         return ids.length;
     }
 
-    /** Padded length T. */
+    /**
+     * Padded length T.
+     *
+     * @return padded length T
+     */
     public int length() {
         return ids[0].length;
     }
 
-    /** Number of padded slots at the start of sequence {@code b}. */
+    /**
+     * Number of padded slots at the start of sequence {@code b}.
+     *
+     * @param b the batch row
+     * @return number of padded slots at the start of sequence {@code b}
+     */
     public int padding(int b) {
         return padding[b];
     }
 
-    /** True if any sequence is padded. */
+    /**
+     * True if any sequence is padded.
+     *
+     * @return true if any sequence is padded
+     */
     public boolean isPadded() {
         return Arrays.stream(padding).anyMatch(p -> p > 0);
     }
 
-    /** Token at slot {@code t} of sequence {@code b} ({@link #PAD_ID} in padding). */
+    /**
+     * Token at slot {@code t} of sequence {@code b} ({@link #PAD_ID} in padding).
+     *
+     * @param b the batch row
+     * @param t the t
+     * @return token at slot {@code t} of sequence {@code b} ({@link #PAD_ID} in padding)
+     */
     public int token(int b, int t) {
         return ids[b][t];
     }
 
-    /** The unpadded tokens of sequence {@code b} (a copy). */
+    /**
+     * The unpadded tokens of sequence {@code b} (a copy).
+     *
+     * @param b the batch row
+     * @return the unpadded tokens of sequence {@code b} (a copy)
+     */
     public int[] sequence(int b) {
         return Arrays.copyOfRange(ids[b], padding[b], ids[b].length);
     }
 
-    /** Position id of slot {@code t} in sequence {@code b}: its index among real tokens, 0 in padding. */
+    /**
+     * Position id of slot {@code t} in sequence {@code b}: its index among real tokens, 0 in padding.
+     *
+     * @param b the batch row
+     * @param t the t
+     * @return position id of slot {@code t} in sequence {@code b}: its index among real tokens, 0 in padding
+     */
     public int position(int b, int t) {
         return Math.max(0, t - padding[b]);
     }
 
-    /** Whether slot {@code t} of sequence {@code b} holds a real token. */
+    /**
+     * Whether slot {@code t} of sequence {@code b} holds a real token.
+     *
+     * @param b the batch row
+     * @param t the t
+     * @return whether slot {@code t} of sequence {@code b} holds a real token
+     */
     public boolean isReal(int b, int t) {
         return t >= padding[b];
     }
 
-    /** The ids as a row-major [B*T] array of longs, ready for an index tensor. */
+    /**
+     * The ids as a row-major [B*T] array of longs, ready for an index tensor.
+     *
+     * @return the ids as a row-major [B*T] array of longs, ready for an index tensor
+     */
     public long[] flatIds() {
         int t = length();
         long[] flat = new long[ids.length * t];
@@ -110,6 +158,7 @@ public final class TokenBatch {
     /**
      * Checks every real token against the vocabulary.
      *
+     * @param vocabSize the vocabulary size
      * @throws IllegalArgumentException naming the first token id outside [0, vocabSize)
      */
     public void requireInVocabulary(int vocabSize) {

@@ -31,7 +31,12 @@ import java.util.List;
 public final class WeightProcessing {
     private WeightProcessing() {}
 
-    /** Folds norm weights (and LayerNorm biases) into the following linear maps. */
+    /**
+     * Folds norm weights (and LayerNorm biases) into the following linear maps.
+     *
+     * @param model the model
+     * @return the hooked transformer
+     */
     public static HookedTransformer foldNorms(HookedTransformer model) {
         ModelConfig c = model.config();
         boolean center = c.norm() == NormKind.LAYER_NORM;
@@ -71,6 +76,8 @@ public final class WeightProcessing {
     /**
      * Removes the residual-direction mean from every matrix writing to the residual stream.
      *
+     * @param model the model
+     * @return the hooked transformer
      * @throws IllegalArgumentException for RMSNorm models, where the residual mean is not removed by the readers
      */
     public static HookedTransformer centerWritingWeights(HookedTransformer model) {
@@ -103,7 +110,12 @@ public final class WeightProcessing {
         }
     }
 
-    /** W_U −= mean over the vocabulary (logits shift by a per-position constant). */
+    /**
+     * W_U −= mean over the vocabulary (logits shift by a per-position constant).
+     *
+     * @param model the model
+     * @return W_U −= mean over the vocabulary (logits shift by a per-position constant)
+     */
     public static HookedTransformer centerUnembed(HookedTransformer model) {
         if (model.config().finalLogitSoftcap() > 0) {
             throw new IllegalArgumentException("centring the unembedding would change the probabilities of "

@@ -33,6 +33,10 @@ public final class AdamW implements AutoCloseable {
      * @param decay per parameter: whether weight decay applies
      * @param parent manager under which the moment estimates are allocated (a sub-manager, closed by
      *     {@link #close})
+     * @param beta1 AdamW beta1
+     * @param beta2 AdamW beta2
+     * @param epsilon AdamW epsilon
+     * @param weightDecay the AdamW weight decay
      */
     public AdamW(List<NDArray> params, boolean[] decay, NDManager parent, double beta1, double beta2,
             double epsilon, double weightDecay) {
@@ -89,7 +93,11 @@ public final class AdamW implements AutoCloseable {
         }
     }
 
-    /** Number of updates made. */
+    /**
+     * Number of updates made.
+     *
+     * @return number of updates made
+     */
     public int updates() {
         return t;
     }

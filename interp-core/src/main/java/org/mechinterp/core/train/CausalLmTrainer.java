@@ -71,10 +71,13 @@ public final class CausalLmTrainer implements AutoCloseable {
     }
 
     /**
+     * A trainer for a new model with random weights.
+     *
      * @param model architecture of the model to train (weights start from {@code RandomWeights})
      * @param config hyper-parameters
      * @param source training sequences; all of one length, ids below the vocabulary size
      * @param evalSet held-out sequences for {@link #evaluate()} (may be empty; copied)
+     * @return the trainer; close it to free the model
      * @throws IllegalArgumentException for a held-out sequence with out-of-vocabulary ids or groups beyond the
      *     configured names
      */
@@ -89,29 +92,56 @@ public final class CausalLmTrainer implements AutoCloseable {
         return new CausalLmTrainer(model, config, source, evalSet);
     }
 
+    /**
+     * Hyper-parameters.
+     *
+     * @return Hyper-parameters
+     */
     public TrainerConfig config() {
         return config;
     }
 
+    /**
+     * The model config.
+     *
+     * @return the model config
+     */
     public ModelConfig modelConfig() {
         return modelConfig;
     }
 
-    /** The trained leaves (owned by the trainer). */
+    /**
+     * The trained leaves (owned by the trainer).
+     *
+     * @return the trained leaves (owned by the trainer)
+     */
     public TrainableParameters parameters() {
         return params;
     }
 
-    /** Steps completed. */
+    /**
+     * Steps completed.
+     *
+     * @return steps completed
+     */
     public int stepsDone() {
         return step;
     }
 
+    /**
+     * Whether every configured step has run.
+     *
+     * @return true once {@code steps()} optimizer steps were made
+     */
     public boolean finished() {
         return step >= config.steps();
     }
 
-    /** Everything recorded so far (a live view; mutated by later steps). */
+    /**
+     * Everything recorded so far (a live view; mutated by later steps).
+     *
+     * @return everything recorded so far (a live view; mutated by later steps)
+     */
     public TrainingCurve curve() {
         return curve;
     }
@@ -119,6 +149,8 @@ public final class CausalLmTrainer implements AutoCloseable {
     /**
      * Runs the remaining steps, evaluating before the first step, every {@link TrainerConfig#evalEvery()} steps
      * and after the last one (when there is a held-out set).
+     *
+     * @param listener the listener
      */
     public void run(TrainingListener listener) {
         Objects.requireNonNull(listener, "listener");
@@ -138,6 +170,7 @@ public final class CausalLmTrainer implements AutoCloseable {
     /**
      * One optimizer step on a fresh batch.
      *
+     * @return one optimizer step on a fresh batch
      * @throws IllegalStateException if training is finished, or if the loss or gradient became non-finite
      * @throws IllegalArgumentException if the source produced sequences of different lengths, out-of-vocabulary
      *     ids or unknown groups
@@ -193,6 +226,7 @@ public final class CausalLmTrainer implements AutoCloseable {
     /**
      * Cross-entropy of the current weights on the held-out set (no gradients), recorded in {@link #curve()}.
      *
+     * @return cross-entropy of the current weights on the held-out set (no gradients), recorded in {@link #curve()}
      * @throws IllegalStateException if there is no held-out set
      */
     public EvalResult evaluate() {
@@ -241,7 +275,11 @@ public final class CausalLmTrainer implements AutoCloseable {
         return r;
     }
 
-    /** A standalone copy of the current weights; the caller closes it. */
+    /**
+     * A standalone copy of the current weights; the caller closes it.
+     *
+     * @return a standalone copy of the current weights; the caller closes it
+     */
     public HookedTransformer snapshot() {
         return params.snapshot();
     }

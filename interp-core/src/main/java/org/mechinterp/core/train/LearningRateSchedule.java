@@ -8,7 +8,14 @@ package org.mechinterp.core.train;
  */
 public final class LearningRateSchedule {
     /** Shape of the decay after warm-up. */
-    public enum Decay { COSINE, LINEAR, CONSTANT }
+    public enum Decay {
+        /** Half a cosine from the peak down to the minimum. */
+        COSINE,
+        /** A straight line from the peak down to the minimum. */
+        LINEAR,
+        /** The peak rate throughout. */
+        CONSTANT
+    }
 
     private final double peak;
     private final int warmup;
@@ -17,6 +24,11 @@ public final class LearningRateSchedule {
     private final Decay decay;
 
     /**
+     * @param peak the peak
+     * @param warmup the warmup
+     * @param steps the number of steps
+     * @param minRatio the min ratio
+     * @param decay the decay schedule
      * @throws IllegalArgumentException for a non-positive peak or step count, a warm-up outside [0, steps] or a
      *     minimum ratio outside [0, 1]
      */
@@ -40,7 +52,12 @@ public final class LearningRateSchedule {
         this.decay = java.util.Objects.requireNonNull(decay, "decay");
     }
 
-    /** The rate of step {@code step} (0-based). */
+    /**
+     * The rate of step {@code step} (0-based).
+     *
+     * @param step the step (0-based)
+     * @return the rate of step {@code step} (0-based)
+     */
     public double at(int step) {
         if (step < warmup) {
             return peak * (step + 1) / warmup;

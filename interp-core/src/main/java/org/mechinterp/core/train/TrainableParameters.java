@@ -43,7 +43,13 @@ public final class TrainableParameters implements AutoCloseable {
         this.named = Collections.unmodifiableMap(names);
     }
 
-    /** Leaves initialised with {@link RandomWeights} of {@code seed}. */
+    /**
+     * Leaves initialised with {@link RandomWeights} of {@code seed}.
+     *
+     * @param config the model configuration
+     * @param seed the random seed
+     * @return the trainable parameters
+     */
     public static TrainableParameters random(ModelConfig config, long seed) {
         Interp.configureDjl();
         NDManager manager = NDManager.newBaseManager();
@@ -55,7 +61,12 @@ public final class TrainableParameters implements AutoCloseable {
         }
     }
 
-    /** Leaves holding a copy of a model's weights (the model is not modified and stays usable). */
+    /**
+     * Leaves holding a copy of a model's weights (the model is not modified and stays usable).
+     *
+     * @param model the model
+     * @return the trainable parameters
+     */
     public static TrainableParameters copyOf(HookedTransformer model) {
         Interp.configureDjl();
         NDManager manager = NDManager.newBaseManager(model.manager().getDevice());
@@ -67,16 +78,29 @@ public final class TrainableParameters implements AutoCloseable {
         }
     }
 
+    /**
+     * The model configuration.
+     *
+     * @return the model configuration
+     */
     public ModelConfig config() {
         return config;
     }
 
-    /** Parameter name → leaf, in forward order (owned by this object; do not close). */
+    /**
+     * Parameter name → leaf, in forward order (owned by this object; do not close).
+     *
+     * @return parameter name → leaf, in forward order (owned by this object; do not close)
+     */
     public Map<String, NDArray> named() {
         return named;
     }
 
-    /** Total number of trainable scalars. */
+    /**
+     * Total number of trainable scalars.
+     *
+     * @return total number of trainable scalars
+     */
     public long size() {
         long n = 0;
         for (NDArray a : named.values()) {
@@ -91,6 +115,8 @@ public final class TrainableParameters implements AutoCloseable {
      *
      * @param owner manager that owns the (lightweight) model and the tied-unembedding view; closing it releases
      *     them, never the leaves. Do not close the returned model.
+     * @return a model computing with these leaves: gradients of anything computed from its outputs inside a {@code
+     *     GradientCollector} reach {@link #named()}
      */
     public HookedTransformer bind(NDManager owner) {
         NDManager modelManager = owner.newSubManager();
@@ -105,6 +131,11 @@ public final class TrainableParameters implements AutoCloseable {
     /**
      * The current gradient of every leaf, in {@link #named()} order, as arrays owned by {@code owner} that share
      * storage with the leaves' {@code .grad} (modifying them in place modifies the accumulated gradient).
+     *
+     * @param owner manager that owns the (lightweight) model and the tied-unembedding view; closing it releases them,
+     *     never the leaves. Do not close the returned model
+     * @return the current gradient of every leaf, in {@link #named()} order, as arrays owned by {@code owner} that
+     *     share storage with the leaves' {@code .grad} (modifying them in place modifies the accumulated gradient)
      */
     public List<NDArray> gradients(NDManager owner) {
         List<NDArray> out = new ArrayList<>(named.size());

@@ -44,34 +44,114 @@ public final class TrainerConfig {
         groups = List.copyOf(b.groups);
     }
 
+    /**
+     * A new builder.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
+    /**
+     * The number of steps.
+     *
+     * @return the number of steps
+     */
     public int steps() { return steps; }
+    /**
+     * The batch size.
+     *
+     * @return the batch size
+     */
     public int batchSize() { return batchSize; }
+    /**
+     * The peak learning rate.
+     *
+     * @return the peak learning rate
+     */
     public double learningRate() { return learningRate; }
+    /**
+     * The number of warm-up steps.
+     *
+     * @return the number of warm-up steps
+     */
     public int warmupSteps() { return warmupSteps; }
+    /**
+     * The final learning rate as a fraction of the peak.
+     *
+     * @return the final learning rate as a fraction of the peak
+     */
     public double minLrRatio() { return minLrRatio; }
+    /**
+     * The decay schedule.
+     *
+     * @return the decay schedule
+     */
     public LearningRateSchedule.Decay decay() { return decay; }
+    /**
+     * The AdamW weight decay.
+     *
+     * @return the AdamW weight decay
+     */
     public double weightDecay() { return weightDecay; }
+    /**
+     * AdamW beta1.
+     *
+     * @return AdamW beta1
+     */
     public double beta1() { return beta1; }
+    /**
+     * AdamW beta2.
+     *
+     * @return AdamW beta2
+     */
     public double beta2() { return beta2; }
+    /**
+     * AdamW epsilon.
+     *
+     * @return AdamW epsilon
+     */
     public double epsilon() { return epsilon; }
-    /** Maximum global gradient norm; 0 disables clipping. */
+    /**
+     * Maximum global gradient norm; 0 disables clipping.
+     *
+     * @return maximum global gradient norm; 0 disables clipping
+     */
     public double gradClip() { return gradClip; }
-    /** Evaluate every this many steps (and after the last one); 0 evaluates only at the end. */
+    /**
+     * Evaluate every this many steps (and after the last one); 0 evaluates only at the end.
+     *
+     * @return evaluate every this many steps (and after the last one); 0 evaluates only at the end
+     */
     public int evalEvery() { return evalEvery; }
+    /**
+     * The random seed.
+     *
+     * @return the random seed
+     */
     public long seed() { return seed; }
-    /** Names of the target groups of {@link TrainingSequence}, index = group id. */
+    /**
+     * Names of the target groups of {@link TrainingSequence}, index = group id.
+     *
+     * @return names of the target groups of {@link TrainingSequence}, index = group id
+     */
     public List<String> groups() { return groups; }
 
-    /** The schedule these settings describe. */
+    /**
+     * The schedule these settings describe.
+     *
+     * @return the schedule these settings describe
+     */
     public LearningRateSchedule schedule() {
         return new LearningRateSchedule(learningRate, warmupSteps, steps, minLrRatio, decay);
     }
 
-    /** All settings as JSON (snake_case keys), for provenance files. */
+    /**
+     * All settings as JSON (snake_case keys), for provenance files.
+     *
+     * @return all settings as JSON (snake_case keys), for provenance files
+     */
     public JsonObject toJson() {
         JsonObject o = new JsonObject();
         o.addProperty("steps", steps);
@@ -114,34 +194,101 @@ public final class TrainerConfig {
 
         private Builder() {}
 
-        /** Number of optimizer steps, > 0. */
+        /**
+         * Number of optimizer steps, > 0.
+         *
+         * @param v the number of steps
+         * @return this builder
+         */
         public Builder setSteps(int v) { steps = v; return this; }
-        /** Sequences per step, > 0. */
+        /**
+         * Sequences per step, > 0.
+         *
+         * @param v Sequences per step, > 0
+         * @return this builder
+         */
         public Builder setBatchSize(int v) { batchSize = v; return this; }
-        /** Peak learning rate, > 0. */
+        /**
+         * Peak learning rate, > 0.
+         *
+         * @param v the peak learning rate
+         * @return this builder
+         */
         public Builder setLearningRate(double v) { learningRate = v; return this; }
-        /** Linear warm-up steps (default: 5% of the steps, at least 1). */
+        /**
+         * Linear warm-up steps (default: 5% of the steps, at least 1).
+         *
+         * @param v the number of warm-up steps
+         * @return this builder
+         */
         public Builder optWarmupSteps(int v) { warmupSteps = v; return this; }
-        /** Final rate as a fraction of the peak (default 0.1). */
+        /**
+         * Final rate as a fraction of the peak (default 0.1).
+         *
+         * @param v the final learning rate as a fraction of the peak
+         * @return this builder
+         */
         public Builder optMinLrRatio(double v) { minLrRatio = v; return this; }
-        /** Decay after warm-up (default cosine). */
+        /**
+         * Decay after warm-up (default cosine).
+         *
+         * @param v Decay after warm-up (default cosine)
+         * @return this builder
+         */
         public Builder optDecay(LearningRateSchedule.Decay v) { decay = v; return this; }
-        /** Decoupled weight decay of matrices (default 0.01). */
+        /**
+         * Decoupled weight decay of matrices (default 0.01).
+         *
+         * @param v the AdamW weight decay
+         * @return this builder
+         */
         public Builder optWeightDecay(double v) { weightDecay = v; return this; }
-        /** Adam betas (default 0.9, 0.95). */
+        /**
+         * Adam betas (default 0.9, 0.95).
+         *
+         * @param b1 the b1
+         * @param b2 the b2
+         * @return this builder
+         */
         public Builder optBetas(double b1, double b2) { beta1 = b1; beta2 = b2; return this; }
-        /** Adam epsilon (default 1e-8). */
+        /**
+         * Adam epsilon (default 1e-8).
+         *
+         * @param v AdamW epsilon
+         * @return this builder
+         */
         public Builder optEpsilon(double v) { epsilon = v; return this; }
-        /** Global-norm gradient clipping threshold (default 1; 0 disables). */
+        /**
+         * Global-norm gradient clipping threshold (default 1; 0 disables).
+         *
+         * @param v Global-norm gradient clipping threshold (default 1; 0 disables)
+         * @return this builder
+         */
         public Builder optGradClip(double v) { gradClip = v; return this; }
-        /** Evaluation interval in steps (default 0: only after the last step). */
+        /**
+         * Evaluation interval in steps (default 0: only after the last step).
+         *
+         * @param v Evaluation interval in steps (default 0: only after the last step)
+         * @return this builder
+         */
         public Builder optEvalEvery(int v) { evalEvery = v; return this; }
-        /** Seed of the initial weights and the data order (default 0). */
+        /**
+         * Seed of the initial weights and the data order (default 0).
+         *
+         * @param v Seed of the initial weights and the data order (default 0)
+         * @return this builder
+         */
         public Builder optSeed(long v) { seed = v; return this; }
-        /** Names of the loss groups (default one group "all"). */
+        /**
+         * Names of the loss groups (default one group "all").
+         *
+         * @param v Names of the loss groups (default one group "all")
+         * @return this builder
+         */
         public Builder optGroups(List<String> v) { groups = List.copyOf(v); return this; }
 
         /**
+         * @return the validated configuration
          * @throws IllegalArgumentException naming the first invalid setting
          */
         public TrainerConfig build() {

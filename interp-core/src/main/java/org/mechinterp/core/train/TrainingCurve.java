@@ -28,15 +28,30 @@ public final class TrainingCurve {
         evals.add(e);
     }
 
+    /**
+     * The number of steps.
+     *
+     * @return the number of steps
+     */
     public List<StepStats> steps() {
         return Collections.unmodifiableList(steps);
     }
 
+    /**
+     * The held-out evaluations recorded so far.
+     *
+     * @return the evaluations, oldest first (unmodifiable)
+     */
     public List<EvalResult> evals() {
         return Collections.unmodifiableList(evals);
     }
 
-    /** Mean training loss over the last {@code n} steps (fewer if fewer were run); NaN before the first step. */
+    /**
+     * Mean training loss over the last {@code n} steps (fewer if fewer were run); NaN before the first step.
+     *
+     * @param n the count
+     * @return mean training loss over the last {@code n} steps (fewer if fewer were run); NaN before the first step
+     */
     public double recentTrainLoss(int n) {
         if (steps.isEmpty()) {
             return Double.NaN;
@@ -49,6 +64,11 @@ public final class TrainingCurve {
         return s / (steps.size() - from);
     }
 
+    /**
+     * This object as JSON.
+     *
+     * @return this object as JSON
+     */
     public JsonObject toJson() {
         JsonObject o = new JsonObject();
         JsonArray st = new JsonArray();
@@ -84,7 +104,12 @@ public final class TrainingCurve {
         return o;
     }
 
-    /** Writes {@link #toJson()} to {@code file} atomically (temporary sibling, then an atomic rename). */
+    /**
+     * Writes {@link #toJson()} to {@code file} atomically (temporary sibling, then an atomic rename).
+     *
+     * @param file the file
+     * @throws IOException if a file cannot be read or written
+     */
     public void write(Path file) throws IOException {
         writeAtomically(file, new GsonBuilder().setPrettyPrinting().create().toJson(toJson()));
     }

@@ -2,9 +2,17 @@ package org.mechinterp.core.train;
 
 /** Callbacks of {@link CausalLmTrainer#run}, e.g. a progress bar; called on the training thread. */
 public interface TrainingListener {
-    /** After each step. */
+    /**
+     * After each step.
+     *
+     * @param stats the stats
+     */
     default void onStep(StepStats stats) {}
 
-    /** After each evaluation. */
+    /**
+     * After each evaluation.
+     *
+     * @param result the result
+     */
     default void onEval(EvalResult result) {}
 }

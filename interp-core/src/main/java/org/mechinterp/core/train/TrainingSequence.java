@@ -48,32 +48,57 @@ public final class TrainingSequence {
         this.targetGroups = targetGroups.clone();
     }
 
-    /** A sequence whose every target counts in group 0. */
+    /**
+     * A sequence whose every target counts in group 0.
+     *
+     * @param tokens T + 1 token ids, T ≥ 1 (copied)
+     * @return a sequence whose every target counts in group 0
+     */
     public static TrainingSequence allTargets(int[] tokens) {
         return new TrainingSequence(tokens, new int[Math.max(0, tokens.length - 1)]);
     }
 
-    /** Number of model inputs T (= number of targets). */
+    /**
+     * Number of model inputs T (= number of targets).
+     *
+     * @return number of model inputs T (= number of targets)
+     */
     public int length() {
         return targetGroups.length;
     }
 
-    /** The T + 1 tokens (a copy). */
+    /**
+     * The T + 1 tokens (a copy).
+     *
+     * @return the T + 1 tokens (a copy)
+     */
     public int[] tokens() {
         return tokens.clone();
     }
 
-    /** The T model inputs {@code tokens[0..T)} (a copy). */
+    /**
+     * The T model inputs {@code tokens[0..T)} (a copy).
+     *
+     * @return the T model inputs {@code tokens[0..T)} (a copy)
+     */
     public int[] inputs() {
         return Arrays.copyOf(tokens, targetGroups.length);
     }
 
-    /** The T targets {@code tokens[1..T]} (a copy). */
+    /**
+     * The T targets {@code tokens[1..T]} (a copy).
+     *
+     * @return the T targets {@code tokens[1..T]} (a copy)
+     */
     public int[] targets() {
         return Arrays.copyOfRange(tokens, 1, tokens.length);
     }
 
-    /** The T target groups (a copy). */
+    /**
+     * The T target groups (a copy).
+     *
+     * @return the T target groups (a copy)
+     */
     public int[] targetGroups() {
         return targetGroups.clone();
     }

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.mechinterp.core.model.HookedTransformer;
 import org.mechinterp.core.tokenizer.Tokenizer;
-import org.mechinterp.examples.EmbeddedModel;
+import org.mechinterp.models.EmbeddedModel;
 import org.mechinterp.sae.store.ActivationCapture;
 import org.mechinterp.sae.store.StoreManifest;
 import picocli.CommandLine.Command;

@@ -12,7 +12,7 @@ import org.mechinterp.core.model.HookedTransformer;
 import org.mechinterp.core.progress.Progress;
 import org.mechinterp.core.model.TokenBatch;
 import org.mechinterp.core.tokenizer.Tokenizer;
-import org.mechinterp.examples.EmbeddedModel;
+import org.mechinterp.models.EmbeddedModel;
 import org.mechinterp.jacobian.AttributionRequest;
 import org.mechinterp.jacobian.Attributor;
 import org.mechinterp.jacobian.Method;

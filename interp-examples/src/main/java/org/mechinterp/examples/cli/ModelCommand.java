@@ -10,7 +10,7 @@ import java.util.concurrent.Callable;
 import org.mechinterp.core.model.HookedTransformer;
 import org.mechinterp.core.model.TokenBatch;
 import org.mechinterp.core.tokenizer.Tokenizer;
-import org.mechinterp.examples.EmbeddedModel;
+import org.mechinterp.models.EmbeddedModel;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Mixin;

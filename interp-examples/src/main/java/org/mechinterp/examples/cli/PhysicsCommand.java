@@ -9,7 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-import org.mechinterp.examples.EmbeddedModel;
+import org.mechinterp.models.EmbeddedModel;
 import org.mechinterp.examples.physics.Systems;
 import org.mechinterp.examples.physics.study.PhysicsStudy;
 import org.mechinterp.examples.physics.study.StudyInputException;
@@ -34,6 +34,7 @@ import picocli.CommandLine.Spec;
 final class PhysicsCommand implements Callable<Integer> {
     /** Classes that may provide the embedded physics model (a static {@code path()} method), in order. */
     static final List<String> EMBEDDED_PHYSICS_CLASSES = List.of(
+            "org.mechinterp.models.EmbeddedPhysicsModel",
             "org.mechinterp.examples.physics.model.EmbeddedPhysicsModel",
             "org.mechinterp.examples.EmbeddedPhysicsModel");
 

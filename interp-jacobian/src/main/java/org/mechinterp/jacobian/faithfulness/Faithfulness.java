@@ -37,6 +37,7 @@ public final class Faithfulness {
     public record AopcCurve(double[] fractions, double[] deltas, int[] zeroedCounts, double aopc) {}
 
     /**
+     * @param attributor the attributor
      * @param fractions increasing fractions in (0, 1] (copied)
      * @throws IllegalArgumentException for empty, non-increasing or out-of-range fractions
      */
@@ -54,11 +55,22 @@ public final class Faithfulness {
         this.fractions = fractions.clone();
     }
 
+    /**
+     * Creates a faithfulness.
+     *
+     * @param attributor the attributor
+     */
     public Faithfulness(Attributor attributor) {
         this(attributor, DEFAULT_FRACTIONS);
     }
 
-    /** The AOPC curves of several score vectors for one prompt, sharing one batched forward pass. */
+    /**
+     * The AOPC curves of several score vectors for one prompt, sharing one batched forward pass.
+     *
+     * @param request the attribution request
+     * @param scores the scores
+     * @return the AOPC curves of several score vectors for one prompt, sharing one batched forward pass
+     */
     public List<AopcCurve> aopc(AttributionRequest request, List<double[]> scores) {
         int t = request.length();
         int[] positions = request.attributablePositions();
@@ -102,12 +114,25 @@ public final class Faithfulness {
         return out;
     }
 
-    /** The AOPC curve of one score vector. */
+    /**
+     * The AOPC curve of one score vector.
+     *
+     * @param request the attribution request
+     * @param scores the scores
+     * @return the AOPC curve of one score vector
+     */
     public AopcCurve aopc(AttributionRequest request, double[] scores) {
         return aopc(request, List.of(scores)).get(0);
     }
 
-    /** Spearman's ρ between {@code scores} and {@code looKl} over the attributable positions of the request. */
+    /**
+     * Spearman's ρ between {@code scores} and {@code looKl} over the attributable positions of the request.
+     *
+     * @param request the attribution request
+     * @param scores the scores
+     * @param looKl the loo kl
+     * @return Spearman's ρ between {@code scores} and {@code looKl} over the attributable positions of the request
+     */
     public static double looSpearman(AttributionRequest request, double[] scores, double[] looKl) {
         int[] pos = request.attributablePositions();
         double[] a = new double[pos.length];
@@ -122,7 +147,14 @@ public final class Faithfulness {
     /** Prompts per batch of {@link #evaluate(List, List, IntConsumer)}. */
     public static final int DEFAULT_BATCH = 16;
 
-    /** {@link #evaluate(List, List, int, IntConsumer)} in batches of {@link #DEFAULT_BATCH} prompts. */
+    /**
+     * {@link #evaluate(List, List, int, IntConsumer)} in batches of {@link #DEFAULT_BATCH} prompts.
+     *
+     * @param prompts the prompts
+     * @param methods the methods
+     * @param progress called with the number of prompts done after each prompt (e.g. to drive a progress bar)
+     * @return {@link #evaluate(List, List, int, IntConsumer)} in batches of {@link #DEFAULT_BATCH} prompts
+     */
     public FaithfulnessReport evaluate(List<AttributionRequest> prompts, List<Method> methods, IntConsumer progress) {
         return evaluate(prompts, methods, DEFAULT_BATCH, progress);
     }
@@ -134,7 +166,11 @@ public final class Faithfulness {
      * prompt's scores do not depend on its batch mates. The random baseline is drawn for all prompts in one call, so
      * it does not depend on the batch size either.
      *
+     * @param prompts the prompts
+     * @param methods the methods
+     * @param batchSize the batch size
      * @param progress called with the number of prompts done after each prompt (e.g. to drive a progress bar)
+     * @return the faithfulness report
      * @throws IllegalArgumentException for no prompts or a batch size below 1
      */
     public FaithfulnessReport evaluate(List<AttributionRequest> prompts, List<Method> methods, int batchSize,

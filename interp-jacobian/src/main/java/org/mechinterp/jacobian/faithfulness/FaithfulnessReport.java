@@ -14,6 +14,13 @@ import org.mechinterp.jacobian.Method;
  * defined, null if none), {@code loo_spearman_stderr}, {@code loo_spearman_prompts}.
  */
 public record FaithfulnessReport(int prompts, double[] fractions, List<MethodSummary> methods) {
+    /**
+     * Checks the components.
+     *
+     * @param prompts the prompts
+     * @param fractions the fractions
+     * @param methods the methods
+     */
     public FaithfulnessReport {
         fractions = fractions.clone();
         methods = List.copyOf(methods);
@@ -36,12 +43,22 @@ public record FaithfulnessReport(int prompts, double[] fractions, List<MethodSum
         }
     }
 
-    /** The summary of one method. */
+    /**
+     * The summary of one method.
+     *
+     * @param m the m
+     * @return the summary of one method
+     */
     public MethodSummary summary(Method m) {
         return methods.stream().filter(s -> s.method() == m).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException(m.id() + " was not evaluated"));
     }
 
+    /**
+     * This object as JSON.
+     *
+     * @return this object as JSON
+     */
     public JsonObject toJson() {
         JsonObject o = new JsonObject();
         o.addProperty("prompts", prompts);

@@ -6,7 +6,12 @@ import java.util.Arrays;
 public final class Ranks {
     private Ranks() {}
 
-    /** Ranks 1..n, ties sharing their average rank (input not modified). */
+    /**
+     * Ranks 1..n, ties sharing their average rank (input not modified).
+     *
+     * @param x the input
+     * @return ranks 1..n, ties sharing their average rank (input not modified)
+     */
     public static double[] averageRanks(double[] x) {
         int n = x.length;
         Integer[] order = new Integer[n];
@@ -32,6 +37,9 @@ public final class Ranks {
      * Spearman's ρ: the Pearson correlation of the average ranks. NaN when either input is constant (or shorter
      * than 2), where ρ is undefined.
      *
+     * @param a a
+     * @param b the batch row
+     * @return Spearman's ρ: the Pearson correlation of the average ranks
      * @throws IllegalArgumentException if the lengths differ or a value is NaN
      */
     public static double spearman(double[] a, double[] b) {

@@ -27,6 +27,8 @@ public final class ArrayFisherOperator implements FisherOperator {
      * The metric of logits ℓ(y) with Jacobian diag(s)·W_Uᵀ (soft-capped logits): W_U·diag(s) in place of W_U.
      *
      * @param unembed W_U [D,V] row-major (borrowed; with slopes it is copied, never modified)
+     * @param d hidden size D
+     * @param p probabilities over the V tokens (copied; must be a distribution)
      * @param slopes ∂ℓ_v/∂z_v per token, or null for plain logits
      */
     public ArrayFisherOperator(float[] unembed, int d, double[] p, double[] slopes) {

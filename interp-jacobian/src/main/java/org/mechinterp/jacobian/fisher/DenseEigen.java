@@ -12,6 +12,8 @@ public final class DenseEigen {
     /**
      * All eigenpairs of the symmetric matrix {@code a} [n][n] (not modified).
      *
+     * @param a a
+     * @return all eigenpairs of the symmetric matrix {@code a} [n][n] (not modified)
      * @throws IllegalArgumentException if {@code a} is not square
      * @throws IllegalStateException if EJML fails to converge
      */

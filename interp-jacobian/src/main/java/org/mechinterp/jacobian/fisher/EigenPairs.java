@@ -10,11 +10,20 @@ package org.mechinterp.jacobian.fisher;
  * @param products operator products spent to find them (0 for dense decompositions)
  */
 public record EigenPairs(double[] values, double[][] vectors, double[] residuals, int products) {
+    /**
+     * The number of eigenpairs.
+     *
+     * @return the number of eigenvalues
+     */
     public int size() {
         return values.length;
     }
 
-    /** Σ λ_i. */
+    /**
+     * Σ λ_i.
+     *
+     * @return Σ λ_i
+     */
     public double valueSum() {
         double s = 0;
         for (double l : values) {
@@ -23,7 +32,11 @@ public record EigenPairs(double[] values, double[][] vectors, double[] residuals
         return s;
     }
 
-    /** The largest residual relative to λ_1 (0 when λ_1 is 0). */
+    /**
+     * The largest residual relative to λ_1 (0 when λ_1 is 0).
+     *
+     * @return the largest residual relative to λ_1 (0 when λ_1 is 0)
+     */
     public double maxRelativeResidual() {
         double top = values.length == 0 ? 0 : Math.abs(values[0]);
         double worst = 0;

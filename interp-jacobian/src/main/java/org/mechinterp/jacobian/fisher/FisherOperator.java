@@ -13,10 +13,18 @@ package org.mechinterp.jacobian.fisher;
  * <p>Implementations may hold native memory: close them.
  */
 public interface FisherOperator extends AutoCloseable {
-    /** Hidden size D. */
+    /**
+     * Hidden size D.
+     *
+     * @return hidden size D
+     */
     int dimension();
 
-    /** Vocabulary size V. */
+    /**
+     * Vocabulary size V.
+     *
+     * @return Vocabulary size V
+     */
     int vocabularySize();
 
     /**
@@ -39,10 +47,17 @@ public interface FisherOperator extends AutoCloseable {
     /**
      * Relative accuracy of one product (about 1e-15 in double, 1e-6 in float): convergence tolerances below it
      * cannot be met.
+     *
+     * @return relative accuracy of one product (about 1e-15 in double, 1e-6 in float): convergence tolerances below it
+     *     cannot be met
      */
     double relativePrecision();
 
-    /** F formed densely from D products with the unit vectors, [D][D] (for exact traces on small D). */
+    /**
+     * F formed densely from D products with the unit vectors, [D][D] (for exact traces on small D).
+     *
+     * @return F formed densely from D products with the unit vectors, [D][D] (for exact traces on small D)
+     */
     default double[][] dense() {
         int d = dimension();
         double[][] eye = new double[d][d];

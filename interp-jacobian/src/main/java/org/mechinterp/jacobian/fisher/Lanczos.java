@@ -31,10 +31,20 @@ public final class Lanczos {
         this.seed = seed;
     }
 
+    /**
+     * A new builder.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
+    /**
+     * How many eigenpairs are computed.
+     *
+     * @return the rank k
+     */
     public int rank() {
         return rank;
     }
@@ -42,6 +52,8 @@ public final class Lanczos {
     /**
      * The top {@code rank} eigenpairs of {@code op}.
      *
+     * @param op the op
+     * @return the top {@code rank} eigenpairs of {@code op}
      * @throws IllegalArgumentException if the rank exceeds the operator's dimension
      */
     public EigenPairs top(FisherOperator op) {
@@ -184,7 +196,12 @@ public final class Lanczos {
 
         private Builder() {}
 
-        /** Number of eigenpairs k ≥ 1. */
+        /**
+         * Number of eigenpairs k ≥ 1.
+         *
+         * @param k Number of eigenpairs k ≥ 1
+         * @return this builder
+         */
         public Builder setRank(int k) {
             this.rank = k;
             return this;
@@ -193,25 +210,41 @@ public final class Lanczos {
         /**
          * Most products (default 0 = automatic: max(2k+20, min(D, 3k+40)), capped at D). Convergence usually stops
          * far earlier.
+         *
+         * @param m most products (default 0 = automatic: max(2k+20, min(D, 3k+40)), capped at D)
+         * @return this builder
          */
         public Builder optMaxIterations(int m) {
             this.maxIterations = m;
             return this;
         }
 
-        /** Relative residual tolerance (default 1e-10; raised to 10× the operator's precision). */
+        /**
+         * Relative residual tolerance (default 1e-10; raised to 10× the operator's precision).
+         *
+         * @param tol Relative residual tolerance (default 1e-10; raised to 10× the operator's precision)
+         * @return this builder
+         */
         public Builder optTolerance(double tol) {
             this.tolerance = tol;
             return this;
         }
 
-        /** Seed of the start vector (default fixed). */
+        /**
+         * Seed of the start vector (default fixed).
+         *
+         * @param s Seed of the start vector (default fixed)
+         * @return this builder
+         */
         public Builder optSeed(long s) {
             this.seed = s;
             return this;
         }
 
-        /** @throws IllegalArgumentException for rank &lt; 1, negative iterations or a non-positive tolerance */
+        /**
+         * @return the configured solver
+         * @throws IllegalArgumentException for rank &lt; 1, negative iterations or a non-positive tolerance
+         */
         public Lanczos build() {
             if (rank < 1) {
                 throw new IllegalArgumentException("Fisher rank must be at least 1, got " + rank);

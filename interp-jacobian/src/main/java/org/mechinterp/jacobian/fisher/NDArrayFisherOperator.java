@@ -40,6 +40,7 @@ public final class NDArrayFisherOperator implements FisherOperator {
      * operator's own memory, in place of W_U.
      *
      * @param unembed W_U [D,V] (borrowed; not modified)
+     * @param p probabilities over the V tokens (copied; must be a distribution)
      * @param slopes ∂ℓ_v/∂z_v per token, or null for plain logits
      */
     public NDArrayFisherOperator(NDArray unembed, double[] p, double[] slopes) {

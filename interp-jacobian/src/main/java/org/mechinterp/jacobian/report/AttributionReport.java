@@ -34,7 +34,13 @@ public final class AttributionReport {
 
     private AttributionReport() {}
 
-    /** The HTML page as a string. */
+    /**
+     * The HTML page as a string.
+     *
+     * @param rows the rows
+     * @param title the title
+     * @return the HTML page as a string
+     */
     public static String html(List<AttributionResult> rows, String title) {
         return html(rows, title, List.of());
     }
@@ -89,6 +95,14 @@ public final class AttributionReport {
         return sb.toString();
     }
 
+    /**
+     * The write html.
+     *
+     * @param file the file
+     * @param rows the rows
+     * @param title the title
+     * @throws IOException if a file cannot be read or written
+     */
     public static void writeHtml(Path file, List<AttributionResult> rows, String title) throws IOException {
         writeHtml(file, rows, title, List.of());
     }
@@ -99,7 +113,12 @@ public final class AttributionReport {
         writeAtomically(file, html(rows, title, context).getBytes(StandardCharsets.UTF_8));
     }
 
-    /** The SVG document as a string. */
+    /**
+     * The SVG document as a string.
+     *
+     * @param rows the rows
+     * @return the SVG document as a string
+     */
     public static String svg(List<AttributionResult> rows) {
         Layout layout = layout(rows, null);
         StringBuilder sb = new StringBuilder();
@@ -125,11 +144,23 @@ public final class AttributionReport {
         return sb.toString();
     }
 
+    /**
+     * The write svg.
+     *
+     * @param file the file
+     * @param rows the rows
+     * @throws IOException if a file cannot be read or written
+     */
     public static void writeSvg(Path file, List<AttributionResult> rows) throws IOException {
         writeAtomically(file, svg(rows).getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Renders the heatmap to an image (Java2D, headless). */
+    /**
+     * Renders the heatmap to an image (Java2D, headless).
+     *
+     * @param rows the rows
+     * @return the buffered image
+     */
     public static BufferedImage image(List<AttributionResult> rows) {
         BufferedImage probe = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB);
         Graphics2D pg = probe.createGraphics();
@@ -167,6 +198,13 @@ public final class AttributionReport {
         return img;
     }
 
+    /**
+     * The write png.
+     *
+     * @param file the file
+     * @param rows the rows
+     * @throws IOException if a file cannot be read or written
+     */
     public static void writePng(Path file, List<AttributionResult> rows) throws IOException {
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
         if (!ImageIO.write(image(rows), "png", bytes)) {

@@ -1,4 +1,4 @@
-package org.mechinterp.examples;
+package org.mechinterp.models;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,6 +34,10 @@ final class EmbeddedResources {
      * Extracts {@code files} of the class-path folder {@code resourceDir} (relative to {@code anchor}'s package)
      * into a cache folder named {@code name-HASH}.
      *
+     * @param anchor the class whose package the resource folder is relative to
+     * @param name the model's name (the cache folder's prefix)
+     * @param resourceDir the class-path folder, relative to {@code anchor}'s package, ending in {@code /}
+     * @param fileNames the files to copy
      * @return the absolute folder holding every file
      * @throws IOException if a resource is missing or no cache folder can be written
      */
