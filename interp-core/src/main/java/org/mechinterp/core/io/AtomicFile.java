@@ -28,15 +28,33 @@ public final class AtomicFile {
     /** Writes the content to an output stream (buffered; not closed by the callee). */
     @FunctionalInterface
     public interface Content {
+        /**
+         * Writes the file's bytes.
+         *
+         * @param out the stream to write to (buffered; closed by the caller)
+         * @throws IOException when writing fails
+         */
         void writeTo(OutputStream out) throws IOException;
     }
 
-    /** Writes {@code text} as UTF-8. */
+    /**
+     * Writes {@code text} as UTF-8.
+     *
+     * @param target the file to replace or create
+     * @param text the content
+     * @throws IOException naming {@code target}
+     */
     public static void writeString(Path target, CharSequence text) throws IOException {
         writeBytes(target, text.toString().getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Writes {@code bytes} (not modified). */
+    /**
+     * Writes {@code bytes} (not modified).
+     *
+     * @param target the file to replace or create
+     * @param bytes the content
+     * @throws IOException naming {@code target}
+     */
     public static void writeBytes(Path target, byte[] bytes) throws IOException {
         write(target, out -> out.write(bytes));
     }
@@ -44,6 +62,8 @@ public final class AtomicFile {
     /**
      * Writes what {@code content} produces; the target's folder must exist.
      *
+     * @param target the file to replace or create
+     * @param content what to write
      * @throws IOException naming {@code target} (e.g. "/out/report.html: No space left on device")
      */
     public static void write(Path target, Content content) throws IOException {
@@ -76,6 +96,10 @@ public final class AtomicFile {
      * {@code e} as an exception whose message names {@code path}: unchanged when it already does, otherwise a
      * {@link FileSystemException} for {@code path} with {@code e}'s message as the reason and {@code e} as the
      * cause. Many I/O failures (a full disk, a quota, an I/O error) carry only the operating system's reason.
+     *
+     * @param path the file the failure concerns
+     * @param e the failure
+     * @return an exception whose message names {@code path}
      */
     public static IOException naming(Path path, IOException e) {
         String message = e.getMessage();

@@ -43,6 +43,9 @@ public final class Progress implements AutoCloseable {
          * The style by the rule: {@link #NONE} when {@code quiet}; else the system property {@code interp.progress}
          * ({@code bar}, {@code lines} or {@code none}) when set; else {@link #BAR} when the JVM has a console (stdin
          * and stdout are a terminal) and {@code TERM} is not {@code dumb}, {@link #LINES} otherwise.
+         *
+         * @param quiet whether the user asked for no progress ({@code --quiet})
+         * @return the style to use
          */
         public static Style auto(boolean quiet) {
             if (quiet) {
@@ -68,6 +71,13 @@ public final class Progress implements AutoCloseable {
         /** Default time between plain lines. */
         public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(10);
 
+        /**
+         * Validates: style and interval are required, and a stream unless the style is {@link Style#NONE}.
+         *
+         * @param style bar, lines or nothing
+         * @param out the stream
+         * @param interval the least time between two lines
+         */
         public Settings {
             Objects.requireNonNull(style, "style");
             Objects.requireNonNull(interval, "interval");
@@ -76,22 +86,41 @@ public final class Progress implements AutoCloseable {
             }
         }
 
-        /** {@link Style#auto(boolean) Style.auto(false)} on stderr. */
+        /**
+         * {@link Style#auto(boolean) Style.auto(false)} on stderr.
+         *
+         * @return the default settings
+         */
         public static Settings auto() {
             return of(Style.auto(false), stderr());
         }
 
-        /** No progress. */
+        /**
+         * No progress.
+         *
+         * @return settings that show nothing
+         */
         public static Settings none() {
             return new Settings(Style.NONE, null, DEFAULT_INTERVAL);
         }
 
-        /** {@code style} on {@code out} with the default interval. */
+        /**
+         * {@code style} on {@code out} with the default interval.
+         *
+         * @param style bar, lines or nothing
+         * @param out the stream (flushed after each write, never closed)
+         * @return the settings
+         */
         public static Settings of(Style style, PrintWriter out) {
             return new Settings(style, out, DEFAULT_INTERVAL);
         }
 
-        /** {@code true}: {@link #auto()}, {@code false}: {@link #none()} (the old boolean switches). */
+        /**
+         * {@code true}: {@link #auto()}, {@code false}: {@link #none()} (the old boolean switches).
+         *
+         * @param show whether to show progress
+         * @return the settings
+         */
         public static Settings of(boolean show) {
             return show ? auto() : none();
         }
@@ -155,12 +184,23 @@ public final class Progress implements AutoCloseable {
      * @param task a short name ("capture", "sae topk")
      * @param total the count at the end, or ≤ 0 when unknown (no percentage or time left then)
      * @param unit what is counted ("rows", "steps", "prompts"); may be empty
+     * @param settings where and how to show it
+     * @return the running progress; close it when the task ends
      */
     public static Progress start(String task, long total, String unit, Settings settings) {
         return new Progress(task, total, unit, settings, System::nanoTime, 0);
     }
 
-    /** As {@link #start(String, long, String, Settings)}, resuming at {@code done} (rates count from here). */
+    /**
+     * As {@link #start(String, long, String, Settings)}, resuming at {@code done} (rates count from here).
+     *
+     * @param task a short name
+     * @param total the count at the end, or ≤ 0 when unknown
+     * @param unit what is counted; may be empty
+     * @param settings where and how to show it
+     * @param done the count already done
+     * @return the running progress; close it when the task ends
+     */
     public static Progress resume(String task, long total, String unit, Settings settings, long done) {
         return new Progress(task, total, unit, settings, System::nanoTime, done);
     }
@@ -170,7 +210,11 @@ public final class Progress implements AutoCloseable {
         return new Progress(task, total, unit, settings, clock, 0);
     }
 
-    /** Sets the count done so far. */
+    /**
+     * Sets the count done so far.
+     *
+     * @param count the count
+     */
     public void stepTo(long count) {
         done = count;
         if (bar != null) {
@@ -179,12 +223,20 @@ public final class Progress implements AutoCloseable {
         maybeShow();
     }
 
-    /** Adds {@code n} to the count. */
+    /**
+     * Adds {@code n} to the count.
+     *
+     * @param n the increment
+     */
     public void stepBy(long n) {
         stepTo(done + n);
     }
 
-    /** A short status shown after the counts (e.g. "loss 0.41"); shown at the next update. */
+    /**
+     * A short status shown after the counts (e.g. "loss 0.41"); shown at the next update.
+     *
+     * @param text the status, or null for none
+     */
     public void message(String text) {
         message = text == null ? "" : text;
         if (bar != null) {
@@ -192,7 +244,11 @@ public final class Progress implements AutoCloseable {
         }
     }
 
-    /** The count so far. */
+    /**
+     * The count so far.
+     *
+     * @return the count
+     */
     public long done() {
         return done;
     }

@@ -49,6 +49,11 @@ public final class AttributionReport {
      * The HTML page as a string, with lines of context under the title (e.g. the model folder and the target
      * token's text: {@code "model: /models/qwen"}, {@code "target: ' girl' (id 3974)"}); each row also states its
      * score range, the scale of its colours, to 4 significant digits.
+     *
+     * @param rows the attributions, one heat-map row each (not modified)
+     * @param title the page title
+     * @param context lines shown under the title (may be empty)
+     * @return the self-contained HTML page
      */
     public static String html(List<AttributionResult> rows, String title, List<String> context) {
         check(rows);
@@ -96,18 +101,26 @@ public final class AttributionReport {
     }
 
     /**
-     * The write html.
+     * {@link #html(List, String)} written atomically to {@code file}.
      *
-     * @param file the file
-     * @param rows the rows
-     * @param title the title
-     * @throws IOException if a file cannot be read or written
+     * @param file the page to write
+     * @param rows the attributions (not modified)
+     * @param title the page title
+     * @throws IOException if the file cannot be written
      */
     public static void writeHtml(Path file, List<AttributionResult> rows, String title) throws IOException {
         writeHtml(file, rows, title, List.of());
     }
 
-    /** {@link #html(List, String, List)} written atomically to {@code file}. */
+    /**
+     * {@link #html(List, String, List)} written atomically to {@code file}.
+     *
+     * @param file the page to write
+     * @param rows the attributions (not modified)
+     * @param title the page title
+     * @param context lines shown under the title (may be empty)
+     * @throws IOException if the file cannot be written
+     */
     public static void writeHtml(Path file, List<AttributionResult> rows, String title, List<String> context)
             throws IOException {
         writeAtomically(file, html(rows, title, context).getBytes(StandardCharsets.UTF_8));
