@@ -68,11 +68,21 @@ public final class Sae {
         this.provenance = b.provenance == null ? new JsonObject() : b.provenance.deepCopy();
     }
 
+    /**
+     * A new, empty builder.
+     *
+     * @return a builder with no architecture, dims or weights set
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** A builder pre-filled with this SAE's contents, to derive a modified copy. */
+    /**
+     * A builder pre-filled with this SAE's contents, to derive a modified copy.
+     *
+     * @return a builder holding this SAE's architecture, dims, weights, metadata and provenance; its arrays are copied
+     *     again at {@link Builder#build()}
+     */
     public Builder toBuilder() {
         return builder().setArchitecture(architecture).setDims(dIn, dSae).optK(k)
                 .optApplyBDecToInput(applyBDecToInput).setEncoderRows(encoderRows).setBEnc(bEnc).setWDec(wDec)
@@ -80,61 +90,111 @@ public final class Sae {
                 .optTranscoder(transcoder ? dOut : 0, outputHook).optWSkip(wSkip);
     }
 
-    /** The inference family: {@link Architecture#RELU}, {@link Architecture#TOPK} or {@link Architecture#JUMPRELU}. */
+    /**
+     * The inference family: {@link Architecture#RELU}, {@link Architecture#TOPK} or {@link Architecture#JUMPRELU}.
+     *
+     * @return the family used at inference (never BATCHTOPK or MATRYOSHKA)
+     */
     public Architecture architecture() {
         return architecture;
     }
 
-    /** Input width d. */
+    /**
+     * Input width d.
+     *
+     * @return d_in, the width of each input row
+     */
     public int dIn() {
         return dIn;
     }
 
-    /** Number of latents n. */
+    /**
+     * Number of latents n.
+     *
+     * @return n (d_sae), the dictionary size
+     */
     public int dSae() {
         return dSae;
     }
 
-    /** Output width: d_out of a transcoder, d_in of an SAE. */
+    /**
+     * Output width: d_out of a transcoder, d_in of an SAE.
+     *
+     * @return d_out, equal to {@link #dIn()} for an SAE
+     */
     public int dOut() {
         return dOut;
     }
 
-    /** Whether this maps one hook to another (see the class comment). */
+    /**
+     * Whether this maps one hook to another (see the class comment).
+     *
+     * @return true for a transcoder, false for an SAE
+     */
     public boolean isTranscoder() {
         return transcoder;
     }
 
-    /** The hook a transcoder predicts (SAELens {@code hook_name_out}); empty for an SAE or when unknown. */
+    /**
+     * The hook a transcoder predicts (SAELens {@code hook_name_out}); empty for an SAE or when unknown.
+     *
+     * @return the output hook name, possibly empty
+     */
     public String outputHook() {
         return outputHook;
     }
 
-    /** Whether a transcoder has the linear skip W_skip. */
+    /**
+     * Whether a transcoder has the linear skip W_skip.
+     *
+     * @return true if W_skip is present
+     */
     public boolean hasSkip() {
         return wSkip != null;
     }
 
-    /** W_skip [d_out, d_in] (copy), or null without a skip connection. */
+    /**
+     * W_skip [d_out, d_in] (copy), or null without a skip connection.
+     *
+     * @return a fresh copy of W_skip, row-major [d_out, d_in], or null
+     */
     public float[] wSkip() {
         return wSkip == null ? null : wSkip.clone();
     }
 
-    /** k of a TopK SAE; 0 for other families. */
+    /**
+     * k of a TopK SAE; 0 for other families.
+     *
+     * @return k, or 0 unless the architecture is TOPK
+     */
     public int k() {
         return k;
     }
 
+    /**
+     * Whether b_dec is subtracted from x before encoding (SAELens {@code apply_b_dec_to_input}); always false for a
+     * transcoder.
+     *
+     * @return true if the encoder sees x − b_dec
+     */
     public boolean applyBDecToInput() {
         return applyBDecToInput;
     }
 
-    /** Encoder rows [n, d] = W_encᵀ (copy). */
+    /**
+     * Encoder rows [n, d] = W_encᵀ (copy).
+     *
+     * @return a fresh copy, row-major [n, d_in]: row i is latent i's encoder direction
+     */
     public float[] encoderRows() {
         return encoderRows.clone();
     }
 
-    /** W_enc [d, n] in the SAELens layout (a transposed copy). */
+    /**
+     * W_enc [d, n] in the SAELens layout (a transposed copy).
+     *
+     * @return a new array, row-major [d_in, n]
+     */
     public float[] wEnc() {
         float[] out = new float[dIn * dSae];
         for (int i = 0; i < dSae; i++) {
@@ -145,31 +205,56 @@ public final class Sae {
         return out;
     }
 
-    /** b_enc [n] (copy). */
+    /**
+     * b_enc [n] (copy).
+     *
+     * @return a fresh copy of the encoder bias, length n
+     */
     public float[] bEnc() {
         return bEnc.clone();
     }
 
-    /** W_dec [n, d_out] (copy). */
+    /**
+     * W_dec [n, d_out] (copy).
+     *
+     * @return a fresh copy, row-major [n, d_out]: row i is latent i's decoder direction
+     */
     public float[] wDec() {
         return wDec.clone();
     }
 
-    /** b_dec [d_out] (copy). */
+    /**
+     * b_dec [d_out] (copy).
+     *
+     * @return a fresh copy of the decoder bias, length d_out
+     */
     public float[] bDec() {
         return bDec.clone();
     }
 
-    /** JumpReLU thresholds θ [n] (copy), or null for other families. */
+    /**
+     * JumpReLU thresholds θ [n] (copy), or null for other families.
+     *
+     * @return a fresh copy of θ, length n, or null unless the architecture is JUMPRELU
+     */
     public float[] threshold() {
         return threshold == null ? null : threshold.clone();
     }
 
+    /**
+     * Where this SAE's inputs come from (model, hook point, context size).
+     *
+     * @return the metadata, {@link SaeMetadata#unknown()} when none was given
+     */
     public SaeMetadata metadata() {
         return metadata;
     }
 
-    /** How this SAE was made (training config, seed, versions, platform); empty when unknown. A copy. */
+    /**
+     * How this SAE was made (training config, seed, versions, platform); empty when unknown. A copy.
+     *
+     * @return a deep copy of the provenance object
+     */
     public JsonObject provenance() {
         return provenance.deepCopy();
     }
@@ -177,6 +262,9 @@ public final class Sae {
     /**
      * Pre-activations z [rows, n] of x [rows, d] (row-major).
      *
+     * @param x activations, row-major [rows, d_in] (extra trailing values are ignored); not modified
+     * @param rows number of rows B to encode, ≥ 0
+     * @return a new array z = W_encᵀ(x − b_dec) + b_enc, row-major [rows, n] (x itself when b_dec is not applied)
      * @throws IllegalArgumentException if {@code x} is shorter than rows·d
      */
     public float[] preActivations(float[] x, int rows) {
@@ -191,7 +279,14 @@ public final class Sae {
         }
     }
 
-    /** Codes of x [rows, d] in sparse form (see the class comment for the activation of each family). */
+    /**
+     * Codes of x [rows, d] in sparse form (see the class comment for the activation of each family).
+     *
+     * @param x activations, row-major [rows, d_in]; not modified
+     * @param rows number of rows B to encode
+     * @return the codes f: k entries per row for TopK (zero where the pre-activation was not positive), only the firing
+     *     latents for ReLU and JumpReLU
+     */
     public SparseCodes encode(float[] x, int rows) {
         int[] start = new int[rows + 1];
         if (architecture == Architecture.TOPK) {
@@ -248,7 +343,13 @@ public final class Sae {
         return architecture == Architecture.JUMPRELU ? z > threshold[latent] : z > 0f;
     }
 
-    /** Dense codes f [rows, n] of x [rows, d]. */
+    /**
+     * Dense codes f [rows, n] of x [rows, d].
+     *
+     * @param x activations, row-major [rows, d_in]; not modified
+     * @param rows number of rows B to encode
+     * @return a new array f, row-major [rows, n], zero for latents that do not fire
+     */
     public float[] encodeDense(float[] x, int rows) {
         return encode(x, rows).toDense();
     }
@@ -256,6 +357,10 @@ public final class Sae {
     /**
      * Decoder output [rows, d_out] = W_decᵀ f + b_dec from sparse codes (for a skip transcoder without the skip
      * term, which needs the input: see {@link #reconstruct(float[], int)}).
+     *
+     * @param codes sparse codes of width n; not modified
+     * @return a new array, row-major [rows, d_out]
+     * @throws IllegalArgumentException if the codes' width is not n
      */
     public float[] decode(SparseCodes codes) {
         if (codes.width() != dSae) {
@@ -285,7 +390,13 @@ public final class Sae {
         return out;
     }
 
-    /** x̂ [rows, d_out] of x [rows, d_in] (a transcoder's ŷ, with the skip term). */
+    /**
+     * x̂ [rows, d_out] of x [rows, d_in] (a transcoder's ŷ, with the skip term).
+     *
+     * @param x input activations, row-major [rows, d_in]; not modified
+     * @param rows number of rows B
+     * @return a new array x̂ (or ŷ), row-major [rows, d_out]
+     */
     public float[] reconstruct(float[] x, int rows) {
         float[] out = decode(encode(x, rows));
         addSkip(x, rows, out);
@@ -295,6 +406,10 @@ public final class Sae {
     /**
      * out [rows, d_out] += x·W_skipᵀ for x [rows, d_in] (dot products in double); nothing without a skip
      * connection. Modifies {@code out} only.
+     *
+     * @param x input activations, row-major [rows, d_in]; not modified
+     * @param rows number of rows B
+     * @param out decoder outputs, row-major [rows, d_out]; the skip term is added in place
      */
     public void addSkip(float[] x, int rows, float[] out) {
         if (wSkip != null) {
@@ -365,6 +480,8 @@ public final class Sae {
      * input normalisation into the saved weights.
      *
      * @param s the input scale factor used in training (finite, &gt; 0)
+     * @return a new SAE with the scale folded into W_enc, W_dec and b_dec; this SAE is unchanged
+     * @throws IllegalArgumentException if {@code s} is not finite and &gt; 0
      */
     public Sae foldInputScale(double s) {
         return foldScales(s, s);
@@ -374,7 +491,10 @@ public final class Sae {
      * The transcoder that, on raw x, gives the codes this one gives on sIn·x and the output ŷ/sOut (it was trained
      * to predict sOut·y): W_enc ← sIn·W_enc, W_dec ← W_dec/sOut, b_dec ← b_dec/sOut, W_skip ← W_skip·sIn/sOut.
      *
-     * @param sIn input scale, sOut output scale (finite, &gt; 0)
+     * @param sIn input scale: the codes of x equal the trained codes of sIn·x (finite, &gt; 0)
+     * @param sOut output scale: the transcoder was trained to predict sOut·y (finite, &gt; 0)
+     * @return a new SAE or transcoder with both scales folded into its weights; this one is unchanged
+     * @throws IllegalArgumentException if either scale is not finite and &gt; 0
      */
     public Sae foldScales(double sIn, double sOut) {
         for (double s : new double[] {sIn, sOut}) {
@@ -455,12 +575,25 @@ public final class Sae {
 
         private Builder() {}
 
-        /** {@link Architecture#RELU}, {@link Architecture#TOPK} or {@link Architecture#JUMPRELU}. */
+        /**
+         * {@link Architecture#RELU}, {@link Architecture#TOPK} or {@link Architecture#JUMPRELU}.
+         *
+         * @param a the family; BATCHTOPK is rejected at {@link #build()} (save it as JUMPRELU)
+         * @return this builder
+         * @throws NullPointerException if {@code a} is null
+         */
         public Builder setArchitecture(Architecture a) {
             this.architecture = Objects.requireNonNull(a, "architecture");
             return this;
         }
 
+        /**
+         * Sets the input width and the number of latents; both are checked (≥ 1) at {@link #build()}.
+         *
+         * @param dIn input width d_in
+         * @param dSae number of latents n
+         * @return this builder
+         */
         public Builder setDims(int dIn, int dSae) {
             this.dIn = dIn;
             this.dSae = dSae;
@@ -470,6 +603,10 @@ public final class Sae {
         /**
          * Makes this a transcoder predicting the {@code dOut}-wide activation at {@code outputHook} (may be empty when
          * unknown); also sets {@code apply_b_dec_to_input} false. {@code dOut = 0} makes it an SAE again.
+         *
+         * @param dOut output width d_out, or 0 for an SAE
+         * @param outputHook hook name the transcoder predicts, or empty
+         * @return this builder
          */
         public Builder optTranscoder(int dOut, String outputHook) {
             this.transcoder = dOut > 0;
@@ -481,29 +618,60 @@ public final class Sae {
             return this;
         }
 
-        /** W_skip [d_out, d_in] of a skip transcoder (copied at build); null for none. */
+        /**
+         * W_skip [d_out, d_in] of a skip transcoder (copied at build); null for none.
+         *
+         * @param v W_skip, row-major [d_out, d_in], or null; not copied until build, so do not modify it meanwhile
+         * @return this builder
+         */
         public Builder optWSkip(float[] v) {
             this.wSkip = v;
             return this;
         }
 
+        /**
+         * Sets k of a TopK SAE (checked 1 ≤ k ≤ n at build; reset to 0 for other families).
+         *
+         * @param k number of latents kept per token
+         * @return this builder
+         */
         public Builder optK(int k) {
             this.k = k;
             return this;
         }
 
+        /**
+         * Sets whether b_dec is subtracted from the input before encoding (default true; must be false for a
+         * transcoder).
+         *
+         * @param v SAELens {@code apply_b_dec_to_input}
+         * @return this builder
+         */
         public Builder optApplyBDecToInput(boolean v) {
             this.applyBDecToInput = v;
             return this;
         }
 
-        /** Encoder rows [n, d] = W_encᵀ (copied at build). */
+        /**
+         * Encoder rows [n, d] = W_encᵀ (copied at build).
+         *
+         * @param v encoder rows, row-major [n, d_in]; not modified
+         * @return this builder
+         */
         public Builder setEncoderRows(float[] v) {
             this.encoderRows = v;
             return this;
         }
 
-        /** W_enc [d, n] in the SAELens layout (transposed into encoder rows now). */
+        /**
+         * W_enc [d, n] in the SAELens layout (transposed into encoder rows now).
+         *
+         * @param wEnc W_enc, row-major [d_in, n]; not modified
+         * @param dIn input width d_in
+         * @param dSae number of latents n
+         * @return this builder
+         * @throws IllegalArgumentException if {@code wEnc} does not hold d_in·n values
+         */
         public Builder setWEnc(float[] wEnc, int dIn, int dSae) {
             if (wEnc.length != dIn * dSae) {
                 throw new IllegalArgumentException("W_enc has " + wEnc.length + " values, expected d_in·d_sae = "
@@ -519,38 +687,77 @@ public final class Sae {
             return this;
         }
 
+        /**
+         * Sets the encoder bias b_enc [n] (copied at build).
+         *
+         * @param v b_enc, length n; not modified
+         * @return this builder
+         */
         public Builder setBEnc(float[] v) {
             this.bEnc = v;
             return this;
         }
 
+        /**
+         * Sets the decoder W_dec [n, d_out] (copied at build).
+         *
+         * @param v W_dec, row-major [n, d_out]; not modified
+         * @return this builder
+         */
         public Builder setWDec(float[] v) {
             this.wDec = v;
             return this;
         }
 
+        /**
+         * Sets the decoder bias b_dec [d_out] (copied at build).
+         *
+         * @param v b_dec, length d_out; not modified
+         * @return this builder
+         */
         public Builder setBDec(float[] v) {
             this.bDec = v;
             return this;
         }
 
-        /** JumpReLU thresholds [n]; ignored (dropped) for other families. */
+        /**
+         * JumpReLU thresholds [n]; ignored (dropped) for other families.
+         *
+         * @param v θ, length n, or null for non-JumpReLU families; not modified
+         * @return this builder
+         */
         public Builder optThreshold(float[] v) {
             this.threshold = v;
             return this;
         }
 
+        /**
+         * Sets where the SAE's inputs come from (default {@link SaeMetadata#unknown()}).
+         *
+         * @param m the metadata, not null
+         * @return this builder
+         * @throws NullPointerException if {@code m} is null
+         */
         public Builder optMetadata(SaeMetadata m) {
             this.metadata = Objects.requireNonNull(m, "metadata");
             return this;
         }
 
+        /**
+         * Sets how the SAE was made (training config, seed, versions); deep-copied at build.
+         *
+         * @param p the provenance object, or null for none (an empty object)
+         * @return this builder
+         */
         public Builder optProvenance(JsonObject p) {
             this.provenance = p;
             return this;
         }
 
-        /** @throws IllegalArgumentException naming the first missing or misshapen piece */
+        /**
+         * @return a new SAE holding copies of every array
+         * @throws IllegalArgumentException naming the first missing or misshapen piece
+         */
         public Sae build() {
             if (architecture == null) {
                 throw new IllegalArgumentException("architecture is required");

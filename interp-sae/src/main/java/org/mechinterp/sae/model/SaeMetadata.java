@@ -11,6 +11,12 @@ import java.util.Objects;
  * @param prependBos whether sequences started with BOS
  */
 public record SaeMetadata(String modelName, String hookName, int contextSize, boolean prependBos) {
+    /**
+     * Checks the components.
+     *
+     * @throws IllegalArgumentException if {@code contextSize} is negative
+     * @throws NullPointerException if {@code modelName} or {@code hookName} is null
+     */
     public SaeMetadata {
         Objects.requireNonNull(modelName, "modelName");
         Objects.requireNonNull(hookName, "hookName");
@@ -19,7 +25,11 @@ public record SaeMetadata(String modelName, String hookName, int contextSize, bo
         }
     }
 
-    /** Metadata with nothing known. */
+    /**
+     * Metadata with nothing known.
+     *
+     * @return metadata with empty model and hook names, context size 0 and {@code prependBos} true
+     */
     public static SaeMetadata unknown() {
         return new SaeMetadata("", "", 0, true);
     }

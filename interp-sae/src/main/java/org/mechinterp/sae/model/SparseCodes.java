@@ -38,33 +38,66 @@ public final class SparseCodes {
         }
     }
 
+    /**
+     * Number of rows B (tokens).
+     *
+     * @return B
+     */
     public int rows() {
         return rows;
     }
 
-    /** Number of latents n. */
+    /**
+     * Number of latents n.
+     *
+     * @return n, the exclusive upper bound of every latent index
+     */
     public int width() {
         return width;
     }
 
+    /**
+     * Row offsets into {@link #index()} and {@link #value()}: row b's entries are [rowStart[b], rowStart[b+1]).
+     *
+     * @return the held array [B+1] (not a copy; do not modify)
+     */
     public int[] rowStart() {
         return rowStart;
     }
 
+    /**
+     * Latent index of each entry, grouped by row.
+     *
+     * @return the held array [entries] (not a copy; do not modify)
+     */
     public int[] index() {
         return index;
     }
 
+    /**
+     * Code value f_i of each entry, aligned with {@link #index()}.
+     *
+     * @return the held array [entries] (not a copy; do not modify)
+     */
     public float[] value() {
         return value;
     }
 
-    /** Number of stored entries (including zero-valued ones). */
+    /**
+     * Number of stored entries (including zero-valued ones).
+     *
+     * @return rowStart[B], the length of the used prefix of {@link #index()} and {@link #value()}
+     */
     public int entries() {
         return rowStart[rows];
     }
 
-    /** Number of entries of row b with a non-zero value (the row's L0). */
+    /**
+     * Number of entries of row b with a non-zero value (the row's L0).
+     *
+     * @param b row number in [0, B)
+     * @return the count of non-zero values among row b's entries
+     */
     public int activeCount(int b) {
         int c = 0;
         for (int e = rowStart[b]; e < rowStart[b + 1]; e++) {
@@ -75,7 +108,11 @@ public final class SparseCodes {
         return c;
     }
 
-    /** The dense codes [B, n] (row-major); for tests and small batches. */
+    /**
+     * The dense codes [B, n] (row-major); for tests and small batches.
+     *
+     * @return a new array [B, n] with each entry's value added at (row, index), zeros elsewhere
+     */
     public float[] toDense() {
         float[] out = new float[Math.multiplyExact(rows, width)];
         for (int b = 0; b < rows; b++) {
