@@ -106,30 +106,74 @@ public final class SaeConfig {
         metadata = b.metadata;
     }
 
+    /**
+     * A new builder with every optional field at its default.
+     *
+     * @return an empty builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
+    /**
+     * The family trained (BatchTopK and Matryoshka are saved as JumpReLU).
+     *
+     * @return the training architecture
+     */
     public Architecture architecture() { return architecture; }
-    /** Input width d. */
+    /**
+     * Input width d.
+     *
+     * @return d_in, the width of each input row x
+     */
     public int dIn() { return dIn; }
-    /** Number of latents n. */
+    /**
+     * Number of latents n.
+     *
+     * @return n (d_sae), the dictionary size
+     */
     public int dSae() { return dSae; }
-    /** Output width of a transcoder; 0 for an SAE. */
+    /**
+     * Output width of a transcoder; 0 for an SAE.
+     *
+     * @return d_out, or 0 for an SAE
+     */
     public int dOut() { return dOut; }
-    /** Whether this is a transcoder ({@link #dOut()} &gt; 0). */
+    /**
+     * Whether this is a transcoder ({@link #dOut()} &gt; 0).
+     *
+     * @return true if {@link #dOut()} &gt; 0
+     */
     public boolean isTranscoder() { return dOut > 0; }
-    /** Width of the reconstruction: d_out for a transcoder, d_in for an SAE. */
+    /**
+     * Width of the reconstruction: d_out for a transcoder, d_in for an SAE.
+     *
+     * @return d_out for a transcoder, d_in for an SAE
+     */
     public int outputDim() { return dOut > 0 ? dOut : dIn; }
-    /** The hook a transcoder predicts (SAELens {@code hook_name_out}); empty for an SAE. */
+    /**
+     * The hook a transcoder predicts (SAELens {@code hook_name_out}); empty for an SAE.
+     *
+     * @return the output hook name; empty for an SAE or when not given
+     */
     public String outputHook() { return outputHook; }
-    /** Whether a transcoder has the linear skip W_skip [d_out, d_in]. */
+    /**
+     * Whether a transcoder has the linear skip W_skip [d_out, d_in].
+     *
+     * @return true if the transcoder is trained with W_skip
+     */
     public boolean skip() { return skip; }
-    /** Matryoshka group sizes (summing to d_sae; a copy); empty for other families. */
+    /**
+     * Matryoshka group sizes (summing to d_sae; a copy); empty for other families.
+     *
+     * @return a fresh copy of the group sizes; length 0 unless the architecture is MATRYOSHKA
+     */
     public int[] groupSizes() { return groupSizes.clone(); }
     /**
      * The prefix ends of the reconstruction levels: the cumulative group sizes for Matryoshka ({@code [.., n]}),
      * {@code [n]} (one level) otherwise.
+     *
+     * @return a new array of increasing prefix ends, the last equal to n
      */
     public int[] levelEnds() {
         if (groupSizes.length == 0) {
@@ -143,48 +187,169 @@ public final class SaeConfig {
         }
         return ends;
     }
-    /** Active latents per token (TopK) or on average (BatchTopK); 0 for other families. */
+    /**
+     * Active latents per token (TopK) or on average (BatchTopK); 0 for other families.
+     *
+     * @return k (latents per token), 0 unless the family is TopK
+     */
     public int k() { return k; }
-    /** λ of the ReLU L1 penalty. */
+    /**
+     * λ of the ReLU L1 penalty.
+     *
+     * @return the final λ (≥ 0) reached after {@link #l1WarmupSteps()}
+     */
     public double l1Coefficient() { return l1Coefficient; }
+    /**
+     * Steps over which the ReLU L1 coefficient ramps linearly up to {@link #l1Coefficient()}; 0 = no ramp.
+     *
+     * @return the L1 warmup length in steps
+     */
     public int l1WarmupSteps() { return l1WarmupSteps; }
-    /** λ of the JumpReLU sparsity loss. */
+    /**
+     * λ of the JumpReLU sparsity loss.
+     *
+     * @return λ of the JumpReLU L0 (or target-L0) term, ≥ 0
+     */
     public double l0Coefficient() { return l0Coefficient; }
-    /** JumpReLU target L0; 0 = plain L0 penalty. */
+    /**
+     * JumpReLU target L0; 0 = plain L0 penalty.
+     *
+     * @return the target mean active latents per token; 0 selects the plain λ·L0 penalty
+     */
     public double targetL0() { return targetL0; }
-    /** JumpReLU straight-through bandwidth ε. */
+    /**
+     * JumpReLU straight-through bandwidth ε.
+     *
+     * @return ε &gt; 0, the width of the rectangle kernel of the threshold's straight-through gradient
+     */
     public double bandwidth() { return bandwidth; }
-    /** JumpReLU initial θ. */
+    /**
+     * JumpReLU initial θ.
+     *
+     * @return θ given to every latent at initialisation (&gt; 0)
+     */
     public double initThreshold() { return initThreshold; }
+    /**
+     * Peak Adam learning rate, reached after the warmup.
+     *
+     * @return the peak learning rate
+     */
     public double learningRate() { return learningRate; }
+    /**
+     * Adam's first-moment decay β1.
+     *
+     * @return β1 in [0, 1)
+     */
     public double beta1() { return beta1; }
+    /**
+     * Adam's second-moment decay β2.
+     *
+     * @return β2 in [0, 1)
+     */
     public double beta2() { return beta2; }
+    /**
+     * Adam's ε added to the square root of the second moment.
+     *
+     * @return ε &gt; 0
+     */
     public double epsilon() { return epsilon; }
+    /**
+     * Steps of linear learning-rate warmup from lr/warmup to lr.
+     *
+     * @return the warmup length in steps (0 = none)
+     */
     public int warmupSteps() { return warmupSteps; }
+    /**
+     * Fraction of the steps, at the end, over which the learning rate decays linearly to 0.
+     *
+     * @return the decay fraction in [0, 1]
+     */
     public double decayFraction() { return decayFraction; }
-    /** Maximum global gradient norm; 0 disables clipping. */
+    /**
+     * Maximum global gradient norm; 0 disables clipping.
+     *
+     * @return the clipping threshold on the global L2 norm of all gradients, ≥ 0
+     */
     public double gradClip() { return gradClip; }
+    /**
+     * Total number of optimisation steps.
+     *
+     * @return the number of steps, ≥ 1
+     */
     public int steps() { return steps; }
-    /** Rows (tokens) per step B. */
+    /**
+     * Rows (tokens) per step B.
+     *
+     * @return B ≥ 1
+     */
     public int batchSize() { return batchSize; }
+    /**
+     * Seed of every random choice (initialisation and data order), for bit-reproducible runs.
+     *
+     * @return the seed
+     */
     public long seed() { return seed; }
-    /** A latent is dead after this many steps without firing (AuxK, dead fraction); density window length. */
+    /**
+     * A latent is dead after this many steps without firing (AuxK, dead fraction); density window length.
+     *
+     * @return the dead window in steps
+     */
     public int deadWindow() { return deadWindow; }
+    /**
+     * Number of dead latents' pre-activations used by the AuxK loss.
+     *
+     * @return k_aux, the number of dead latents reconstructing the residual
+     */
     public int auxK() { return auxK; }
-    /** α of AuxK; 0 disables it. */
+    /**
+     * α of AuxK; 0 disables it.
+     *
+     * @return α ≥ 0 of the auxiliary loss
+     */
     public double auxAlpha() { return auxAlpha; }
-    /** Whether inputs are scaled so that E‖x‖ = √d (scale folded into the saved weights). */
+    /**
+     * Whether inputs are scaled so that E‖x‖ = √d (scale folded into the saved weights).
+     *
+     * @return true if input normalisation is on
+     */
     public boolean normalizeInput() { return normalizeInput; }
-    /** Rows read at the start to estimate the input scale and initialise b_dec. */
+    /**
+     * Rows read at the start to estimate the input scale and initialise b_dec.
+     *
+     * @return the number of initial rows sampled
+     */
     public int initSampleRows() { return initSampleRows; }
-    /** b_dec initialised to the geometric median (true) or the mean (false) of the initial sample. */
+    /**
+     * b_dec initialised to the geometric median (true) or the mean (false) of the initial sample.
+     *
+     * @return true for the geometric median, false for the mean
+     */
     public boolean geometricMedianInit() { return geometricMedianInit; }
+    /**
+     * Whether the decoder rows are kept at unit L2 norm during training (see the class comment).
+     *
+     * @return true if decoder rows are constrained to unit norm
+     */
     public boolean unitNormDecoder() { return unitNormDecoder; }
-    /** BatchTopK threshold EMA decay: θ ← decay·θ + (1 − decay)·(smallest kept activation), bias-corrected. */
+    /**
+     * BatchTopK threshold EMA decay: θ ← decay·θ + (1 − decay)·(smallest kept activation), bias-corrected.
+     *
+     * @return the decay in [0, 1) of the BatchTopK threshold's exponential moving average
+     */
     public double thresholdDecay() { return thresholdDecay; }
+    /**
+     * Where the training activations come from; recorded in the saved SAE.
+     *
+     * @return the metadata ({@link SaeMetadata#unknown()} unless set)
+     */
     public SaeMetadata metadata() { return metadata; }
 
-    /** Learning rate at step t (0-based): linear warmup, then constant, then linear decay to 0. */
+    /**
+     * Learning rate at step t (0-based): linear warmup, then constant, then linear decay to 0.
+     *
+     * @param t step index, 0-based
+     * @return the learning rate used at step t, in [0, {@link #learningRate()}]
+     */
     public double learningRateAt(int t) {
         double lr = learningRate;
         if (warmupSteps > 0 && t < warmupSteps) {
@@ -198,12 +363,21 @@ public final class SaeConfig {
         return lr;
     }
 
-    /** The ReLU L1 coefficient at step t: linear warmup from λ/warmup to λ. */
+    /**
+     * The ReLU L1 coefficient at step t: linear warmup from λ/warmup to λ.
+     *
+     * @param t step index, 0-based
+     * @return λ·(t+1)/warmup while t &lt; {@link #l1WarmupSteps()}, λ afterwards
+     */
     public double l1CoefficientAt(int t) {
         return l1WarmupSteps > 0 && t < l1WarmupSteps ? l1Coefficient * (t + 1) / l1WarmupSteps : l1Coefficient;
     }
 
-    /** Every field as JSON (names in snake case), for checkpoints and provenance. */
+    /**
+     * Every field as JSON (names in snake case), for checkpoints and provenance.
+     *
+     * @return a new JSON object with one snake-case member per field
+     */
     public JsonObject toJson() {
         JsonObject o = new JsonObject();
         o.addProperty("architecture", architecture.cliName());
@@ -256,6 +430,8 @@ public final class SaeConfig {
     /**
      * The config written by {@link #toJson()}.
      *
+     * @param o a JSON object as written by {@link #toJson()}; not modified
+     * @return the config, validated by {@link Builder#build()}
      * @throws IllegalArgumentException if a field is missing or invalid (names it)
      */
     public static SaeConfig fromJson(JsonObject o) {
@@ -350,53 +526,214 @@ public final class SaeConfig {
 
         private Builder() {}
 
+        /**
+         * Sets the family to train (required).
+         *
+         * @param a the architecture, not null
+         * @return this builder
+         */
         public Builder setArchitecture(Architecture a) { architecture = Objects.requireNonNull(a); return this; }
-        /** Input width d and number of latents n. */
+        /**
+         * Input width d and number of latents n.
+         *
+         * @param dIn input width d_in, ≥ 1
+         * @param dSae number of latents n, ≥ 1
+         * @return this builder
+         */
         public Builder setDims(int dIn, int dSae) { this.dIn = dIn; this.dSae = dSae; return this; }
         /**
          * Makes this a transcoder with output width {@code dOut} (0 = an SAE), with or without the linear skip
          * connection.
+         *
+         * @param dOut transcoder output width d_out, or 0 for an SAE
+         * @param skip whether to train the linear skip W_skip [d_out, d_in] (transcoders only)
+         * @return this builder
          */
         public Builder optTranscoder(int dOut, boolean skip) { this.dOut = dOut; this.skip = skip; return this; }
-        /** The hook a transcoder predicts (recorded as {@code hook_name_out}). */
+        /**
+         * The hook a transcoder predicts (recorded as {@code hook_name_out}).
+         *
+         * @param v the output hook name, not null
+         * @return this builder
+         */
         public Builder optOutputHook(String v) { outputHook = Objects.requireNonNull(v); return this; }
-        /** Matryoshka group sizes (each ≥ 1, summing to d_sae); required for {@link Architecture#MATRYOSHKA}. */
+        /**
+         * Matryoshka group sizes (each ≥ 1, summing to d_sae); required for {@link Architecture#MATRYOSHKA}.
+         *
+         * @param sizes the group sizes in dictionary order; copied
+         * @return this builder
+         */
         public Builder optGroupSizes(int... sizes) { groupSizes = sizes.clone(); return this; }
-        /** Total optimisation steps. */
+        /**
+         * Total optimisation steps.
+         *
+         * @param v number of steps, ≥ 1
+         * @return this builder
+         */
         public Builder setSteps(int v) { steps = v; return this; }
-        /** Required for TopK and BatchTopK. */
+        /**
+         * Required for TopK and BatchTopK.
+         *
+         * @param v k, in [1, n]
+         * @return this builder
+         */
         public Builder optK(int v) { k = v; return this; }
+        /**
+         * Sets the final L1 coefficient λ of the ReLU sparsity penalty.
+         *
+         * @param v λ, finite and ≥ 0
+         * @return this builder
+         */
         public Builder optL1Coefficient(double v) { l1Coefficient = v; return this; }
-        /** Default 5% of the steps. */
+        /**
+         * Default 5% of the steps.
+         *
+         * @param v L1 warmup length in steps, ≥ 0
+         * @return this builder
+         */
         public Builder optL1WarmupSteps(int v) { l1WarmupSteps = v; return this; }
+        /**
+         * Sets λ of the JumpReLU L0 (or target-L0) term.
+         *
+         * @param v λ, finite and ≥ 0
+         * @return this builder
+         */
         public Builder optL0Coefficient(double v) { l0Coefficient = v; return this; }
+        /**
+         * Sets the JumpReLU target L0 (0 = plain L0 penalty).
+         *
+         * @param v target mean active latents per token, finite and ≥ 0
+         * @return this builder
+         */
         public Builder optTargetL0(double v) { targetL0 = v; return this; }
+        /**
+         * Sets the JumpReLU straight-through bandwidth ε.
+         *
+         * @param v ε, finite and &gt; 0
+         * @return this builder
+         */
         public Builder optBandwidth(double v) { bandwidth = v; return this; }
+        /**
+         * Sets the initial JumpReLU threshold θ of every latent.
+         *
+         * @param v θ, finite and &gt; 0
+         * @return this builder
+         */
         public Builder optInitThreshold(double v) { initThreshold = v; return this; }
-        /** Default 2e-4/√(n/2^14) for the TopK family, 3e-4 otherwise. */
+        /**
+         * Default 2e-4/√(n/2^14) for the TopK family, 3e-4 otherwise.
+         *
+         * @param v peak learning rate
+         * @return this builder
+         */
         public Builder optLearningRate(double v) { learningRate = v; return this; }
+        /**
+         * Sets Adam's hyper-parameters.
+         *
+         * @param b1 β1 in [0, 1)
+         * @param b2 β2 in [0, 1)
+         * @param eps ε &gt; 0
+         * @return this builder
+         */
         public Builder optAdam(double b1, double b2, double eps) { beta1 = b1; beta2 = b2; epsilon = eps; return this; }
-        /** Default min(1000, steps/10). */
+        /**
+         * Default min(1000, steps/10).
+         *
+         * @param v warmup length in steps, ≥ 0
+         * @return this builder
+         */
         public Builder optWarmupSteps(int v) { warmupSteps = v; return this; }
+        /**
+         * Sets the fraction of the steps, at the end, over which the learning rate decays linearly to 0.
+         *
+         * @param v fraction in [0, 1]
+         * @return this builder
+         */
         public Builder optDecayFraction(double v) { decayFraction = v; return this; }
+        /**
+         * Sets the global gradient-norm clipping threshold (0 = off).
+         *
+         * @param v threshold, finite and ≥ 0
+         * @return this builder
+         */
         public Builder optGradClip(double v) { gradClip = v; return this; }
+        /**
+         * Sets the rows (tokens) per step B.
+         *
+         * @param v B ≥ 1
+         * @return this builder
+         */
         public Builder optBatchSize(int v) { batchSize = v; return this; }
+        /**
+         * Sets the seed of initialisation and data order.
+         *
+         * @param v the seed
+         * @return this builder
+         */
         public Builder optSeed(long v) { seed = v; return this; }
-        /** Default: the number of steps covering 10M tokens. */
+        /**
+         * Default: the number of steps covering 10M tokens.
+         *
+         * @param v dead window in steps
+         * @return this builder
+         */
         public Builder optDeadWindow(int v) { deadWindow = v; return this; }
-        /** Default min(d/2, 256). */
+        /**
+         * Default min(d/2, 256).
+         *
+         * @param v k_aux, the number of dead latents used by AuxK
+         * @return this builder
+         */
         public Builder optAuxK(int v) { auxK = v; return this; }
+        /**
+         * Sets α of the AuxK loss (0 disables it).
+         *
+         * @param v α, finite and ≥ 0
+         * @return this builder
+         */
         public Builder optAuxAlpha(double v) { auxAlpha = v; return this; }
+        /**
+         * Sets whether inputs are scaled so that E‖x‖ = √d (scale folded into the saved weights).
+         *
+         * @param v true to normalise
+         * @return this builder
+         */
         public Builder optNormalizeInput(boolean v) { normalizeInput = v; return this; }
         /** Default min(16384, 4·batch). */
         public Builder optInitSampleRows(int v) { initSampleRows = v; return this; }
+        /**
+         * Sets b_dec's initialisation: geometric median (true) or mean (false) of the initial sample.
+         *
+         * @param v true for the geometric median
+         * @return this builder
+         */
         public Builder optGeometricMedianInit(boolean v) { geometricMedianInit = v; return this; }
-        /** Default true except for ReLU. */
+        /**
+         * Default true except for ReLU.
+         *
+         * @param v true to keep decoder rows at unit norm
+         * @return this builder
+         */
         public Builder optUnitNormDecoder(boolean v) { unitNormDecoder = v; return this; }
+        /**
+         * Sets the BatchTopK threshold EMA decay.
+         *
+         * @param v decay in [0, 1)
+         * @return this builder
+         */
         public Builder optThresholdDecay(double v) { thresholdDecay = v; return this; }
+        /**
+         * Sets where the training activations come from.
+         *
+         * @param v the metadata, not null
+         * @return this builder
+         */
         public Builder optMetadata(SaeMetadata v) { metadata = Objects.requireNonNull(v); return this; }
 
-        /** @throws IllegalArgumentException naming the first invalid field */
+        /**
+         * @return the validated, immutable config (unset optional fields given their defaults)
+         * @throws IllegalArgumentException naming the first invalid field
+         */
         public SaeConfig build() {
             if (architecture == null) {
                 throw new IllegalArgumentException("architecture is required");
