@@ -19,6 +19,14 @@ public final class Adam {
     private final double beta2;
     private final double epsilon;
 
+    /**
+     * Adam state with zero first and second moments, shaped like {@code shape}.
+     *
+     * @param shape parameters whose array shapes the moments copy (only the shapes are read)
+     * @param beta1 first-moment decay β1 in [0, 1)
+     * @param beta2 second-moment decay β2 in [0, 1)
+     * @param epsilon ε &gt; 0 added to the bias-corrected √v̂
+     */
     public Adam(SaeParameters shape, double beta1, double beta2, double epsilon) {
         this.m = shape.zerosLike();
         this.v = shape.zerosLike();
@@ -27,7 +35,12 @@ public final class Adam {
         this.epsilon = epsilon;
     }
 
-    /** The global L2 norm of all gradients (fixed-chunk partial sums in double, reduced in order). */
+    /**
+     * The global L2 norm of all gradients (fixed-chunk partial sums in double, reduced in order).
+     *
+     * @param grad gradients; not modified
+     * @return √(Σ g²) over every array, deterministic whatever the thread count
+     */
     public static double globalNorm(SaeParameters grad) {
         double total = 0;
         for (float[] g : grad.arrays()) {
@@ -47,7 +60,12 @@ public final class Adam {
         return Math.sqrt(total);
     }
 
-    /** Scales every gradient by {@code factor} in place. */
+    /**
+     * Scales every gradient by {@code factor} in place.
+     *
+     * @param grad gradients; every entry multiplied in place
+     * @param factor the multiplier (e.g. the clipping factor clip/‖g‖)
+     */
     public static void scale(SaeParameters grad, float factor) {
         for (float[] g : grad.arrays()) {
             Parallel.forChunks(g.length, CHUNK, g.length >= 1 << 18, (c, from, to) -> {
@@ -60,6 +78,9 @@ public final class Adam {
 
     /**
      * Removes from each decoder-row gradient its component along the (unit-norm) row: g_i ← g_i − (g_i·w_i) w_i.
+     *
+     * @param p parameters whose decoder rows W_dec [n, d_out] are unit norm; not modified
+     * @param grad gradients; its W_dec rows are projected in place, other arrays untouched
      */
     public static void projectDecoderGradient(SaeParameters p, SaeParameters grad) {
         int d = p.dOut();
@@ -74,7 +95,11 @@ public final class Adam {
         });
     }
 
-    /** Rescales every decoder row to unit norm (rows of norm 0 are left alone). */
+    /**
+     * Rescales every decoder row to unit norm (rows of norm 0 are left alone).
+     *
+     * @param p parameters; W_dec [n, d_out] rescaled in place
+     */
     public static void normalizeDecoderRows(SaeParameters p) {
         int d = p.dOut();
         Parallel.forChunks(p.dSae(), 256, (long) p.dSae() * d >= 1 << 18, (c, from, to) -> {
@@ -97,6 +122,11 @@ public final class Adam {
 
     /**
      * One Adam update of {@code p} with gradient {@code grad} at step {@code t} (1-based); zeroes {@code grad}.
+     *
+     * @param p parameters, updated in place
+     * @param grad gradients; read, then zeroed
+     * @param lr learning rate of this step
+     * @param t step number, 1-based (for the bias corrections 1 − β^t)
      */
     public void update(SaeParameters p, SaeParameters grad, double lr, long t) {
         update(p, grad, lr, t, false);
@@ -107,6 +137,12 @@ public final class Adam {
      * rescales every decoder row to unit norm as {@link #normalizeDecoderRows} does — bit-identical to calling it
      * afterwards (the update is elementwise), but each row is renormalised right after its update, while in cache,
      * saving a pass over W_dec.
+     *
+     * @param p parameters, updated in place
+     * @param grad gradients; read, then zeroed
+     * @param lr learning rate of this step
+     * @param t step number, 1-based
+     * @param normalizeDecoderRows whether to rescale each decoder row to unit norm after its update
      */
     public void update(SaeParameters p, SaeParameters grad, double lr, long t, boolean normalizeDecoderRows) {
         update(p, grad, lr, t, normalizeDecoderRows, 1f);
@@ -116,6 +152,13 @@ public final class Adam {
      * As {@link #update(SaeParameters, SaeParameters, double, long, boolean)} with every gradient entry first
      * multiplied by {@code gradScale} (the clipping factor) — bit-identical to {@link #scale} followed by the update,
      * without its extra pass over the gradients.
+     *
+     * @param p parameters, updated in place
+     * @param grad gradients; read (times {@code gradScale}), then zeroed
+     * @param lr learning rate of this step
+     * @param t step number, 1-based
+     * @param normalizeDecoderRows whether to rescale each decoder row to unit norm after its update
+     * @param gradScale factor applied to every gradient entry before the update (1 = none)
      */
     public void update(SaeParameters p, SaeParameters grad, double lr, long t, boolean normalizeDecoderRows,
             float gradScale) {

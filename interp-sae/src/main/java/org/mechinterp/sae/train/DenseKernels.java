@@ -33,6 +33,13 @@ public final class DenseKernels {
 
     /**
      * ReLU SAE with the decoder-norm-weighted L1 penalty (λ/B) Σ_b Σ_i f_bi ‖W_dec,i‖.
+     *
+     * @param x input rows [rows, d]; not modified
+     * @param rows batch size B
+     * @param p parameters (no threshold); not modified
+     * @param l1 λ of the L1 penalty at this step
+     * @param grad receives the gradients (overwritten)
+     * @return the losses, L0 and per-latent fire counts of the batch
      */
     public static Result reluStep(float[] x, int rows, SaeParameters p, double l1, SaeParameters grad) {
         Interp.configureDjl();
@@ -62,6 +69,15 @@ public final class DenseKernels {
      * K(u) = 1[|u| &lt; ½], bandwidth ε): ∂f/∂θ = −(θ/ε)K((z−θ)/ε), ∂H/∂θ = −(1/ε)K((z−θ)/ε), ∂H/∂z = 0. Sparsity
      * loss λ·L0 (targetL0 = 0) or λ(L0/targetL0 − 1)², L0 = (1/B) Σ_b Σ_i H(z_bi − θ_i). The gradient for the
      * threshold is written as ∂/∂logθ = θ·∂/∂θ.
+     *
+     * @param x input rows [rows, d]; not modified
+     * @param rows batch size B
+     * @param p parameters with log θ; not modified
+     * @param bandwidth ε &gt; 0 of the rectangle kernel
+     * @param l0Coefficient λ of the sparsity term
+     * @param targetL0 target mean active latents per row, or 0 for the plain λ·L0 penalty
+     * @param grad receives the gradients, including ∂/∂logθ (overwritten)
+     * @return the losses, L0 and per-latent fire counts of the batch
      */
     public static Result jumpReluStep(float[] x, int rows, SaeParameters p, double bandwidth, double l0Coefficient,
             double targetL0, SaeParameters grad) {
@@ -71,6 +87,16 @@ public final class DenseKernels {
     /**
      * The JumpReLU step of an SAE ({@code y == null}) or of a transcoder from x [B, d_in] to y [B, d_out] (encoder on
      * the raw x, ŷ = f·W_dec + b_dec + x·W_skipᵀ when the parameters have a skip; ∂W_skip = Gᵀx).
+     *
+     * @param x encoder input rows [rows, d_in]; not modified
+     * @param y transcoder targets [rows, d_out], or null for an SAE (target x); not modified
+     * @param rows batch size B
+     * @param p parameters with log θ (and W_skip for a skip transcoder); not modified
+     * @param bandwidth ε &gt; 0 of the rectangle kernel
+     * @param l0Coefficient λ of the sparsity term
+     * @param targetL0 target mean active latents per row, or 0 for the plain λ·L0 penalty
+     * @param grad receives the gradients (overwritten)
+     * @return the losses, L0 and per-latent fire counts of the batch
      */
     public static Result jumpReluStep(float[] x, float[] y, int rows, SaeParameters p, double bandwidth,
             double l0Coefficient, double targetL0, SaeParameters grad) {
@@ -112,12 +138,29 @@ public final class DenseKernels {
      * The dense formulation of the TopK step (reconstruction loss only, no AuxK): the same loss and gradients as
      * {@link TopKKernels#forwardBackward} with {@code aux = null}, computed with four more dense B×d×n GEMMs and a
      * dense mask. Ties at the k-th value keep all tied latents.
+     *
+     * @param x input rows [rows, d]; not modified
+     * @param rows batch size B
+     * @param p parameters; not modified
+     * @param k latents kept per row
+     * @param grad receives the gradients (overwritten)
+     * @return the losses (sparsity 0), L0 and per-latent fire counts of the batch
      */
     public static Result topKStep(float[] x, int rows, SaeParameters p, int k, SaeParameters grad) {
         return topKStep(x, null, rows, p, k, grad);
     }
 
-    /** {@link #topKStep(float[], int, SaeParameters, int, SaeParameters)} of an SAE or (y given) a transcoder. */
+    /**
+     * {@link #topKStep(float[], int, SaeParameters, int, SaeParameters)} of an SAE or (y given) a transcoder.
+     *
+     * @param x encoder input rows [rows, d_in]; not modified
+     * @param y transcoder targets [rows, d_out], or null for an SAE; not modified
+     * @param rows batch size B
+     * @param p parameters; not modified
+     * @param k latents kept per row
+     * @param grad receives the gradients (overwritten)
+     * @return the losses (sparsity 0), L0 and per-latent fire counts of the batch
+     */
     public static Result topKStep(float[] x, float[] y, int rows, SaeParameters p, int k, SaeParameters grad) {
         Interp.configureDjl();
         int d = p.dOut();

@@ -10,6 +10,10 @@ public final class GeometricMedian {
 
     /**
      * @param x rows [rows, d], not modified
+     * @param rows number of rows, ≥ 1
+     * @param d row width
+     * @param maxIter most Weiszfeld iterations
+     * @param tol stop when y moves by less than tol times the mean distance to the rows
      * @return the median [d]
      */
     public static double[] of(float[] x, int rows, int d, int maxIter, double tol) {
@@ -49,7 +53,14 @@ public final class GeometricMedian {
         return y;
     }
 
-    /** The mean row [d]. */
+    /**
+     * The mean row [d].
+     *
+     * @param x rows [rows, d]; not modified
+     * @param rows number of rows
+     * @param d row width
+     * @return a new array, the mean of each column, accumulated in double
+     */
     public static double[] mean(float[] x, int rows, int d) {
         double[] m = new double[d];
         for (int b = 0; b < rows; b++) {

@@ -20,6 +20,8 @@ public final class InMemoryBatches implements ActivationBatches {
     /**
      * @param data rows [rows, d], row-major
      * @param seed shuffling seed
+     * @param rows number of rows B_total, ≥ 1
+     * @param dim row width d, ≥ 1
      */
     public InMemoryBatches(float[] data, int rows, int dim, long seed) {
         if (dim < 1 || rows < 1 || (long) rows * dim > data.length) {

@@ -18,6 +18,13 @@ public final class LatentTracker {
     int windowSteps;
     double lastDenseFraction;
 
+    /**
+     * A tracker with every latent counted as having just fired.
+     *
+     * @param latents number of latents n
+     * @param window dead window and dense-fraction window, in steps (≥ 1)
+     * @throws IllegalArgumentException if {@code window} is below 1
+     */
     public LatentTracker(int latents, int window) {
         if (window < 1) {
             throw new IllegalArgumentException("window must be >= 1, got " + window);
@@ -57,7 +64,11 @@ public final class LatentTracker {
         }
     }
 
-    /** The dead mask: not fired for the last {@code window} steps. */
+    /**
+     * The dead mask: not fired for the last {@code window} steps.
+     *
+     * @return a new array [n], true for each latent dead now
+     */
     public boolean[] dead() {
         boolean[] out = new boolean[stepsSinceFired.length];
         for (int i = 0; i < out.length; i++) {
@@ -66,6 +77,11 @@ public final class LatentTracker {
         return out;
     }
 
+    /**
+     * Fraction of latents that are dead now.
+     *
+     * @return the count of dead latents over n, in [0, 1]
+     */
     public double deadFraction() {
         int c = 0;
         for (int s : stepsSinceFired) {
@@ -76,7 +92,11 @@ public final class LatentTracker {
         return c / (double) stepsSinceFired.length;
     }
 
-    /** The dense fraction of the last completed window (0 before the first one completes). */
+    /**
+     * The dense fraction of the last completed window (0 before the first one completes).
+     *
+     * @return the fraction of latents that fired on more than {@link #DENSE_THRESHOLD} of the last window's tokens
+     */
     public double denseFraction() {
         return lastDenseFraction;
     }

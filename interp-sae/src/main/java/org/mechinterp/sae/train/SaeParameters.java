@@ -14,19 +14,39 @@ public final class SaeParameters {
     private final int dIn;
     private final int dOut;
     private final int dSae;
+    /** Encoder rows [n, d_in] (= W_encᵀ), row-major; modified in place by training. */
     public final float[] encT;
+    /** Encoder bias b_enc [n]. */
     public final float[] bEnc;
+    /** Decoder W_dec [n, d_out], row-major; row i is latent i's direction. */
     public final float[] wDec;
+    /** Decoder bias b_dec [d_out]. */
     public final float[] bDec;
+    /** log θ [n] of a JumpReLU; length 0 for other families. */
     public final float[] logThreshold;
+    /** Skip weights W_skip [d_out, d_in], row-major; length 0 without a skip connection. */
     public final float[] wSkip;
 
-    /** Zero-filled tensors of an SAE of width d, n latents, with or without the threshold. */
+    /**
+     * Zero-filled tensors of an SAE of width d, n latents, with or without the threshold.
+     *
+     * @param dIn input (and output) width d
+     * @param dSae number of latents n
+     * @param withThreshold whether to allocate log θ [n]
+     */
     public SaeParameters(int dIn, int dSae, boolean withThreshold) {
         this(dIn, dIn, dSae, withThreshold, false);
     }
 
-    /** Zero-filled tensors of a transcoder d_in → d_out with n latents (an SAE when d_out = d_in, no skip). */
+    /**
+     * Zero-filled tensors of a transcoder d_in → d_out with n latents (an SAE when d_out = d_in, no skip).
+     *
+     * @param dIn input width d_in
+     * @param dOut output width d_out
+     * @param dSae number of latents n
+     * @param withThreshold whether to allocate log θ [n]
+     * @param withSkip whether to allocate W_skip [d_out, d_in]
+     */
     public SaeParameters(int dIn, int dOut, int dSae, boolean withThreshold, boolean withSkip) {
         this.dIn = dIn;
         this.dOut = dOut;
@@ -44,35 +64,65 @@ public final class SaeParameters {
         wSkip = new float[(int) skip];
     }
 
+    /**
+     * Input width.
+     *
+     * @return d_in
+     */
     public int dIn() {
         return dIn;
     }
 
-    /** Output width (= d_in for an SAE). */
+    /**
+     * Output width (= d_in for an SAE).
+     *
+     * @return d_out
+     */
     public int dOut() {
         return dOut;
     }
 
+    /**
+     * Number of latents.
+     *
+     * @return n
+     */
     public int dSae() {
         return dSae;
     }
 
-    /** The arrays in a fixed order (encT, bEnc, wDec, bDec, logThreshold, wSkip), for loops over all of them. */
+    /**
+     * The arrays in a fixed order (encT, bEnc, wDec, bDec, logThreshold, wSkip), for loops over all of them.
+     *
+     * @return a new array of the six held arrays (not copies; absent ones have length 0)
+     */
     public float[][] arrays() {
         return new float[][] {encT, bEnc, wDec, bDec, logThreshold, wSkip};
     }
 
-    /** Names matching {@link #arrays()}, used as checkpoint keys. */
+    /**
+     * Names matching {@link #arrays()}, used as checkpoint keys.
+     *
+     * @return a new array of six checkpoint key names, in the order of {@link #arrays()}
+     */
     public static String[] names() {
         return new String[] {"encoder_rows", "b_enc", "W_dec", "b_dec", "log_threshold", "W_skip"};
     }
 
-    /** A zero-filled tensor set of the same shape. */
+    /**
+     * A zero-filled tensor set of the same shape.
+     *
+     * @return new zero-filled parameters with the same widths, threshold and skip
+     */
     public SaeParameters zerosLike() {
         return new SaeParameters(dIn, dOut, dSae, logThreshold.length > 0, wSkip.length > 0);
     }
 
-    /** A deep copy. */
+    /**
+     * A deep copy.
+     *
+     * @return new parameters holding copies of every array
+     */
     public SaeParameters copy() {
         SaeParameters c = zerosLike();
         float[][] src = arrays();

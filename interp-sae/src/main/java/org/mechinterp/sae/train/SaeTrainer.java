@@ -40,6 +40,11 @@ public final class SaeTrainer {
         listener = b.listener;
     }
 
+    /**
+     * A new builder; {@link Builder#setConfig(SaeConfig)} is required.
+     *
+     * @return an empty builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -48,8 +53,10 @@ public final class SaeTrainer {
      * Trains to {@link SaeConfig#steps()} and returns the exported SAE (input scale folded in).
      *
      * @param data the activation stream (not closed here)
+     * @return the trained SAE for raw activations (see {@link TrainingRun#export()})
      * @throws IllegalArgumentException if a checkpoint in the checkpoint folder was made with a different config
      * @throws NonFiniteLossException if the loss becomes NaN or infinite
+     * @throws IOException if reading the data or writing a checkpoint fails
      */
     public Sae train(ActivationBatches data) throws IOException {
         TrainingRun run;
@@ -120,41 +127,78 @@ public final class SaeTrainer {
 
         private Builder() {}
 
+        /**
+         * Sets the training configuration (required).
+         *
+         * @param c the config, not null
+         * @return this builder
+         */
         public Builder setConfig(SaeConfig c) {
             config = Objects.requireNonNull(c, "config");
             return this;
         }
 
-        /** Folder for checkpoints (created); without it the run is not checkpointed. */
+        /**
+         * Folder for checkpoints (created); without it the run is not checkpointed.
+         *
+         * @param dir checkpoint folder, or null for none; an existing checkpoint there is resumed
+         * @return this builder
+         */
         public Builder optCheckpointDir(Path dir) {
             checkpointDir = dir;
             return this;
         }
 
-        /** Steps between checkpoints (default 1000; 0 = only at the end). */
+        /**
+         * Steps between checkpoints (default 1000; 0 = only at the end).
+         *
+         * @param steps checkpoint interval in steps, ≥ 0
+         * @return this builder
+         */
         public Builder optCheckpointEvery(int steps) {
             checkpointEvery = steps;
             return this;
         }
 
-        /** Progress by the default rule ({@link Progress.Settings#auto()}, the default) or none. */
+        /**
+         * Progress by the default rule ({@link Progress.Settings#auto()}, the default) or none.
+         *
+         * @param on true for automatic progress, false for none
+         * @return this builder
+         */
         public Builder optProgress(boolean on) {
             progress = Progress.Settings.of(on);
             return this;
         }
 
-        /** Where and how to show progress (default {@link Progress.Settings#auto()}). */
+        /**
+         * Where and how to show progress (default {@link Progress.Settings#auto()}).
+         *
+         * @param settings the progress settings
+         * @return this builder
+         */
         public Builder optProgress(Progress.Settings settings) {
             progress = settings;
             return this;
         }
 
-        /** Called after every step (e.g. for logging). */
+        /**
+         * Called after every step (e.g. for logging).
+         *
+         * @param l listener receiving each step's stats on the training thread, or null
+         * @return this builder
+         */
         public Builder optListener(Consumer<TrainingRun.StepStats> l) {
             listener = l;
             return this;
         }
 
+        /**
+         * Builds the trainer.
+         *
+         * @return a trainer for the given config
+         * @throws IllegalArgumentException if the config is missing
+         */
         public SaeTrainer build() {
             if (config == null) {
                 throw new IllegalArgumentException("config is required");

@@ -15,7 +15,13 @@ public final class SyntheticSuperposition {
     private final int m;
     private final float[] features;
 
-    /** A random dictionary [m, d] of unit rows from {@code seed}. */
+    /**
+     * A random dictionary [m, d] of unit rows from {@code seed}.
+     *
+     * @param d ambient dimension
+     * @param m number of true features
+     * @param seed seed of the random directions
+     */
     public SyntheticSuperposition(int d, int m, long seed) {
         this.d = d;
         this.m = m;
@@ -34,15 +40,29 @@ public final class SyntheticSuperposition {
         }
     }
 
-    /** The true dictionary [m, d] (copy). */
+    /**
+     * The true dictionary [m, d] (copy).
+     *
+     * @return a fresh copy of the unit feature rows, row-major [m, d]
+     */
     public float[] features() {
         return features.clone();
     }
 
+    /**
+     * Ambient dimension of the samples.
+     *
+     * @return d
+     */
     public int dim() {
         return d;
     }
 
+    /**
+     * Number of true features.
+     *
+     * @return m
+     */
     public int featureCount() {
         return m;
     }
@@ -52,6 +72,9 @@ public final class SyntheticSuperposition {
      *
      * @param active features per row (distinct), ≤ m
      * @param noise per-coordinate noise standard deviation
+     * @param rows number of rows to draw
+     * @param seed seed of the feature choice, magnitudes and noise
+     * @return a new array, row-major [rows, d]
      */
     public float[] sample(int rows, int active, double noise, long seed) {
         if (active < 1 || active > m) {
@@ -87,6 +110,8 @@ public final class SyntheticSuperposition {
     /**
      * For each true feature, the largest cosine similarity with any row of {@code decoder} [n, d].
      *
+     * @param decoder learned directions, row-major [n, d]; not modified
+     * @param n number of rows of {@code decoder}
      * @return [m] max cosines
      */
     public double[] maxCosines(float[] decoder, int n) {

@@ -43,6 +43,10 @@ public final class TopKKernels {
      * z = xc·encTᵀ + b_enc [B, n] in {@code m}, where xc = x − b_dec [B, d] is given.
      *
      * @param m the manager that owns the result (use a per-step sub-manager)
+     * @param xc encoder input rows [rows, d_in]; not modified
+     * @param rows batch size B
+     * @param p parameters; not modified
+     * @return z [rows, n] (float32), attached to {@code m}
      */
     public static NDArray preActivations(NDManager m, float[] xc, int rows, SaeParameters p) {
         int d = p.dIn();
@@ -53,7 +57,14 @@ public final class TopKKernels {
         return xs.matMul(enc.transpose()).addi(m.create(p.bEnc));
     }
 
-    /** xc = x − b_dec for the first {@code rows} rows of x [rows, d]. */
+    /**
+     * xc = x − b_dec for the first {@code rows} rows of x [rows, d].
+     *
+     * @param x input rows [rows, d] (at least {@code rows} rows); not modified
+     * @param rows number of rows to centre
+     * @param bDec b_dec [d]; not modified
+     * @return a new array xc [rows, d]
+     */
     public static float[] centre(float[] x, int rows, float[] bDec) {
         int d = bDec.length;
         float[] xc = new float[rows * d];
@@ -68,7 +79,13 @@ public final class TopKKernels {
         return xc;
     }
 
-    /** Per-token TopK: the k largest z of each row, ReLU applied to the values (non-positive picks become 0). */
+    /**
+     * Per-token TopK: the k largest z of each row, ReLU applied to the values (non-positive picks become 0).
+     *
+     * @param z pre-activations [B, n]; not modified
+     * @param k latents per row, ≤ n
+     * @return k entries per row in descending order of z, values max(z, 0)
+     */
     public static SparseCodes selectTopK(NDArray z, int k) {
         int rows = (int) z.getShape().get(0);
         int n = (int) z.getShape().get(1);
@@ -95,6 +112,10 @@ public final class TopKKernels {
      * <p>Exact and cheap: each row's {@code 4·total/B} largest entries are taken with a per-row TopK in libtorch,
      * the cut is found among those candidates in Java, and only if some row has all of its candidates above the
      * cut (it might hold more) is the exact flat TopK over all B·n entries used instead.
+     *
+     * @param z pre-activations [B, n]; not modified
+     * @param total number of entries to keep over the batch (B·k)
+     * @return the kept entries as compressed rows, with their values of z (all &gt; 0)
      */
     public static SparseCodes selectBatchTopK(NDArray z, int total) {
         int rows = (int) z.getShape().get(0);
@@ -169,6 +190,12 @@ public final class TopKKernels {
     /**
      * AuxK selection: per row, the {@code kAux} largest pre-activations among dead latents (ReLU applied), or null
      * when no latent is dead. At most as many as there are dead latents are taken.
+     *
+     * @param m manager for the temporary masked copy of z (freed before returning)
+     * @param z pre-activations [B, n]; not modified
+     * @param dead dead-latent mask [n]
+     * @param kAux latents per row for the auxiliary reconstruction
+     * @return min(kAux, #dead) entries per row among dead latents, values max(z, 0); null when none is dead
      */
     public static SparseCodes selectAux(NDManager m, NDArray z, boolean[] dead, int kAux) {
         int numDead = 0;
@@ -210,13 +237,32 @@ public final class TopKKernels {
         /** The plain SAE step. */
         public static final Options SAE = new Options(null, true, Double.NaN, null, false);
 
-        /** Without the fused decoder-gradient projection. */
+        /**
+         * Without the fused decoder-gradient projection.
+         *
+         * @param levelEnds prefix ends of the nested levels, or null for one level
+         * @param centredInput whether the encoder input is x − b_dec
+         * @param totalVariance Σ_b ‖y_b − ȳ‖² of the target, or NaN to compute it
+         * @param outputGradient [B, d_out] receiving ∂loss/∂ŷ, or null
+         */
         public Options(int[] levelEnds, boolean centredInput, double totalVariance, float[] outputGradient) {
             this(levelEnds, centredInput, totalVariance, outputGradient, false);
         }
     }
 
-    /** The plain SAE step: {@code forwardBackward(x, xc, rows, p, codes, aux, auxAlpha, Options.SAE, grad)}. */
+    /**
+     * The plain SAE step: {@code forwardBackward(x, xc, rows, p, codes, aux, auxAlpha, Options.SAE, grad)}.
+     *
+     * @param x input rows [B, d] (the target); not modified
+     * @param xc x − b_dec [B, d]; not modified
+     * @param rows batch size B
+     * @param p parameters; not modified
+     * @param codes the TopK or BatchTopK selection (values after ReLU)
+     * @param aux the AuxK selection, or null
+     * @param auxAlpha α of the AuxK term
+     * @param grad receives the gradients, added to what it holds
+     * @return the step's MSE, AuxK, FVU and inner-level losses
+     */
     public static Losses forwardBackward(float[] x, float[] xc, int rows, SaeParameters p, SparseCodes codes,
             SparseCodes aux, double auxAlpha, SaeParameters grad) {
         return forwardBackward(x, xc, rows, p, codes, aux, auxAlpha, Options.SAE, grad);
@@ -242,6 +288,10 @@ public final class TopKKernels {
      * @param auxAlpha α (ignored when {@code aux} is null)
      * @param grad receives the gradients, <em>added</em> to what it holds (pass zeros for plain gradients); its
      *     W_skip is not touched (see {@link Options#outputGradient()})
+     * @param rows batch size B
+     * @param p parameters; not modified
+     * @param opt levels, input centring, total variance, output-gradient sink and decoder projection
+     * @return the step's MSE, AuxK, FVU and inner-level losses
      */
     public static Losses forwardBackward(float[] target, float[] xc, int rows, SaeParameters p, SparseCodes codes,
             SparseCodes aux, double auxAlpha, Options opt, SaeParameters grad) {
@@ -526,7 +576,14 @@ public final class TopKKernels {
         return out;
     }
 
-    /** Σ_b ‖x_b − x̄‖² over the first {@code rows} rows of x [rows, d], in double. */
+    /**
+     * Σ_b ‖x_b − x̄‖² over the first {@code rows} rows of x [rows, d], in double.
+     *
+     * @param x rows [rows, d] (at least {@code rows} rows); not modified
+     * @param rows number of rows B
+     * @param d row width
+     * @return Σ_b ‖x_b − x̄‖², the total variance times B
+     */
     public static double totalVariance(float[] x, int rows, int d) {
         double[] mean = new double[d];
         double sumSq = 0;

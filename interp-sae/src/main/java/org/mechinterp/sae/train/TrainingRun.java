@@ -89,8 +89,12 @@ public final class TrainingRun {
      * b_dec (geometric median or mean), then draws the decoder rows (random directions, norm 0.1 for ReLU and 1
      * otherwise) and sets W_enc = W_decᵀ, b_enc = 0, θ = {@link SaeConfig#initThreshold()} for JumpReLU.
      *
+     * @param config the training configuration (its d_in must match the stream)
+     * @param data the activation stream; the initial sample is read from it, and it is not closed
+     * @return a run at step 0, ready for {@link #step()}
      * @throws IllegalArgumentException if the stream's width differs from d_in or the sample is all zeros or not
      *     finite
+     * @throws IOException if reading the stream fails
      */
     public static TrainingRun start(SaeConfig config, ActivationBatches data) throws IOException {
         Interp.configureDjl();
@@ -195,25 +199,47 @@ public final class TrainingRun {
     public record StepStats(int step, double loss, double mse, double l0, double fvu, double deadFraction,
             double denseFraction, double learningRate) {}
 
-    /** Steps completed so far. */
+    /**
+     * Steps completed so far.
+     *
+     * @return the number of steps done, in [0, {@link SaeConfig#steps()}]
+     */
     public int stepsDone() {
         return step;
     }
 
+    /**
+     * Whether every configured step has been done.
+     *
+     * @return true when {@link #stepsDone()} has reached {@link SaeConfig#steps()}
+     */
     public boolean finished() {
         return step >= config.steps();
     }
 
+    /**
+     * The configuration of this run.
+     *
+     * @return the (immutable) config
+     */
     public SaeConfig config() {
         return config;
     }
 
-    /** The input scale s (training sees s·x). */
+    /**
+     * The input scale s (training sees s·x).
+     *
+     * @return s &gt; 0 by which raw inputs are multiplied (1 without normalisation)
+     */
     public double inputScale() {
         return inputScale;
     }
 
-    /** A transcoder's output scale (training predicts s_out·y); the input scale for an SAE. */
+    /**
+     * A transcoder's output scale (training predicts s_out·y); the input scale for an SAE.
+     *
+     * @return s_out &gt; 0 by which targets are multiplied
+     */
     public double outputScale() {
         return outputScale;
     }
@@ -222,17 +248,28 @@ public final class TrainingRun {
      * The BatchTopK global threshold in the normalised space: the bias-corrected EMA of the smallest kept activation
      * per step, θ_ema / (1 − decay^t) with θ_ema ← decay·θ_ema + (1 − decay)·min (as Adam corrects its moments, so
      * the zero start does not drag θ down in short runs); 0 before the first step and for other families.
+     *
+     * @return the bias-corrected threshold (normalised space), 0 before the first step or for other families
      */
     public float batchThreshold() {
         return thresholdUpdates == 0 ? 0f
                 : (float) (thresholdEma / (1 - Math.pow(config.thresholdDecay(), thresholdUpdates)));
     }
 
-    /** The live parameters in the normalised space (owned by the run; do not modify). */
+    /**
+     * The live parameters in the normalised space (owned by the run; do not modify).
+     *
+     * @return the parameters, modified in place by each step
+     */
     public SaeParameters parameters() {
         return params;
     }
 
+    /**
+     * The per-latent firing record behind the dead mask and dead/dense fractions.
+     *
+     * @return the run's tracker (live, updated by each step)
+     */
     public LatentTracker tracker() {
         return tracker;
     }
@@ -240,9 +277,11 @@ public final class TrainingRun {
     /**
      * Reads one batch and performs one optimisation step.
      *
+     * @return the step's losses, L0, dead fraction and learning rate
      * @throws NonFiniteLossException if the loss is NaN or infinite (the weights are not updated; the run cannot
      *     continue)
      * @throws IllegalStateException if all steps are done
+     * @throws IOException if reading the batch fails
      */
     public StepStats step() throws IOException {
         if (finished()) {
@@ -353,7 +392,12 @@ public final class TrainingRun {
         return new StepStats(step, loss, mse, l0, fvu, tracker.deadFraction(), tracker.denseFraction(), lr);
     }
 
-    /** The SAE in the normalised input space (what training sees), without folding the input scale. */
+    /**
+     * The SAE in the normalised input space (what training sees), without folding the input scale.
+     *
+     * @return a new SAE (JumpReLU with the global threshold for BatchTopK and Matryoshka) for inputs scaled by {@link
+     *     #inputScale()}
+     */
     public Sae normalisedSae() {
         Architecture arch = config.architecture();
         float[] threshold = null;
@@ -378,6 +422,8 @@ public final class TrainingRun {
     /**
      * The trained SAE for raw activations: the input scale folded into the weights (see
      * {@link Sae#foldScales}), BatchTopK and Matryoshka exported as JumpReLU with the learned global threshold.
+     *
+     * @return a new SAE that takes raw activations
      */
     public Sae export() {
         return normalisedSae().foldScales(inputScale, outputScale);
@@ -391,7 +437,9 @@ public final class TrainingRun {
      * crash at any point leaves {@code LATEST} naming a complete checkpoint. If the folder for this step already
      * exists it holds the same state (training is deterministic) and is kept.
      *
+     * @param root checkpoint root folder (created if missing)
      * @return the checkpoint folder
+     * @throws IOException if writing or renaming fails
      */
     public Path checkpoint(Path root) throws IOException {
         Files.createDirectories(root);
@@ -466,12 +514,23 @@ public final class TrainingRun {
         AtomicFiles.writeString(dir.resolve(STATE_JSON), GSON.toJson(o));
     }
 
-    /** Whether {@code root} holds a checkpoint ({@code LATEST} present). */
+    /**
+     * Whether {@code root} holds a checkpoint ({@code LATEST} present).
+     *
+     * @param root checkpoint root folder
+     * @return true if {@code root/LATEST} is a regular file
+     */
     public static boolean hasCheckpoint(Path root) {
         return Files.isRegularFile(root.resolve(LATEST));
     }
 
-    /** The training config stored in the latest checkpoint under {@code root}. */
+    /**
+     * The training config stored in the latest checkpoint under {@code root}.
+     *
+     * @param root checkpoint root folder
+     * @return the config recorded in the latest checkpoint's state
+     * @throws IOException if the checkpoint cannot be read, or its state is malformed or fails its checksum
+     */
     public static SaeConfig checkpointConfig(Path root) throws IOException {
         return SaeConfig.fromJson(readStateJson(latestDir(root)).getAsJsonObject("config"));
     }
@@ -481,6 +540,9 @@ public final class TrainingRun {
      * {@code data} to the stored stream position. Continuing it gives bit-identical results to a run that was
      * never interrupted.
      *
+     * @param root checkpoint root folder
+     * @param data the stream the run was started on (same data, same order); it is repositioned, not closed
+     * @return the run, continuing at the stored step
      * @throws NoSuchFileException if there is no checkpoint
      * @throws IOException if the checkpoint is incomplete or malformed (names the file and the problem)
      */
