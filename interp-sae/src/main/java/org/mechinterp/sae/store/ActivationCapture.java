@@ -46,7 +46,11 @@ public final class ActivationCapture {
         this.hooks = hooks;
     }
 
-    /** A new builder. */
+    /**
+     * A new builder.
+     *
+     * @return a builder with nothing required set and every option at its default
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -69,49 +73,89 @@ public final class ActivationCapture {
         private Builder() {
         }
 
-        /** The model to run (required; borrowed, not closed). */
+        /**
+         * The model to run (required; borrowed, not closed).
+         *
+         * @param model the hooked model whose activations are captured
+         * @return this builder
+         */
         public Builder setModel(HookedTransformer model) {
             this.model = model;
             return this;
         }
 
-        /** Encodes text prompts (borrowed; may be omitted when the corpus gives token ids). */
+        /**
+         * Encodes text prompts (borrowed; may be omitted when the corpus gives token ids).
+         *
+         * @param tokenizer the model's tokenizer, or null when every prompt is given as token ids
+         * @return this builder
+         */
         public Builder optTokenizer(Tokenizer tokenizer) {
             this.tokenizer = tokenizer;
             return this;
         }
 
-        /** Recorded in the manifest as the model's location (informational). */
+        /**
+         * Recorded in the manifest as the model's location (informational).
+         *
+         * @param path the model folder (made absolute)
+         * @return this builder
+         */
         public Builder optModelPath(Path path) {
             this.modelPath = path.toAbsolutePath().toString();
             return this;
         }
 
-        /** The corpus file, {@code .txt} or {@code .jsonl} (required; see {@link Corpus}). */
+        /**
+         * The corpus file, {@code .txt} or {@code .jsonl} (required; see {@link Corpus}).
+         *
+         * @param corpus the corpus file; its SHA-256 is recorded and checked on resume
+         * @return this builder
+         */
         public Builder setCorpus(Path corpus) {
             this.corpus = corpus;
             return this;
         }
 
-        /** Hook point names to capture (required, at least one). */
+        /**
+         * Hook point names to capture (required, at least one).
+         *
+         * @param hooks per-token hook names, in store order (copied)
+         * @return this builder
+         */
         public Builder setHooks(List<String> hooks) {
             this.hooks = List.copyOf(hooks);
             return this;
         }
 
-        /** The store folder: created, or resumed when it holds an incomplete store (required). */
+        /**
+         * The store folder: created, or resumed when it holds an incomplete store (required).
+         *
+         * @param out the store folder
+         * @return this builder
+         */
         public Builder setOut(Path out) {
             this.out = out;
             return this;
         }
 
-        /** Tokens kept per prompt, 0 = all (default 0). */
+        /**
+         * Tokens kept per prompt, 0 = all (default 0).
+         *
+         * @param context tokens per prompt to keep, ≥ 0
+         * @return this builder
+         */
         public Builder optContext(int context) {
             this.context = context;
             return this;
         }
 
-        /** Total rows to capture, 0 = whole corpus (default 0). */
+        /**
+         * Total rows to capture, 0 = whole corpus (default 0).
+         *
+         * @param maxTokens row budget, ≥ 0
+         * @return this builder
+         */
         public Builder optMaxTokens(long maxTokens) {
             this.maxTokens = maxTokens;
             return this;
@@ -120,25 +164,43 @@ public final class ActivationCapture {
         /**
          * Rows per shard (shards end at pass boundaries so may hold a few more). Default: about 256 MiB of
          * activations per shard, between 1,024 and 65,536 rows.
+         *
+         * @param rows target rows per shard, ≥ 1
+         * @return this builder
          */
         public Builder optShardRows(int rows) {
             this.shardRows = rows;
             return this;
         }
 
-        /** Prompts per forward pass (default {@value ActivationCapture#DEFAULT_PROMPTS_PER_PASS}). */
+        /**
+         * Prompts per forward pass (default {@value ActivationCapture#DEFAULT_PROMPTS_PER_PASS}).
+         *
+         * @param prompts prompts per forward pass, ≥ 1
+         * @return this builder
+         */
         public Builder optPromptsPerPass(int prompts) {
             this.promptsPerPass = prompts;
             return this;
         }
 
-        /** Whether to show progress on stderr by the default rule ({@link Progress.Settings#auto()}, the default). */
+        /**
+         * Whether to show progress on stderr by the default rule ({@link Progress.Settings#auto()}, the default).
+         *
+         * @param progress true for automatic progress, false for none
+         * @return this builder
+         */
         public Builder optProgress(boolean progress) {
             this.progress = Progress.Settings.of(progress);
             return this;
         }
 
-        /** Where and how to show progress (default {@link Progress.Settings#auto()}). */
+        /**
+         * Where and how to show progress (default {@link Progress.Settings#auto()}).
+         *
+         * @param progress the progress settings
+         * @return this builder
+         */
         public Builder optProgress(Progress.Settings progress) {
             this.progress = progress;
             return this;
@@ -153,6 +215,7 @@ public final class ActivationCapture {
         /**
          * Validates the settings.
          *
+         * @return a capture ready to run
          * @throws IllegalArgumentException for a missing required setting, no hooks, an unknown or non-per-token
          *     hook name, negative context or max tokens, or non-positive shard rows or prompts per pass
          */

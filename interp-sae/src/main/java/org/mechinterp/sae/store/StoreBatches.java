@@ -118,7 +118,11 @@ public final class StoreBatches implements ActivationBatches {
         this.fingerprint = Checksums.sha256(sig.toString()).substring(0, 16);
     }
 
-    /** A new builder. */
+    /**
+     * A new builder.
+     *
+     * @return a builder with no store or hook set and every option at its default
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -143,19 +147,32 @@ public final class StoreBatches implements ActivationBatches {
         /**
          * Serves rows [x | y]: the hook's activation followed by this hook's activation of the same token (a
          * transcoder's input and target). Must differ from the hook.
+         *
+         * @param name the target hook's name, or null for plain rows of the hook
+         * @return this builder
          */
         public Builder optTargetHook(String name) {
             this.targetHook = name;
             return this;
         }
 
-        /** The store folder (required). */
+        /**
+         * The store folder (required).
+         *
+         * @param dir the store folder (holding {@code manifest.json})
+         * @return this builder
+         */
         public Builder setStore(Path dir) {
             this.store = dir;
             return this;
         }
 
-        /** The hook whose rows to stream (required). */
+        /**
+         * The hook whose rows to stream (required).
+         *
+         * @param hook a hook name the store holds
+         * @return this builder
+         */
         public Builder setHook(String hook) {
             this.hook = hook;
             return this;
@@ -164,6 +181,10 @@ public final class StoreBatches implements ActivationBatches {
         /**
          * Shuffles with a generator seeded by {@code seed}, in chunks of {@code bufferRows} rows (see the class
          * comment for the quality trade-off). Default: no shuffle.
+         *
+         * @param seed seed of the shuffle, so that a run is reproducible and resumable
+         * @param bufferRows rows per shuffled chunk, ≥ 1
+         * @return this builder
          */
         public Builder optShuffle(long seed, int bufferRows) {
             this.shuffle = true;
@@ -172,13 +193,24 @@ public final class StoreBatches implements ActivationBatches {
             return this;
         }
 
-        /** Drops rows at position 0 (default false). */
+        /**
+         * Drops rows at position 0 (default false).
+         *
+         * @param drop true to skip rows at token position 0 (usually BOS)
+         * @return this builder
+         */
         public Builder optDropBos(boolean drop) {
             this.dropBos = drop;
             return this;
         }
 
-        /** Drops rows whose L2 norm exceeds {@code multiple} × the median norm (default: no norm filter). */
+        /**
+         * Drops rows whose L2 norm exceeds {@code multiple} × the median norm (default: no norm filter).
+         *
+         * @param multiple the cut as a multiple of the median norm, finite and &gt; 0
+         * @return this builder
+         * @throws IllegalArgumentException if {@code multiple} is not finite and &gt; 0
+         */
         public Builder optMaxNormMultiple(double multiple) {
             if (!(multiple > 0) || Double.isInfinite(multiple)) {
                 throw new IllegalArgumentException("max norm multiple must be a positive finite number, got "
@@ -188,19 +220,34 @@ public final class StoreBatches implements ActivationBatches {
             return this;
         }
 
-        /** Rows sampled to estimate the median norm (default {@value StoreBatches#DEFAULT_NORM_SAMPLE_ROWS}). */
+        /**
+         * Rows sampled to estimate the median norm (default {@value StoreBatches#DEFAULT_NORM_SAMPLE_ROWS}).
+         *
+         * @param rows rows sampled for the median, ≥ 1
+         * @return this builder
+         */
         public Builder optNormSampleRows(int rows) {
             this.normSampleRows = rows;
             return this;
         }
 
-        /** Whether {@link StoreBatches#next(RowBlock, int)} carries label columns (default true). */
+        /**
+         * Whether {@link StoreBatches#next(RowBlock, int)} carries label columns (default true).
+         *
+         * @param labels false to serve rows without label columns
+         * @return this builder
+         */
         public Builder optLabels(boolean labels) {
             this.labels = labels;
             return this;
         }
 
-        /** Whether shards are hashed on first access (default true). */
+        /**
+         * Whether shards are hashed on first access (default true).
+         *
+         * @param verify false to skip the SHA-256 check of each shard
+         * @return this builder
+         */
         public Builder optVerifyChecksums(boolean verify) {
             this.verifyChecksums = verify;
             return this;
@@ -209,6 +256,7 @@ public final class StoreBatches implements ActivationBatches {
         /**
          * Opens the store and prepares the stream (estimating the median norm when a norm filter is set).
          *
+         * @return the open stream at epoch 0; close it to close its reader
          * @throws IllegalArgumentException for a missing store or hook, an unknown hook, bufferRows &lt; 1,
          *     normSampleRows &lt; 1, or a store without rows
          * @throws IOException if the store cannot be read ({@link StoreFormatException} names a bad shard)
@@ -248,42 +296,75 @@ public final class StoreBatches implements ActivationBatches {
         return d;
     }
 
-    /** Rows in the store (before filtering). */
+    /**
+     * Rows in the store (before filtering).
+     *
+     * @return the total row count of the store
+     */
     public long storeRows() {
         return n;
     }
 
-    /** The hook streamed. */
+    /**
+     * The hook streamed.
+     *
+     * @return the hook name
+     */
     public String hook() {
         return hook;
     }
 
-    /** The target hook of paired rows, or null. */
+    /**
+     * The target hook of paired rows, or null.
+     *
+     * @return the target hook name, or null for unpaired rows
+     */
     public String targetHook() {
         return targetHook;
     }
 
-    /** Label column names carried by {@link #next(RowBlock, int)} (empty with {@code optLabels(false)}). */
+    /**
+     * Label column names carried by {@link #next(RowBlock, int)} (empty with {@code optLabels(false)}).
+     *
+     * @return the label names, possibly empty
+     */
     public java.util.List<String> labelNames() {
         return chunk.labelCount() == 0 ? java.util.List.of() : reader.labelNames();
     }
 
-    /** The estimated median row norm, NaN without a norm filter. */
+    /**
+     * The estimated median row norm, NaN without a norm filter.
+     *
+     * @return the median L2 norm of the sampled rows, or NaN
+     */
     public double medianNorm() {
         return medianNorm;
     }
 
-    /** Rows with a larger L2 norm are dropped; +∞ without a norm filter. */
+    /**
+     * Rows with a larger L2 norm are dropped; +∞ without a norm filter.
+     *
+     * @return the norm cut, or positive infinity
+     */
     public double normThreshold() {
         return threshold;
     }
 
-    /** The current epoch (0-based). */
+    /**
+     * The current epoch (0-based).
+     *
+     * @return the number of completed passes over the store
+     */
     public long epoch() {
         return epoch;
     }
 
-    /** A block sized for this stream's rows (width d, this stream's label columns). */
+    /**
+     * A block sized for this stream's rows (width d, this stream's label columns).
+     *
+     * @param capacity most rows the block holds
+     * @return a new empty block of width d (d_in + d_out for paired rows) with this stream's label columns
+     */
     public RowBlock newBlock(int capacity) {
         return new RowBlock(capacity, d, chunk.labelCount());
     }
@@ -317,6 +398,10 @@ public final class StoreBatches implements ActivationBatches {
     /**
      * Like {@link #next(float[], int)}, also carrying each row's metadata (row index, prompt id, position, token
      * id) and labels. {@code block} must come from {@link #newBlock(int)} (or match its width and labels).
+     *
+     * @param block receives the rows, their metadata and labels (overwritten)
+     * @param rows number of rows to serve, ≤ the block's capacity
+     * @throws IOException if a shard cannot be read or fails its checksum
      */
     public void next(RowBlock block, int rows) throws IOException {
         if (block.dim() != d || block.labelCount() != chunk.labelCount()) {

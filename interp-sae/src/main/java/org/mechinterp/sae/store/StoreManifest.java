@@ -96,32 +96,56 @@ public final class StoreManifest {
         /** SHA-256 over the weights as run (see WeightsFingerprint); a resume requires the same weights. */
         String weightsFingerprint;
 
-        /** Folder the model was loaded from (informational: a resume compares the configuration, not the path). */
+        /**
+         * Folder the model was loaded from (informational: a resume compares the configuration, not the path).
+         *
+         * @return the model folder as given to the capture
+         */
         public String path() {
             return path;
         }
 
-        /** HF {@code model_type}. */
+        /**
+         * HF {@code model_type}.
+         *
+         * @return the model type string from the HF config, e.g. {@code "gpt2"}
+         */
         public String modelType() {
             return modelType;
         }
 
-        /** Residual width. */
+        /**
+         * Residual width.
+         *
+         * @return d_model
+         */
         public int dModel() {
             return dModel;
         }
 
-        /** Number of blocks. */
+        /**
+         * Number of blocks.
+         *
+         * @return the number of transformer blocks
+         */
         public int nLayers() {
             return nLayers;
         }
 
-        /** Vocabulary size. */
+        /**
+         * Vocabulary size.
+         *
+         * @return the vocabulary size
+         */
         public int vocabSize() {
             return vocabSize;
         }
 
-        /** The fingerprint of the captured weights (hex), or null in a store made before it was recorded. */
+        /**
+         * The fingerprint of the captured weights (hex), or null in a store made before it was recorded.
+         *
+         * @return the weights fingerprint as lower-case hex, or null
+         */
         public String weightsFingerprint() {
             return weightsFingerprint;
         }
@@ -139,22 +163,38 @@ public final class StoreManifest {
         String sha256;
         String tensor;
 
-        /** {@code "capture"} or {@code "import"}. */
+        /**
+         * {@code "capture"} or {@code "import"}.
+         *
+         * @return the source kind, {@code "capture"} or {@code "import"}
+         */
         public String kind() {
             return kind;
         }
 
-        /** The corpus or matrix file. */
+        /**
+         * The corpus or matrix file.
+         *
+         * @return the source file path as recorded
+         */
         public String path() {
             return path;
         }
 
-        /** SHA-256 of that file, hex; a resume requires the same corpus. */
+        /**
+         * SHA-256 of that file, hex; a resume requires the same corpus.
+         *
+         * @return lower-case hex SHA-256 of the source file
+         */
         public String sha256() {
             return sha256;
         }
 
-        /** For a safetensors import, the tensor read; else null. */
+        /**
+         * For a safetensors import, the tensor read; else null.
+         *
+         * @return the safetensors tensor name, or null
+         */
         public String tensor() {
             return tensor;
         }
@@ -170,12 +210,20 @@ public final class StoreManifest {
             this.d = d;
         }
 
-        /** The hook point's name, also the tensor name in every shard. */
+        /**
+         * The hook point's name, also the tensor name in every shard.
+         *
+         * @return the hook name, e.g. {@code blocks.2.hook_resid_post}
+         */
         public String name() {
             return name;
         }
 
-        /** Row width: the product of the activation's dimensions after [B,T]. */
+        /**
+         * Row width: the product of the activation's dimensions after [B,T].
+         *
+         * @return d, the number of floats per row of this hook
+         */
         public int d() {
             return d;
         }
@@ -185,20 +233,31 @@ public final class StoreManifest {
     public static final class Shard implements java.io.Serializable {
         private static final long serialVersionUID = 1L;
 
+        /** File name inside the store folder. */
         String file;
+        /** Rows in this shard. */
         int rows;
+        /** File size in bytes. */
         long bytes;
+        /** SHA-256 of the whole file, lower-case hex. */
         String sha256;
+        /** Global index of this shard's first row (set at commit). */
         long firstRow;
+        /** Prompt id of this shard's first row. */
         long firstPromptId;
+        /** Number of whole prompts in this shard. */
         long prompts;
 
         /**
          * Describes a shard file that is already written (e.g. by an earlier attempt of the same task): its size
          * and SHA-256 are read from disk, the rest is given.
          *
-         * @param rows rows it holds; {@code firstPromptId} the prompt id of its first row; {@code prompts} the whole
-         *     prompts it holds
+         * @param rows rows it holds
+         * @param file the shard file (its name is recorded; its size and checksum are read)
+         * @param firstPromptId prompt id of its first row
+         * @param prompts number of whole prompts it holds
+         * @return the shard description, first row not yet set (see {@link StoreManifest#commit})
+         * @throws IOException if the file cannot be read
          */
         public static Shard describe(Path file, int rows, long firstPromptId, long prompts) throws IOException {
             Shard s = new Shard();
@@ -211,37 +270,65 @@ public final class StoreManifest {
             return s;
         }
 
-        /** File name inside the store folder. */
+        /**
+         * File name inside the store folder.
+         *
+         * @return the file name, without folder
+         */
         public String file() {
             return file;
         }
 
-        /** Rows in this shard. */
+        /**
+         * Rows in this shard.
+         *
+         * @return the row count
+         */
         public int rows() {
             return rows;
         }
 
-        /** File size in bytes. */
+        /**
+         * File size in bytes.
+         *
+         * @return the file's size in bytes
+         */
         public long bytes() {
             return bytes;
         }
 
-        /** SHA-256 of the whole file, lower-case hex. */
+        /**
+         * SHA-256 of the whole file, lower-case hex.
+         *
+         * @return the checksum as lower-case hex
+         */
         public String sha256() {
             return sha256;
         }
 
-        /** Global index of this shard's first row. */
+        /**
+         * Global index of this shard's first row.
+         *
+         * @return the global row index of the first row
+         */
         public long firstRow() {
             return firstRow;
         }
 
-        /** Prompt id of this shard's first row. */
+        /**
+         * Prompt id of this shard's first row.
+         *
+         * @return the prompt id of the first row
+         */
         public long firstPromptId() {
             return firstPromptId;
         }
 
-        /** Number of (whole) prompts in this shard. */
+        /**
+         * Number of (whole) prompts in this shard.
+         *
+         * @return the number of whole prompts
+         */
         public long prompts() {
             return prompts;
         }
@@ -265,67 +352,119 @@ public final class StoreManifest {
         }
     }
 
-    /** The stored model summary, or null for an imported matrix. */
+    /**
+     * The stored model summary, or null for an imported matrix.
+     *
+     * @return the model summary, or null
+     */
     public ModelInfo model() {
         return model;
     }
 
-    /** Where the rows came from. */
+    /**
+     * Where the rows came from.
+     *
+     * @return the source description (capture corpus or imported matrix)
+     */
     public Source source() {
         return source;
     }
 
-    /** Hook points in store order (unmodifiable). */
+    /**
+     * Hook points in store order (unmodifiable).
+     *
+     * @return an unmodifiable view of the hooks
+     */
     public List<Hook> hooks() {
         return Collections.unmodifiableList(hooks);
     }
 
-    /** Names of the label columns, in column order (unmodifiable; empty when the store has no labels). */
+    /**
+     * Names of the label columns, in column order (unmodifiable; empty when the store has no labels).
+     *
+     * @return an unmodifiable view of the label names
+     */
     public List<String> labelNames() {
         return Collections.unmodifiableList(labelNames);
     }
 
-    /** Shards in row order (unmodifiable). */
+    /**
+     * Shards in row order (unmodifiable).
+     *
+     * @return an unmodifiable view of the shards
+     */
     public List<Shard> shards() {
         return Collections.unmodifiableList(shards);
     }
 
-    /** Activation dtype on disk ({@value #DTYPE}). */
+    /**
+     * Activation dtype on disk ({@value #DTYPE}).
+     *
+     * @return the on-disk dtype name
+     */
     public String dtype() {
         return dtype;
     }
 
-    /** Tokens kept per prompt, 0 when prompts were not truncated. */
+    /**
+     * Tokens kept per prompt, 0 when prompts were not truncated.
+     *
+     * @return the context length in tokens, or 0
+     */
     public int context() {
         return context;
     }
 
-    /** The capture's row budget, 0 when unlimited. */
+    /**
+     * The capture's row budget, 0 when unlimited.
+     *
+     * @return the row budget, or 0
+     */
     public long maxTokens() {
         return maxTokens;
     }
 
-    /** Rows in the store, summed over shards. */
+    /**
+     * Rows in the store, summed over shards.
+     *
+     * @return the total row count
+     */
     public long totalRows() {
         return totalRows;
     }
 
-    /** Corpus prompts fully captured (the next prompt id a resume starts from). */
+    /**
+     * Corpus prompts fully captured (the next prompt id a resume starts from).
+     *
+     * @return the number of prompts fully captured
+     */
     public long promptsCompleted() {
         return promptsCompleted;
     }
 
-    /** Whether the capture finished (corpus exhausted or row budget reached). */
+    /**
+     * Whether the capture finished (corpus exhausted or row budget reached).
+     *
+     * @return true if the capture finished
+     */
     public boolean complete() {
         return complete;
     }
 
-    /** ISO-8601 creation time. */
+    /**
+     * ISO-8601 creation time.
+     *
+     * @return the creation time as an ISO-8601 string
+     */
     public String created() {
         return created;
     }
 
-    /** Layout version. */
+    /**
+     * Layout version.
+     *
+     * @return the manifest format version
+     */
     public int formatVersion() {
         return formatVersion;
     }
@@ -333,6 +472,8 @@ public final class StoreManifest {
     /**
      * Width of a hook's rows.
      *
+     * @param hook the hook name
+     * @return d of that hook's rows
      * @throws IllegalArgumentException if the store does not hold that hook (the message lists those it holds)
      */
     public int dim(String hook) {
@@ -357,8 +498,16 @@ public final class StoreManifest {
      *
      * @param model the model captured (borrowed; its weights are read once for the fingerprint)
      * @param modelPath where the model was loaded from (informational)
-     * @param hooks hook names in store order; {@code dims} their row widths
+     * @param hooks hook names in store order
      * @param shardRows rows per shard, or 0 for the default of about 256 MiB of activations (1,024 to 65,536 rows)
+     * @param dims row width of each hook, aligned with {@code hooks}
+     * @param labelNames names of the label columns (may be empty)
+     * @param sourcePath the corpus file path (recorded as given)
+     * @param sourceSha256 lower-case hex SHA-256 of the corpus file
+     * @param context tokens kept per prompt, or 0 for no truncation
+     * @param maxTokens row budget, or 0 for unlimited
+     * @param promptsPerPass prompts per forward pass
+     * @return a new, incomplete manifest with no shards
      */
     public static StoreManifest forCapture(HookedTransformer model, String modelPath, List<String> hooks, int[] dims,
             List<String> labelNames, String sourcePath, String sourceSha256, int context, long maxTokens,
@@ -392,12 +541,20 @@ public final class StoreManifest {
         return m;
     }
 
-    /** Prompts per forward pass of the capture (0 for imports). */
+    /**
+     * Prompts per forward pass of the capture (0 for imports).
+     *
+     * @return prompts per pass, or 0
+     */
     public int promptsPerPass() {
         return promptsPerPass;
     }
 
-    /** Target rows per shard. */
+    /**
+     * Target rows per shard.
+     *
+     * @return rows per shard
+     */
     public int shardRows() {
         return shardRows;
     }
@@ -405,6 +562,8 @@ public final class StoreManifest {
     /**
      * Parses manifest JSON (as {@link #toJson()} writes it) and checks it as {@link #read} does.
      *
+     * @param json the manifest text
+     * @return the parsed, checked manifest
      * @throws StoreFormatException if it is not valid JSON or contradicts itself
      */
     public static StoreManifest fromJson(String json) throws StoreFormatException {
@@ -428,7 +587,11 @@ public final class StoreManifest {
      * were written elsewhere (one per task): every file must exist in {@code dir} with its recorded size, so the
      * manifest never lists a missing shard. Mutates this manifest and the shard entries.
      *
+     * @param dir the store folder, which must hold every shard file
+     * @param committed the shards, in row order
+     * @param isComplete whether the capture has finished
      * @throws IllegalArgumentException if a shard file is missing or has another size (naming it)
+     * @throws IOException if writing the manifest fails
      */
     public void commit(Path dir, List<Shard> committed, boolean isComplete) throws IOException {
         long row = 0;
@@ -459,13 +622,22 @@ public final class StoreManifest {
         write(dir);
     }
 
-    /** The name of shard {@code index} in a store folder ({@code shard-00000.safetensors}, ...). */
+    /**
+     * The name of shard {@code index} in a store folder ({@code shard-00000.safetensors}, ...).
+     *
+     * @param index shard number, 0-based
+     * @return the shard's file name
+     */
     public static String shardName(int index) {
         return shardFileName(index);
     }
 
 
-    /** This manifest as JSON text. */
+    /**
+     * This manifest as JSON text.
+     *
+     * @return pretty-printed JSON with every field
+     */
     public String toJson() {
         return GSON.toJson(this);
     }
@@ -473,6 +645,8 @@ public final class StoreManifest {
     /**
      * Reads and checks {@code dir/manifest.json}.
      *
+     * @param dir the store folder
+     * @return the parsed, checked manifest
      * @throws NoSuchFileException if the folder has no manifest
      * @throws StoreFormatException if it is not valid JSON or contradicts itself (the message says how)
      */
@@ -541,7 +715,12 @@ public final class StoreManifest {
         }
     }
 
-    /** Writes {@code dir/manifest.json} atomically (temp file in the same folder, then an atomic rename). */
+    /**
+     * Writes {@code dir/manifest.json} atomically (temp file in the same folder, then an atomic rename).
+     *
+     * @param dir the store folder (must exist)
+     * @throws IOException if writing or renaming fails
+     */
     public void write(Path dir) throws IOException {
         Path target = dir.resolve(FILE_NAME).toAbsolutePath();
         Path tmp = target.resolveSibling("." + FILE_NAME + "."
@@ -581,6 +760,8 @@ public final class StoreManifest {
      * {@code out}: same source checksum, model configuration and weights fingerprint, hooks with widths, label
      * columns, context, max tokens, prompts per pass and shard rows.
      *
+     * @param want the settings of the capture that wants to resume; not modified
+     * @param out the store folder, for the messages
      * @throws IllegalArgumentException listing every difference
      */
     public void requireResumable(StoreManifest want, Path out) {

@@ -58,6 +58,7 @@ public final class StoreReader implements AutoCloseable {
      * Opens a store folder, reading and checking its manifest; shards are verified lazily.
      *
      * @param dir the store folder (holding {@code manifest.json})
+     * @return an open reader that verifies each shard's SHA-256 on first access; close it when done
      * @throws NoSuchFileException if the folder or its manifest does not exist
      * @throws StoreFormatException if the manifest is malformed
      */
@@ -70,6 +71,9 @@ public final class StoreReader implements AutoCloseable {
      *
      * @param verifyChecksums whether to hash each shard on first access (sizes and tensor shapes are checked
      *     either way); turn off only for stores you just verified, e.g. in benchmarks
+     * @param dir the store folder (holding {@code manifest.json})
+     * @return an open reader; close it when done
+     * @throws IOException if the folder or manifest cannot be read or the manifest is malformed
      */
     public static StoreReader open(Path dir, boolean verifyChecksums) throws IOException {
         Objects.requireNonNull(dir, "dir");
@@ -83,22 +87,38 @@ public final class StoreReader implements AutoCloseable {
         return new StoreReader(dir, StoreManifest.read(dir), verifyChecksums);
     }
 
-    /** The store folder. */
+    /**
+     * The store folder.
+     *
+     * @return the folder this reader was opened on
+     */
     public Path dir() {
         return dir;
     }
 
-    /** The manifest (do not modify). */
+    /**
+     * The manifest (do not modify).
+     *
+     * @return the parsed manifest, shared with the reader
+     */
     public StoreManifest manifest() {
         return manifest;
     }
 
-    /** Rows in the store. */
+    /**
+     * Rows in the store.
+     *
+     * @return the total row count
+     */
     public long rows() {
         return manifest.totalRows();
     }
 
-    /** Hook names in store order. */
+    /**
+     * Hook names in store order.
+     *
+     * @return a new list of the hook names
+     */
     public List<String> hooks() {
         return manifest.hooks().stream().map(StoreManifest.Hook::name).toList();
     }
@@ -106,18 +126,30 @@ public final class StoreReader implements AutoCloseable {
     /**
      * Width of a hook's rows.
      *
+     * @param hook a hook name
+     * @return d of that hook
      * @throws IllegalArgumentException if the store does not hold that hook
      */
     public int dim(String hook) {
         return manifest.dim(hook);
     }
 
-    /** Label column names (empty when the store has no labels). */
+    /**
+     * Label column names (empty when the store has no labels).
+     *
+     * @return the label names, unmodifiable
+     */
     public List<String> labelNames() {
         return manifest.labelNames();
     }
 
-    /** A block with room for {@code capacity} rows of {@code hook}, with all label columns. */
+    /**
+     * A block with room for {@code capacity} rows of {@code hook}, with all label columns.
+     *
+     * @param hook a hook the store holds
+     * @param capacity most rows the block holds
+     * @return a new empty block of that hook's width
+     */
     public RowBlock newBlock(String hook, int capacity) {
         return new RowBlock(capacity, dim(hook), labelNames().size());
     }
@@ -126,6 +158,10 @@ public final class StoreReader implements AutoCloseable {
      * Reads {@code count} consecutive rows starting at global row {@code firstRow} into {@code into} (which gets
      * {@code rows() == count}); labels are filled when the block has the store's label columns.
      *
+     * @param hook the hook to read
+     * @param firstRow global index of the first row, in [0, rows())
+     * @param count number of rows to read
+     * @param into receives the rows (overwritten from its start)
      * @throws IllegalArgumentException for an unknown hook, a range outside [0, rows()), a block that is too small
      *     or of the wrong width, or a block with a label count other than 0 or the store's
      * @throws StoreFormatException if a shard touched is missing, truncated or corrupted (names the shard)
@@ -145,7 +181,15 @@ public final class StoreReader implements AutoCloseable {
         into.setRows(count);
     }
 
-    /** Reads rows into a new block; see {@link #read(String, long, int, RowBlock)}. */
+    /**
+     * Reads rows into a new block; see {@link #read(String, long, int, RowBlock)}.
+     *
+     * @param hook the hook to read
+     * @param firstRow global index of the first row
+     * @param count number of rows to read
+     * @return a new block holding those rows and their metadata and labels
+     * @throws IOException if a shard touched cannot be read or fails its checks
+     */
     public RowBlock read(String hook, long firstRow, int count) throws IOException {
         RowBlock block = newBlock(hook, Math.max(1, count));
         read(hook, firstRow, count, block);
