@@ -27,7 +27,11 @@ public final class ActivationImport {
         this.b = b;
     }
 
-    /** A new builder. */
+    /**
+     * A new builder.
+     *
+     * @return a builder with no source or output set
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -47,13 +51,25 @@ public final class ActivationImport {
         private Builder() {
         }
 
-        /** A {@code .npy} or {@code .safetensors} file holding an [N, d] float matrix. */
+        /**
+         * A {@code .npy} or {@code .safetensors} file holding an [N, d] float matrix.
+         *
+         * @param file the source file (by extension)
+         * @return this builder
+         */
         public Builder setSource(Path file) {
             this.source = file;
             return this;
         }
 
-        /** A row-major [rows, d] matrix in memory (not modified; read during {@link #run()}). */
+        /**
+         * A row-major [rows, d] matrix in memory (not modified; read during {@link #run()}).
+         *
+         * @param data the matrix, row-major [rows, d]
+         * @param rows number of rows N
+         * @param d row width
+         * @return this builder
+         */
         public Builder setMatrix(float[] data, int rows, int d) {
             this.matrix = data;
             this.matrixRows = rows;
@@ -61,43 +77,74 @@ public final class ActivationImport {
             return this;
         }
 
-        /** For safetensors: which tensor to import (default: the file's only 2-D tensor). */
+        /**
+         * For safetensors: which tensor to import (default: the file's only 2-D tensor).
+         *
+         * @param name the tensor name inside the safetensors file
+         * @return this builder
+         */
         public Builder optTensor(String name) {
             this.tensor = name;
             return this;
         }
 
-        /** The hook name rows are stored under (default: the tensor name, or {@value ActivationImport#DEFAULT_HOOK}). */
+        /**
+         * The hook name rows are stored under (default: the tensor name, or {@value ActivationImport#DEFAULT_HOOK}).
+         *
+         * @param name the hook name to record, not a reserved name
+         * @return this builder
+         */
         public Builder optHookName(String name) {
             this.hook = name;
             return this;
         }
 
-        /** The new store folder (required). */
+        /**
+         * The new store folder (required).
+         *
+         * @param out folder to create the store in
+         * @return this builder
+         */
         public Builder setOut(Path out) {
             this.out = out;
             return this;
         }
 
-        /** Rows per shard (default: about 256 MiB per shard, between 1,024 and 65,536 rows). */
+        /**
+         * Rows per shard (default: about 256 MiB per shard, between 1,024 and 65,536 rows).
+         *
+         * @param rows rows per shard, ≥ 1
+         * @return this builder
+         */
         public Builder optShardRows(int rows) {
             this.shardRows = rows;
             return this;
         }
 
-        /** Whether to show progress on stderr by the default rule ({@link Progress.Settings#auto()}, the default). */
+        /**
+         * Whether to show progress on stderr by the default rule ({@link Progress.Settings#auto()}, the default).
+         *
+         * @param progress true for automatic progress, false for none
+         * @return this builder
+         */
         public Builder optProgress(boolean progress) {
             this.progress = Progress.Settings.of(progress);
             return this;
         }
 
-        /** Where and how to show progress (default {@link Progress.Settings#auto()}). */
+        /**
+         * Where and how to show progress (default {@link Progress.Settings#auto()}).
+         *
+         * @param progress the progress settings
+         * @return this builder
+         */
         public Builder optProgress(Progress.Settings progress) {
             this.progress = progress;
             return this;
         }
 
         /**
+         * @return an import ready to run
          * @throws IllegalArgumentException without exactly one source or without an output, for a matrix whose
          *     length is not rows·d, a reserved or empty hook name, or negative shard rows
          */

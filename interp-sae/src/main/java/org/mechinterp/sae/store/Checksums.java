@@ -14,6 +14,11 @@ public final class Checksums {
     private Checksums() {
     }
 
+    /**
+     * A new SHA-256 digest (every JVM provides it).
+     *
+     * @return a fresh, unshared digest
+     */
     public static MessageDigest sha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
@@ -22,7 +27,13 @@ public final class Checksums {
         }
     }
 
-    /** Streams the whole file through SHA-256 (1 MiB reads: no mapping, so a file truncated meanwhile is safe). */
+    /**
+     * Streams the whole file through SHA-256 (1 MiB reads: no mapping, so a file truncated meanwhile is safe).
+     *
+     * @param file the file to hash
+     * @return the SHA-256 of its bytes as lower-case hex
+     * @throws IOException if the file cannot be read
+     */
     public static String sha256(Path file) throws IOException {
         MessageDigest md = sha256();
         ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
@@ -36,6 +47,12 @@ public final class Checksums {
         return HexFormat.of().formatHex(md.digest());
     }
 
+    /**
+     * SHA-256 of a string's UTF-8 bytes.
+     *
+     * @param text the text to hash
+     * @return the digest as lower-case hex
+     */
     public static String sha256(String text) {
         return HexFormat.of().formatHex(sha256().digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }

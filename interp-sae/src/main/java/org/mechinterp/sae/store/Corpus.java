@@ -57,7 +57,11 @@ public final class Corpus {
 
     /** One prompt: its id, the line it came from (1-based), its tokens and labels [T, nLabels] row-major. */
     public record Prompt(long id, long line, int[] tokens, float[] labels) {
-        /** Number of tokens T. */
+        /**
+         * Number of tokens T.
+         *
+         * @return T, the number of token ids after truncation to the context
+         */
         public int length() {
             return tokens.length;
         }
@@ -70,6 +74,7 @@ public final class Corpus {
      * @param tokenizer encodes text prompts; may be null when every prompt gives token ids
      * @param vocabSize token ids must lie in [0, vocabSize)
      * @param context tokens kept per prompt; 0 keeps all
+     * @return the open corpus (it holds no open file; each {@link #open()} cursor does)
      * @throws IllegalArgumentException for another extension, a negative context, an empty corpus, or a bad first
      *     prompt (the message names the line)
      * @throws java.nio.file.NoSuchFileException if the file does not exist
@@ -96,6 +101,8 @@ public final class Corpus {
     /**
      * Whether a corpus file name means JSON lines ({@code .jsonl}) rather than text ({@code .txt}).
      *
+     * @param fileName the corpus file's name
+     * @return true for {@code .jsonl}, false for {@code .txt} (case-insensitive)
      * @throws IllegalArgumentException for another extension
      */
     public static boolean isJsonl(String fileName) {
@@ -114,6 +121,10 @@ public final class Corpus {
      * The label names of one {@code .jsonl} line (the keys of its {@code "labels"} object, in order; empty when it
      * has none): the first prompt's names fix a corpus's label columns.
      *
+     * @param fileName the corpus as named in error messages
+     * @param line 1-based line number, for messages
+     * @param text the line's text
+     * @return the label names in key order, possibly empty
      * @throws IllegalArgumentException if the line is not a JSON object or its labels are not an object
      */
     public static List<String> labelNamesOf(String fileName, long line, String text) {
@@ -136,22 +147,39 @@ public final class Corpus {
                 + ": expected a JSON object whose \"labels\" is an object {name: [number per token]}");
     }
 
-    /** The corpus file. */
+    /**
+     * The corpus file.
+     *
+     * @return the corpus file path as opened
+     */
     public Path file() {
         return file;
     }
 
-    /** Label column names fixed by the first prompt (empty when it has no labels). */
+    /**
+     * Label column names fixed by the first prompt (empty when it has no labels).
+     *
+     * @return the label names, unmodifiable
+     */
     public List<String> labelNames() {
         return labelNames;
     }
 
-    /** Tokens kept per prompt (0 = all). */
+    /**
+     * Tokens kept per prompt (0 = all).
+     *
+     * @return the context in tokens, or 0
+     */
     public int context() {
         return context;
     }
 
-    /** A new cursor at the first prompt; close it. */
+    /**
+     * A new cursor at the first prompt; close it.
+     *
+     * @return a cursor reading the file from its start
+     * @throws IOException if the file cannot be opened
+     */
     public Cursor open() throws IOException {
         return new Cursor(Files.newBufferedReader(file, StandardCharsets.UTF_8));
     }
@@ -171,14 +199,22 @@ public final class Corpus {
         /**
          * The next prompt, or null at the end.
          *
+         * @return the next prompt with its id and tokens, or null when the corpus is exhausted
          * @throws IllegalArgumentException for a malformed prompt (naming file and line)
+         * @throws IOException if reading the file fails
          */
         public Prompt next() throws IOException {
             String text = nextLine();
             return text == null ? null : parse(text);
         }
 
-        /** Skips {@code count} prompts without tokenizing them (for resuming). */
+        /**
+         * Skips {@code count} prompts without tokenizing them (for resuming).
+         *
+         * @param count number of prompts to skip, ≥ 0
+         * @throws IOException if reading the file fails
+         * @throws IllegalArgumentException if the corpus has fewer than {@code count} prompts left
+         */
         public void skip(long count) throws IOException {
             for (long i = 0; i < count; i++) {
                 if (nextLine() == null) {
@@ -234,6 +270,8 @@ public final class Corpus {
          * @param jsonl whether lines are JSON objects (else text prompts)
          * @param tokenizer encodes text prompts; may be null when every prompt gives token ids (borrowed)
          * @param labelNames the label columns every prompt must carry, or null to let the first parsed line fix them
+         * @param vocabSize token ids must lie in [0, vocabSize)
+         * @param context tokens kept per prompt; 0 keeps all
          */
         public LineParser(String fileName, boolean jsonl, Tokenizer tokenizer, int vocabSize, int context,
                 List<String> labelNames) {
@@ -253,7 +291,10 @@ public final class Corpus {
         /**
          * Parses one non-blank line.
          *
-         * @param id the prompt id to give it; {@code line} its 1-based line number (for messages)
+         * @param id the prompt id to give it
+         * @param text the line's text
+         * @param line its 1-based line number (for messages)
+         * @return the prompt, its tokens truncated to the context
          * @throws IllegalArgumentException for a malformed prompt, naming the file and line
          */
         public Prompt parse(String text, long id, long line) {

@@ -35,6 +35,9 @@ public final class PassRunner {
     /**
      * Validates the hooks (duplicates dropped, order kept) and learns each one's row width from a one-token pass.
      *
+     * @param model the model to run (borrowed, not closed)
+     * @param hookNames hook names to capture
+     * @return a runner for those hooks
      * @throws IllegalArgumentException for no hooks, an unknown hook, a hook that is not one row per token
      *     ({@code hook_pattern}, {@code hook_attn_scores}) or a name reserved in stores
      */
@@ -61,12 +64,20 @@ public final class PassRunner {
         return List.copyOf(names);
     }
 
-    /** The hooks captured, in store order. */
+    /**
+     * The hooks captured, in store order.
+     *
+     * @return the hook names, unmodifiable
+     */
     public List<String> hooks() {
         return hooks;
     }
 
-    /** Row width d per hook, in store order (a copy). */
+    /**
+     * Row width d per hook, in store order (a copy).
+     *
+     * @return a new array of the widths
+     */
     public int[] dims() {
         return dims.clone();
     }

@@ -48,57 +48,102 @@ public final class RowBlock {
         this.tokenId = new int[capacity];
     }
 
-    /** Most rows this block holds. */
+    /**
+     * Most rows this block holds.
+     *
+     * @return the capacity in rows
+     */
     public int capacity() {
         return capacity;
     }
 
-    /** Row width d. */
+    /**
+     * Row width d.
+     *
+     * @return d
+     */
     public int dim() {
         return dim;
     }
 
-    /** Number of label columns. */
+    /**
+     * Number of label columns.
+     *
+     * @return the label column count (0 when the block carries no labels)
+     */
     public int labelCount() {
         return nLabels;
     }
 
-    /** Valid rows. */
+    /**
+     * Valid rows.
+     *
+     * @return the number of valid rows, ≤ {@link #capacity()}
+     */
     public int rows() {
         return rows;
     }
 
-    /** Activations [rows, d], row-major (backing array of length capacity·d). */
+    /**
+     * Activations [rows, d], row-major (backing array of length capacity·d).
+     *
+     * @return the backing array itself (not a copy); only the first rows·d values are valid
+     */
     public float[] activations() {
         return activations;
     }
 
-    /** Labels [rows, nLabels], row-major (backing array of length capacity·nLabels). */
+    /**
+     * Labels [rows, nLabels], row-major (backing array of length capacity·nLabels).
+     *
+     * @return the backing array itself (not a copy); only the first rows·nLabels values are valid
+     */
     public float[] labels() {
         return labels;
     }
 
-    /** Global row index in the store of each row. */
+    /**
+     * Global row index in the store of each row.
+     *
+     * @return the backing array [capacity] of global row indices (not a copy)
+     */
     public long[] rowIndices() {
         return rowIndex;
     }
 
-    /** Prompt id of each row (the prompt's index in the corpus; the row index for imported matrices). */
+    /**
+     * Prompt id of each row (the prompt's index in the corpus; the row index for imported matrices).
+     *
+     * @return the backing array [capacity] of prompt ids (not a copy)
+     */
     public long[] promptIds() {
         return promptId;
     }
 
-    /** Position of each row's token in its prompt (0 = first). */
+    /**
+     * Position of each row's token in its prompt (0 = first).
+     *
+     * @return the backing array [capacity] of token positions (not a copy)
+     */
     public int[] positions() {
         return position;
     }
 
-    /** Token id of each row, −1 when unknown. */
+    /**
+     * Token id of each row, −1 when unknown.
+     *
+     * @return the backing array [capacity] of token ids (not a copy)
+     */
     public int[] tokenIds() {
         return tokenId;
     }
 
-    /** Copies row {@code i} of the activations into a new array of length d. */
+    /**
+     * Copies row {@code i} of the activations into a new array of length d.
+     *
+     * @param i row index in [0, rows())
+     * @return a new array [d]
+     */
     public float[] row(int i) {
         checkRow(i);
         float[] out = new float[dim];
@@ -106,7 +151,13 @@ public final class RowBlock {
         return out;
     }
 
-    /** Label {@code column} of row {@code i}. */
+    /**
+     * Label {@code column} of row {@code i}.
+     *
+     * @param i row index in [0, rows())
+     * @param column label column in [0, labelCount())
+     * @return the label value (NaN where the corpus gave {@code null})
+     */
     public float label(int i, int column) {
         checkRow(i);
         if (column < 0 || column >= nLabels) {

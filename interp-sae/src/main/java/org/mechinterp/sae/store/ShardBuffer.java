@@ -33,6 +33,7 @@ public final class ShardBuffer {
      * An empty buffer for the hooks and label columns of {@code settings} (not modified).
      *
      * @param initialCapacity rows allocated up front (capped at about 64 MiB of activations; grows on demand)
+     * @param settings the capture's manifest, giving hooks, widths and label names
      */
     public ShardBuffer(StoreManifest settings, int initialCapacity) {
         this.hooks = List.copyOf(settings.hooks);
@@ -54,22 +55,39 @@ public final class ShardBuffer {
         labels = new float[cap * nLabels];
     }
 
-    /** Rows reserved so far. */
+    /**
+     * Rows reserved so far.
+     *
+     * @return the number of reserved rows
+     */
     public int rows() {
         return rows;
     }
 
-    /** Label columns per row. */
+    /**
+     * Label columns per row.
+     *
+     * @return the number of label columns
+     */
     public int labelCount() {
         return nLabels;
     }
 
-    /** Whole prompts counted so far. */
+    /**
+     * Whole prompts counted so far.
+     *
+     * @return the number of whole prompts added
+     */
     public long prompts() {
         return prompts;
     }
 
-    /** Makes room for {@code k} more rows and returns the index of the first; fill them before writing. */
+    /**
+     * Makes room for {@code k} more rows and returns the index of the first; fill them before writing.
+     *
+     * @param k number of rows to add, ≥ 0
+     * @return index of the first reserved row
+     */
     public int reserve(int k) {
         if (rows + k > promptIds.length) {
             long want = Math.max((long) rows + k, (long) promptIds.length * 2);
@@ -95,27 +113,48 @@ public final class ShardBuffer {
         return first;
     }
 
-    /** Activations of hook {@code hook} (store order), [capacity, d] row-major; filled in place. */
+    /**
+     * Activations of hook {@code hook} (store order), [capacity, d] row-major; filled in place.
+     *
+     * @param hook hook index in store order
+     * @return the backing array of that hook (not a copy)
+     */
     public float[] acts(int hook) {
         return acts[hook];
     }
 
-    /** Prompt id per row; filled in place. */
+    /**
+     * Prompt id per row; filled in place.
+     *
+     * @return the backing array of prompt ids (not a copy)
+     */
     public long[] promptIds() {
         return promptIds;
     }
 
-    /** Position of each row's token in its prompt; filled in place. */
+    /**
+     * Position of each row's token in its prompt; filled in place.
+     *
+     * @return the backing array of token positions (not a copy)
+     */
     public int[] positions() {
         return positions;
     }
 
-    /** Token id per row (−1 when unknown); filled in place. */
+    /**
+     * Token id per row (−1 when unknown); filled in place.
+     *
+     * @return the backing array of token ids (not a copy)
+     */
     public int[] tokenIds() {
         return tokenIds;
     }
 
-    /** Labels [capacity, nLabels] row-major; filled in place. */
+    /**
+     * Labels [capacity, nLabels] row-major; filled in place.
+     *
+     * @return the backing array of labels (not a copy)
+     */
     public float[] labels() {
         return labels;
     }
@@ -132,6 +171,7 @@ public final class ShardBuffer {
      * @param file the shard file; its name is recorded in the returned entry
      * @return the entry for the manifest, with {@code firstRow} 0 (the manifest's writer sets it)
      * @throws IllegalStateException if no rows are reserved
+     * @throws IOException if writing or renaming the file fails
      */
     public StoreManifest.Shard write(Path file) throws IOException {
         if (rows == 0) {

@@ -32,7 +32,11 @@ public final class StoreFormatException extends IOException {
         this.file = file;
     }
 
-    /** The file the problem was found in. */
+    /**
+     * The file the problem was found in.
+     *
+     * @return the path of the offending file (manifest or shard)
+     */
     public Path file() {
         return file;
     }

@@ -26,7 +26,12 @@ public final class WeightsFingerprint {
     private WeightsFingerprint() {
     }
 
-    /** Lower-case hex SHA-256 over every weight of {@code model}, in a fixed order. */
+    /**
+     * Lower-case hex SHA-256 over every weight of {@code model}, in a fixed order.
+     *
+     * @param model the model whose weights are hashed (read, not modified)
+     * @return 64 lower-case hex digits
+     */
     public static String of(HookedTransformer model) {
         MessageDigest md = Checksums.sha256();
         TransformerWeights weights = model.weights();
