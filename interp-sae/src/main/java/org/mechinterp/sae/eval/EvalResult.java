@@ -18,12 +18,20 @@ import com.google.gson.JsonObject;
 public record EvalResult(long tokens, double l0, double mse, double fvu, double cosine, double shrinkage,
         double deadFraction, double denseFraction, double[] density) {
 
-    /** 1 − FVU. */
+    /**
+     * 1 − FVU.
+     *
+     * @return the fraction of variance explained, 1 − FVU (may be negative)
+     */
     public double explainedVariance() {
         return 1 - fvu;
     }
 
-    /** log10(density + 1e-10) per latent, as SAELens stores it in {@code sparsity.safetensors}. */
+    /**
+     * log10(density + 1e-10) per latent, as SAELens stores it in {@code sparsity.safetensors}.
+     *
+     * @return a new array [n] of log10(density_i + 1e-10)
+     */
     public float[] log10Density() {
         float[] out = new float[density.length];
         for (int i = 0; i < out.length; i++) {
@@ -32,7 +40,11 @@ public record EvalResult(long tokens, double l0, double mse, double fvu, double 
         return out;
     }
 
-    /** The scalar metrics as JSON (field names of the {@code sae eval --json} contract). */
+    /**
+     * The scalar metrics as JSON (field names of the {@code sae eval --json} contract).
+     *
+     * @return a new JSON object of the scalar metrics (no per-latent arrays)
+     */
     public JsonObject toJson() {
         JsonObject o = new JsonObject();
         o.addProperty("tokens", tokens);

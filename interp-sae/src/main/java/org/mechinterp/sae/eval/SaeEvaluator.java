@@ -21,7 +21,11 @@ public final class SaeEvaluator {
     /**
      * @param rows rows to evaluate (≥ 1)
      * @param batch rows per batch (≥ 1)
+     * @param sae the SAE or transcoder to evaluate; not modified
+     * @param data the stream of rows ([x | y] for a transcoder); read, not closed
+     * @return reconstruction (MSE, FVU), sparsity (L0) and per-latent densities over the rows
      * @throws IllegalArgumentException if the stream's width differs from the SAE's d_in
+     * @throws IOException if reading the stream fails
      */
     public static EvalResult evaluate(Sae sae, ActivationBatches data, long rows, int batch) throws IOException {
         int dIn = sae.dIn();

@@ -38,7 +38,11 @@ public final class SpliceEvaluator {
      */
     public record Result(double ceClean, double ceSae, double ceZero, double ceLossRecovered, double klDiv,
             long positions) {
-        /** {@code ce_loss_recovered}, {@code kl_div}, {@code ce_loss_clean}, {@code ce_loss_sae}, {@code ce_loss_zero_ablation}. */
+        /**
+         * {@code ce_loss_recovered}, {@code kl_div}, {@code ce_loss_clean}, {@code ce_loss_sae}, {@code ce_loss_zero_ablation}.
+         *
+         * @param o the object to add the five properties to (modified)
+         */
         public void addTo(JsonObject o) {
             o.addProperty("ce_loss_recovered", ceLossRecovered);
             o.addProperty("kl_div", klDiv);
@@ -54,6 +58,9 @@ public final class SpliceEvaluator {
      *     have last dimension d_in. For a transcoder: the output hook it replaces (e.g. {@code sae.outputHook()}),
      *     its input read at {@code sae.metadata().hookName()} (see {@link #evaluateTranscoder})
      * @param prompts token sequences of at least 2 tokens, in the model's vocabulary
+     * @param model the model to run (borrowed; its weights are not modified)
+     * @param sae the SAE spliced in (or a transcoder, delegated to {@link #evaluateTranscoder})
+     * @return the clean, spliced and zero-ablation cross-entropies, CE recovered and the KL divergence
      * @throws IllegalArgumentException for an unknown hook, a short prompt or a width mismatch
      */
     public static Result evaluate(HookedTransformer model, Sae sae, String hook, List<int[]> prompts) {
@@ -68,6 +75,12 @@ public final class SpliceEvaluator {
      * Splices a transcoder: the activation at {@code outputHook} is replaced by the transcoder's ŷ of the activation
      * at {@code inputHook} in the same pass.
      *
+     * @param model the model to run (borrowed)
+     * @param transcoder the transcoder whose ŷ replaces the output activation
+     * @param inputHook the hook the transcoder reads
+     * @param outputHook the hook whose activation is replaced
+     * @param prompts token sequences of at least 2 tokens
+     * @return the clean, spliced and zero-ablation cross-entropies, CE recovered and the KL divergence
      * @throws IllegalArgumentException for an unknown hook or a short prompt
      * @throws IllegalStateException if the input hook does not run before the output hook
      */
@@ -168,6 +181,13 @@ public final class SpliceEvaluator {
      * Prompts rebuilt from (promptId, position, tokenId) rows, e.g. of an activation store: rows are grouped by
      * prompt id, ordered by position, and a prompt is kept only if its positions are 0..L−1 without gaps, every token
      * id is known (≥ 0) and L ≥ 2. At most {@code max} prompts, in order of first appearance.
+     *
+     * @param promptIds prompt id of each row
+     * @param positions token position of each row
+     * @param tokenIds token id of each row (−1 when unknown)
+     * @param rows number of rows to read from the arrays
+     * @param max most prompts to return
+     * @return a new list of token arrays, one per complete prompt
      */
     public static List<int[]> promptsFromRows(long[] promptIds, int[] positions, int[] tokenIds, int rows, int max) {
         java.util.LinkedHashMap<Long, java.util.TreeMap<Integer, Integer>> byPrompt = new java.util.LinkedHashMap<>();
