@@ -68,7 +68,10 @@ public final class Baselines {
         return out;
     }
 
-    /** @return column means of {@code x}, [d] */
+    /**
+     * @param x rows × features; not modified
+     * @return column means of {@code x}, [d]
+     */
     public static double[] mean(FeatureMatrix x) {
         int d = x.features();
         double[] m = new double[d];

@@ -16,12 +16,21 @@ public final class CorrelationHtml {
     private CorrelationHtml() {
     }
 
-    /** Writes the page atomically to {@code file}. */
+    /**
+     * Writes the page atomically to {@code file}.
+     *
+     * @param r the correlation result to render
+     * @param file the HTML file to write (replaced atomically)
+     * @throws IOException if writing or renaming fails
+     */
     public static void write(LabelCorrelation.Result r, Path file) throws IOException {
         AtomicFiles.writeString(file, render(r));
     }
 
-    /** @return the page */
+    /**
+     * @param r the correlation result to render
+     * @return the page
+     */
     public static String render(LabelCorrelation.Result r) {
         StringBuilder h = new StringBuilder();
         h.append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Latents vs labels: ")

@@ -42,6 +42,11 @@ public final class FeatureCorrelation {
         this.fdr = b.fdr;
     }
 
+    /**
+     * A new builder with the default permutations (200), seed (7) and FDR level (0.05).
+     *
+     * @return a builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -239,25 +244,43 @@ public final class FeatureCorrelation {
         private Builder() {
         }
 
-        /** Trajectory permutations of the null (default 200). */
+        /**
+         * Trajectory permutations of the null (default 200).
+         *
+         * @param p number of permutations, ≥ 20
+         * @return this builder
+         */
         public Builder optPermutations(int p) {
             this.permutations = p;
             return this;
         }
 
-        /** Permutation seed (default 7). */
+        /**
+         * Permutation seed (default 7).
+         *
+         * @param seed seed of the permutations
+         * @return this builder
+         */
         public Builder optSeed(long seed) {
             this.seed = seed;
             return this;
         }
 
-        /** FDR level for counting significant features (default 0.05). */
+        /**
+         * FDR level for counting significant features (default 0.05).
+         *
+         * @param fdr Benjamini–Hochberg level, in (0, 1)
+         * @return this builder
+         */
         public Builder optFdr(double fdr) {
             this.fdr = fdr;
             return this;
         }
 
-        /** @throws IllegalArgumentException for fewer than 20 permutations or an FDR level outside (0, 1) */
+        /**
+         * @return the configured analysis
+         * @throws IllegalArgumentException for fewer than 20 permutations or an FDR level outside (0, 1)
+         */
         public FeatureCorrelation build() {
             if (permutations < 20) {
                 throw new IllegalArgumentException("use at least 20 permutations, got " + permutations);

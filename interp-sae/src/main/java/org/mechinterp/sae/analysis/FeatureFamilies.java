@@ -60,7 +60,11 @@ public final class FeatureFamilies {
         return families;
     }
 
-    /** @return the SAE's dense codes of the rows of {@code x} [rows, d_sae], same groups */
+    /**
+     * @param sae the SAE; d_in must equal the matrix's feature count
+     * @param x rows to encode; not modified
+     * @return the SAE's dense codes of the rows of {@code x} [rows, d_sae], same groups
+     */
     public static FeatureMatrix encode(Sae sae, FeatureMatrix x) {
         float[] f = sae.encodeDense(x.toFloats(), x.rows());
         return FeatureMatrix.ofFloats(f, x.rows(), sae.dSae(), x.groups());

@@ -15,6 +15,15 @@ import java.util.Objects;
  */
 public record FeatureMatrix(double[] values, int rows, int features, int[] groups) {
 
+    /**
+     * Checks the shapes; the arrays are held, not copied.
+     *
+     * @param values {@code [rows * features]}, row-major
+     * @param rows number of rows, ≥ 1
+     * @param features number of features, ≥ 1
+     * @param groups group index of each row, [rows]
+     * @throws IllegalArgumentException if the lengths do not match rows and features
+     */
     public FeatureMatrix {
         Objects.requireNonNull(values, "values");
         Objects.requireNonNull(groups, "groups");
@@ -25,7 +34,15 @@ public record FeatureMatrix(double[] values, int rows, int features, int[] group
         }
     }
 
-    /** Wraps float rows {@code [rows, d]}. */
+    /**
+     * Wraps float rows {@code [rows, d]}.
+     *
+     * @param x row-major floats; not modified (converted to double)
+     * @param rows number of rows
+     * @param d number of features per row
+     * @param groups group index of each row, [rows] (held, not copied)
+     * @return a new matrix holding the values as doubles
+     */
     public static FeatureMatrix ofFloats(float[] x, int rows, int d, int[] groups) {
         double[] v = new double[rows * d];
         for (int i = 0; i < v.length; i++) {
@@ -34,12 +51,19 @@ public record FeatureMatrix(double[] values, int rows, int features, int[] group
         return new FeatureMatrix(v, rows, d, groups);
     }
 
-    /** @return value of feature {@code j} at row {@code i} */
+    /**
+     * @param i row index
+     * @param j feature index
+     * @return value of feature {@code j} at row {@code i}
+     */
     public double get(int i, int j) {
         return values[i * features + j];
     }
 
-    /** @return a copy of column {@code j} */
+    /**
+     * @param j feature index
+     * @return a copy of column {@code j}
+     */
     public double[] column(int j) {
         double[] c = new double[rows];
         for (int i = 0; i < rows; i++) {
@@ -48,7 +72,11 @@ public record FeatureMatrix(double[] values, int rows, int features, int[] group
         return c;
     }
 
-    /** @return projections onto directions {@code [k][features]}: a new {@code [rows, k]} matrix, same groups */
+    /**
+     * @param directions k directions, each of length {@code features}; not modified
+     * @param centre subtracted from each row before projecting ({@code [features]}), or null for none
+     * @return projections onto directions {@code [k][features]}: a new {@code [rows, k]} matrix, same groups
+     */
     public FeatureMatrix project(double[][] directions, double[] centre) {
         int k = directions.length;
         double[] out = new double[rows * k];
@@ -80,6 +108,7 @@ public record FeatureMatrix(double[] values, int rows, int features, int[] group
      * (e.g. time steps, in order). One row per group, group i = i.
      *
      * @param from first row within each group to include (e.g. skip the first steps, where little context is seen)
+     * @return a new matrix [groups, features] of the pooled means
      * @throws IllegalArgumentException if groups differ in length or {@code from} is not below their length
      */
     public FeatureMatrix pooled(int from) {

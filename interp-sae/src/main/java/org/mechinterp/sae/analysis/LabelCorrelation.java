@@ -39,6 +39,12 @@ public final class LabelCorrelation {
         this.probe = b.probe;
     }
 
+    /**
+     * A new builder with the default settings (200 permutations, seed 7, FDR 0.05, top 10, 32 PCA components, probe
+     * on).
+     *
+     * @return a builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -138,6 +144,8 @@ public final class LabelCorrelation {
      * @param sae the SAE (d_in = the rows' width)
      * @param scrambled an SAE trained on scrambled data as a further baseline, or null
      * @param rows the labeled rows
+     * @return per label, the correlations of each feature family with the permutation null, FDR counts, the top SAE
+     *     latents and, when enabled, the ridge probe's held-out R²
      */
     public Result analyse(Sae sae, Sae scrambled, LabeledRows rows) {
         Objects.requireNonNull(rows, "rows");
@@ -185,43 +193,76 @@ public final class LabelCorrelation {
         private Builder() {
         }
 
-        /** Permutations of the null (default 200, at least 20). */
+        /**
+         * Permutations of the null (default 200, at least 20).
+         *
+         * @param p number of permutations, ≥ 20
+         * @return this builder
+         */
         public Builder optPermutations(int p) {
             this.permutations = p;
             return this;
         }
 
-        /** Seed of the permutations and random directions (default 7). */
+        /**
+         * Seed of the permutations and random directions (default 7).
+         *
+         * @param seed seed of the permutations and random directions
+         * @return this builder
+         */
         public Builder optSeed(long seed) {
             this.seed = seed;
             return this;
         }
 
-        /** FDR level for counting significant features (default 0.05). */
+        /**
+         * FDR level for counting significant features (default 0.05).
+         *
+         * @param fdr Benjamini–Hochberg level, in (0, 1)
+         * @return this builder
+         */
         public Builder optFdr(double fdr) {
             this.fdr = fdr;
             return this;
         }
 
-        /** SAE latents listed per label (default 10). */
+        /**
+         * SAE latents listed per label (default 10).
+         *
+         * @param top latents listed per label, ≥ 1
+         * @return this builder
+         */
         public Builder optTop(int top) {
             this.top = top;
             return this;
         }
 
-        /** PCA components of the PCA baseline (default 32, capped at d and the discovery rows). */
+        /**
+         * PCA components of the PCA baseline (default 32, capped at d and the discovery rows).
+         *
+         * @param k number of principal components, ≥ 1
+         * @return this builder
+         */
         public Builder optPcaComponents(int k) {
             this.pcaComponents = k;
             return this;
         }
 
-        /** Whether to fit the ridge probe (default true; its cost grows as d³). */
+        /**
+         * Whether to fit the ridge probe (default true; its cost grows as d³).
+         *
+         * @param probe false to skip the ridge probe
+         * @return this builder
+         */
         public Builder optProbe(boolean probe) {
             this.probe = probe;
             return this;
         }
 
-        /** @throws IllegalArgumentException naming the first invalid setting */
+        /**
+         * @return the configured analysis
+         * @throws IllegalArgumentException naming the first invalid setting
+         */
         public LabelCorrelation build() {
             if (top < 1 || pcaComponents < 1) {
                 throw new IllegalArgumentException("top and PCA components must be >= 1, got " + top + ", "

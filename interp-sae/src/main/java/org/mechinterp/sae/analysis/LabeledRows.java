@@ -47,8 +47,10 @@ public record LabeledRows(String hook, List<String> labels, FeatureMatrix discov
      * @param heldOutFraction share of the prompts held out, in (0, 1)
      * @param maxRows most rows read (whole prompts)
      * @param seed seed of the prompt split
+     * @return the rows split by prompt into discovery and held-out sets, with their labels
      * @throws IllegalArgumentException naming the problem: an unknown hook or label, a store without labels, or too
      *     few prompts with labeled rows for a split (at least 2 discovery and 2 held-out)
+     * @throws IOException if the store cannot be read
      */
     public static LabeledRows read(StoreReader reader, String hook, List<String> labels, String rowLabel,
             double heldOutFraction, int maxRows, long seed) throws IOException {

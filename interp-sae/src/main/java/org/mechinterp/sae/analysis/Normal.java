@@ -55,6 +55,9 @@ public final class Normal {
     }
 
     /**
+     * @param x the point at which the CDF is evaluated
+     * @param mean the distribution's mean
+     * @param sd the standard deviation, &gt; 0
      * @return {@code P(X <= x)} for {@code X ~ N(mean, sd^2)}
      * @throws IllegalArgumentException if {@code sd <= 0}
      */

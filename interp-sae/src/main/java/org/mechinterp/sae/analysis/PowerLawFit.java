@@ -23,6 +23,7 @@ public record PowerLawFit(double exponent, double intercept, double lower, doubl
      *
      * @param contexts context lengths, positive
      * @param errors errors, positive (a zero error cannot be put on log axes)
+     * @return the exponent and intercept of log e = a + b·log c, with the exponent's 95% t-interval
      * @throws IllegalArgumentException for fewer than 3 points or non-positive values
      */
     public static PowerLawFit fit(double[] contexts, double[] errors) {
@@ -40,6 +41,7 @@ public record PowerLawFit(double exponent, double intercept, double lower, doubl
      * @param squaredErrors per trajectory and context [J][C] (e.g. mean squared error over components)
      * @param resamples bootstrap resamples, {@code >= 100}
      * @param seed resampling seed
+     * @return the fit of the RMS errors, with the exponent's 95% interval from the bootstrap percentiles
      */
     public static PowerLawFit fitBootstrap(double[] contexts, double[][] squaredErrors, int resamples, long seed) {
         Objects.requireNonNull(squaredErrors, "squaredErrors");
@@ -65,7 +67,10 @@ public record PowerLawFit(double exponent, double intercept, double lower, doubl
                 Stats.quantile(slopes, 0.975), "bootstrap", contexts.length);
     }
 
-    /** @return the fitted error at context length {@code c} */
+    /**
+     * @param c context length, &gt; 0
+     * @return the fitted error at context length {@code c}
+     */
     public double predict(double c) {
         return Math.exp(intercept + exponent * Math.log(c));
     }

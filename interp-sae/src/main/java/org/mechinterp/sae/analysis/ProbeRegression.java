@@ -23,7 +23,11 @@ import org.ejml.interfaces.linsol.LinearSolverDense;
  */
 public record ProbeRegression(double[] lambdas, int folds) {
 
-    /** The default grid 10^-3 .. 10^7 (11 values) and 5 folds. */
+    /**
+     * The default grid 10^-3 .. 10^7 (11 values) and 5 folds.
+     *
+     * @return a probe with λ ∈ {10^-3, ..., 10^7} and 5 folds
+     */
     public static ProbeRegression defaults() {
         double[] l = new double[11];
         for (int i = 0; i < l.length; i++) {
@@ -32,6 +36,13 @@ public record ProbeRegression(double[] lambdas, int folds) {
         return new ProbeRegression(l, 5);
     }
 
+    /**
+     * Checks and copies the grid.
+     *
+     * @param lambdas the λ grid, each &gt; 0; copied
+     * @param folds number of CV folds, ≥ 2
+     * @throws IllegalArgumentException for an empty grid, fewer than 2 folds or a λ that is not &gt; 0
+     */
     public ProbeRegression {
         Objects.requireNonNull(lambdas, "lambdas");
         if (lambdas.length == 0 || folds < 2) {
@@ -59,6 +70,7 @@ public record ProbeRegression(double[] lambdas, int folds) {
      * @param yDiscovery target on discovery rows
      * @param heldOut features on held-out rows
      * @param yHeldOut target on held-out rows
+     * @return the chosen λ with its cross-validated, held-out and training R²
      */
     public Result fit(FeatureMatrix discovery, double[] yDiscovery, FeatureMatrix heldOut, double[] yHeldOut) {
         if (discovery.features() != heldOut.features()) {

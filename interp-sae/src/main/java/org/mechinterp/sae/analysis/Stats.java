@@ -16,6 +16,8 @@ public final class Stats {
     /**
      * Pearson correlation {@code r = Σ(x−x̄)(y−ȳ) / sqrt(Σ(x−x̄)² Σ(y−ȳ)²)}.
      *
+     * @param x first sample; not modified
+     * @param y second sample, same length; not modified
      * @return r in [−1, 1], or 0 when either input is constant (no linear association can be measured)
      * @throws IllegalArgumentException for different lengths or fewer than 2 values
      */
@@ -40,7 +42,14 @@ public final class Stats {
         return Math.max(-1, Math.min(1, sxy / Math.sqrt(sxx * syy)));
     }
 
-    /** Spearman rank correlation: Pearson of the tie-averaged ranks. */
+    /**
+     * Spearman rank correlation: Pearson of the tie-averaged ranks.
+     *
+     * @param x first sample; not modified
+     * @param y second sample, same length; not modified
+     * @return ρ in [−1, 1] (0 when either ranking is constant)
+     * @throws IllegalArgumentException for different lengths or fewer than 2 values
+     */
     public static double spearman(double[] x, double[] y) {
         check(x, y);
         return pearson(ranks(x), ranks(y));
@@ -104,7 +113,10 @@ public final class Stats {
         return q;
     }
 
-    /** @return the arithmetic mean */
+    /**
+     * @param x the values (not modified)
+     * @return the arithmetic mean
+     */
     public static double mean(double[] x) {
         double s = 0;
         for (double v : x) {
@@ -113,7 +125,10 @@ public final class Stats {
         return s / x.length;
     }
 
-    /** @return the sample standard deviation (n − 1), 0 for fewer than 2 values */
+    /**
+     * @param x the values (not modified)
+     * @return the sample standard deviation (n − 1), 0 for fewer than 2 values
+     */
     public static double sd(double[] x) {
         if (x.length < 2) {
             return 0;
@@ -146,6 +161,8 @@ public final class Stats {
     /**
      * Ordinary least squares line {@code y = a + b x}.
      *
+     * @param x abscissae; not modified
+     * @param y ordinates, same length; not modified
      * @return {@code {a, b, se(b)}}, the slope's standard error from the residuals (NaN with fewer than 3 points)
      */
     public static double[] line(double[] x, double[] y) {
@@ -176,6 +193,10 @@ public final class Stats {
     /**
      * Two-sided 97.5% quantile of Student's t with {@code df} degrees of freedom (for 95% intervals), by bisection
      * on the regularised incomplete beta function.
+     *
+     * @param df degrees of freedom, ≥ 1
+     * @return t such that P(T ≤ t) = 0.975
+     * @throws IllegalArgumentException if {@code df} is below 1
      */
     public static double t975(int df) {
         if (df < 1) {

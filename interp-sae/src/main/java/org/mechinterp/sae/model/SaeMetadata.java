@@ -14,6 +14,10 @@ public record SaeMetadata(String modelName, String hookName, int contextSize, bo
     /**
      * Checks the components.
      *
+     * @param modelName model name or path, not null (may be empty)
+     * @param hookName hook point name, not null (may be empty)
+     * @param contextSize tokens per sequence, ≥ 0
+     * @param prependBos whether sequences started with BOS
      * @throws IllegalArgumentException if {@code contextSize} is negative
      * @throws NullPointerException if {@code modelName} or {@code hookName} is null
      */

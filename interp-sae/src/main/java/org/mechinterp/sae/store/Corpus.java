@@ -283,7 +283,11 @@ public final class Corpus {
             this.labelNames = labelNames == null ? null : List.copyOf(labelNames);
         }
 
-        /** The label columns (null before the first line when not given). */
+        /**
+         * The label columns (null before the first line when not given).
+         *
+         * @return the label names fixed so far, or null before the first line when none were given
+         */
         public List<String> labelNames() {
             return labelNames;
         }

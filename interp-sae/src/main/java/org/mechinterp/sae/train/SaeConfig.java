@@ -699,7 +699,12 @@ public final class SaeConfig {
          * @return this builder
          */
         public Builder optNormalizeInput(boolean v) { normalizeInput = v; return this; }
-        /** Default min(16384, 4·batch). */
+        /**
+         * Default min(16384, 4·batch).
+         *
+         * @param v number of rows sampled at the start, ≥ 1
+         * @return this builder
+         */
         public Builder optInitSampleRows(int v) { initSampleRows = v; return this; }
         /**
          * Sets b_dec's initialisation: geometric median (true) or mean (false) of the initial sample.
