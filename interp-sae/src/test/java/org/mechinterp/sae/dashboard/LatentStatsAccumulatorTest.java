@@ -99,6 +99,12 @@ class LatentStatsAccumulatorTest {
             assertTrue(hist[0] > 0 && hist[63] > 0, "the corpus reaches both open-ended bins");
             assertEquals(max, s.max(), 0f);
             assertEquals(sum / f.size(), s.meanWhenFired(), 1e-12 * Math.abs(sum));
+            // the sum is exact: the mean is the correctly rounded exact sum over the count, bit for bit
+            java.math.BigDecimal exact = java.math.BigDecimal.ZERO;
+            for (Fire x : f) {
+                exact = exact.add(new java.math.BigDecimal(x.a()));
+            }
+            assertEquals(exact.doubleValue() / f.size(), s.meanWhenFired(), 0.0);
             // top-k: sort all fires by (activation desc, doc asc, position asc), take 6
             List<Fire> sorted = new ArrayList<>(f);
             sorted.sort(Comparator.comparingDouble((Fire x) -> -x.a()).thenComparingLong(x -> x.doc().id())
