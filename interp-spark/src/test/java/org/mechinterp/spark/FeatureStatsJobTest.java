@@ -28,6 +28,7 @@ import org.mechinterp.core.tokenizer.Tokenizer;
 import org.mechinterp.sae.dashboard.LatentContext;
 import org.mechinterp.sae.dashboard.LatentStatsAccumulator;
 import org.mechinterp.sae.dashboard.LatentSummary;
+import org.mechinterp.sae.dashboard.LatentSummaryJson;
 import org.mechinterp.sae.io.SaeLensFormat;
 import org.mechinterp.sae.model.Architecture;
 import org.mechinterp.sae.model.Sae;
@@ -174,6 +175,19 @@ class FeatureStatsJobTest {
         JsonObject o = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
         assertEquals(all.rows(), o.get("rows").getAsLong());
         assertEquals(WIDTH, o.getAsJsonArray("latents").size());
+        // the JSON reads back (as sae dashboard --stats reads it) into the same summaries
+        List<LatentSummary> back = LatentSummaryJson.read(json);
+        assertEquals(WIDTH, back.size());
+        for (int i = 0; i < WIDTH; i++) {
+            LatentSummary w = want.summary(i);
+            assertEquals(w.fired(), back.get(i).fired());
+            assertEquals(w.meanWhenFired(), back.get(i).meanWhenFired(), 0.0);
+            assertArrayEquals(w.histogram(), back.get(i).histogram());
+            assertEquals(keys(w.top()), keys(back.get(i).top()));
+            for (int b = 0; b < w.samples().size(); b++) {
+                assertEquals(keys(w.samples().get(b)), keys(back.get(i).samples().get(b)));
+            }
+        }
         for (int i = 0; i < WIDTH; i++) {
             JsonObject l = o.getAsJsonArray("latents").get(i).getAsJsonObject();
             LatentSummary w = want.summary(i);
