@@ -185,6 +185,7 @@ public final class DashboardWriter {
                 acts.add(c.activations()[i]);
             }
             o.add("tokens", toks);
+            o.add("token_ids", GSON.toJsonTree(c.tokens()));
             o.add("activations", acts);
             a.add(o);
         }
