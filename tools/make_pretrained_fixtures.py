@@ -11,6 +11,11 @@ Only numpy is needed. Layouts (see README "Pretrained SAEs"):
   Qwen-Scope   <release>/layerN.sae.safetensors (the official layerN.sae.pt converted to safetensors, same keys):
                W_enc [m, d], W_dec [d, m], b_enc [m], b_dec [d]; TopK: f = topk_k(relu(x @ W_enc.T + b_enc)),
                x_hat = f @ W_dec.T + b_dec.
+  Gemma Scope transcoders  gemma-scope-<size>-pt-transcoders/layer_L/width_W/average_l0_A/params.npz: the same five
+               arrays; as SAELens' gemma_2_transcoder loader: a JumpReLU transcoder from blocks.L.ln2.hook_normalized
+               to blocks.L.hook_mlp_out, d_out = d_in, no b_dec subtraction: y_hat = f @ W_dec + b_dec.
+  SAELens JumpReLU with a negative threshold  cfg.json + sae_weights.safetensors; SAELens computes
+               f = relu(z) * (z > threshold) with z = (x - b_dec) @ W_enc + b_enc (apply_b_dec_to_input true).
 Weights are stored as float32 unless said otherwise; expected values are computed in float64 from the values as
 stored (float64 arrays rounded to float32 first, since the Java readers hold float32 weights).
 
@@ -230,6 +235,44 @@ def qwen(rng, x):
     write_expected(d, x, f, f @ w_dec.astype(np.float64).T + b_dec)
 
 
+def gemma_transcoder(rng, x):
+    # one negative threshold with a row whose pre-activation lies between it and 0 (as in gemma_weights)
+    p = {k: f32(v) for k, v in gemma_weights(rng, x).items()}
+    d = os.path.join(OUT, "gemma-scope-2b-pt-transcoders", "layer_4", "width_16", "average_l0_6")
+    os.makedirs(d, exist_ok=True)
+    np.savez(os.path.join(d, "params.npz"), **p)
+    codes, out = gemma_expected(x, {k: v.astype(np.float64) for k, v in p.items()})
+    write_expected(d, x, codes, out)
+
+
+def saelens_jumprelu_negative(rng, x):
+    d = os.path.join(OUT, "saelens-jumprelu-negative-threshold")
+    os.makedirs(d, exist_ok=True)
+    w_enc = f32(rng.normal(scale=0.5, size=(D, M)))
+    w_dec = f32(rng.normal(scale=0.5, size=(M, D)))
+    b_enc = rng.normal(scale=0.1, size=(M,))
+    b_dec = f32(rng.normal(scale=0.1, size=(D,)))
+    threshold = np.abs(rng.normal(scale=0.3, size=(M,)))
+    threshold[:3] = [-0.2, -0.5, -1e-3]
+    # rows 0..2 get z in (threshold, 0) for latents 0..2: SAELens gives 0 there, z * (z > threshold) would not
+    for i in range(3):
+        b_enc[i] = threshold[i] / 2 - (x[i] - b_dec) @ w_enc[:, i]
+    b_enc, threshold = f32(b_enc), f32(threshold)
+    write_safetensors(os.path.join(d, "sae_weights.safetensors"),
+                      {"W_enc": ("F32", w_enc), "W_dec": ("F32", w_dec), "b_enc": ("F32", b_enc),
+                       "b_dec": ("F32", b_dec), "threshold": ("F32", threshold)})
+    with open(os.path.join(d, "cfg.json"), "w") as f:
+        json.dump({"architecture": "jumprelu", "d_in": D, "d_sae": M, "dtype": "float32", "device": "cpu",
+                   "apply_b_dec_to_input": True, "normalize_activations": "none",
+                   "metadata": {"model_name": "tiny-test-model", "hook_name": "blocks.1.hook_resid_post",
+                                "hook_head_index": None, "context_size": 128, "prepend_bos": True}}, f, indent=2)
+    w_enc, w_dec, b_enc, b_dec, threshold = (a.astype(np.float64) for a in (w_enc, w_dec, b_enc, b_dec, threshold))
+    z = (x - b_dec) @ w_enc + b_enc
+    f = np.maximum(z, 0) * (z > threshold)
+    assert all(threshold[i] < z[i, i] < 0 for i in range(3))
+    write_expected(d, x, f, f @ w_dec + b_dec)
+
+
 def main():
     if os.path.isdir(OUT):
         shutil.rmtree(OUT)
@@ -239,6 +282,9 @@ def main():
     gemma_bad(good)
     llama(rng, x)
     qwen(rng, x)
+    extra = np.random.default_rng(20261207)  # a second stream, so the fixtures above stay as they were
+    gemma_transcoder(extra, x)
+    saelens_jumprelu_negative(extra, x)
 
 
 if __name__ == "__main__":

@@ -5,10 +5,8 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -16,6 +14,9 @@ import java.util.Objects;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.mechinterp.core.tokenizer.Tokenizer;
+import org.mechinterp.sae.dashboard.DashboardWriter;
+import org.mechinterp.sae.dashboard.LatentStatsAccumulator;
+import org.mechinterp.sae.io.AtomicFiles;
 import org.mechinterp.sae.model.Sae;
 import org.mechinterp.sae.model.SparseCodes;
 import org.mechinterp.sae.store.RowBlock;
@@ -23,12 +24,15 @@ import org.mechinterp.sae.store.StoreManifest;
 import org.mechinterp.sae.store.StoreReader;
 
 /**
- * Corpus-wide statistics of a trained SAE's latents ({@link LatentStats}: firing frequency, mean and max
- * activation, histogram, top-k contexts) over an activation store, one Spark task per shard: each task reads its
- * shard (checksum verified), encodes the rows with the SAE (loaded once per executor JVM, see
- * {@link ExecutorModels}) in blocks, and accumulates; the partial statistics are merged exactly on the way to the
- * driver, so the result does not depend on the partitioning. The store folder and the SAE folder must be readable
- * by every executor under the same path.
+ * Corpus-wide statistics of every latent of a trained SAE over an activation store, as the feature dashboards
+ * and label correlations use them: a {@link LatentStatsAccumulator} (firing count and density, mean, sd and max
+ * activation, log10 histogram, top-k contexts, samples per activation range, Pearson r with the store's label
+ * columns). One Spark task per shard: each task reads its shard (checksum verified), encodes the rows with the SAE
+ * (loaded once per executor JVM, see {@link ExecutorModels}) in blocks of {@value #ENCODE_ROWS} rows, and adds each
+ * prompt (a shard holds whole prompts) as one document, its id the store's prompt id; the partial accumulators
+ * are merged exactly on the way to the driver, so the result does not depend on the partitioning or the merge
+ * tree. The JSON written holds per latent the same object as {@code sae dashboard}'s {@code dashboard.json}. The
+ * store folder and the SAE folder must be readable by every executor under the same path.
  */
 public final class FeatureStatsJob {
     /** Rows encoded at once: bounds the [rows, width] pre-activations held in memory. */
@@ -52,6 +56,8 @@ public final class FeatureStatsJob {
         private String hook;
         private int topK = 10;
         private int window = 8;
+        private int samples;
+        private long seed;
         private Path out;
         private Path tokenizerDir;
 
@@ -88,6 +94,18 @@ public final class FeatureStatsJob {
             return this;
         }
 
+        /** Sampled contexts kept per activation range (default 0: none). */
+        public Builder optSamples(int perRange) {
+            this.samples = perRange;
+            return this;
+        }
+
+        /** Seed of the context sampling (default 0). */
+        public Builder optSeed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
         /** Where to write the statistics as JSON (default: not written). */
         public Builder optOut(Path json) {
             this.out = json;
@@ -103,13 +121,15 @@ public final class FeatureStatsJob {
         /**
          * Validates the settings.
          *
-         * @throws IllegalArgumentException for a missing store or SAE, or negative top-k or window
+         * @throws IllegalArgumentException for a missing store or SAE, top-k below 1, or a negative window or
+         *     sample count
          */
         public FeatureStatsJob build() {
             Objects.requireNonNull(store, "setStore(folder) is required");
             Objects.requireNonNull(sae, "setSae(folder) is required");
-            if (topK < 0 || window < 0) {
-                throw new IllegalArgumentException("top-k and window must be ≥ 0, got " + topK + " and " + window);
+            if (topK < 1 || window < 0 || samples < 0) {
+                throw new IllegalArgumentException("top-k must be ≥ 1 and window and samples ≥ 0, got " + topK + ", "
+                        + window + " and " + samples);
             }
             return new FeatureStatsJob(this);
         }
@@ -121,7 +141,7 @@ public final class FeatureStatsJob {
      * @throws IllegalArgumentException if the store lacks the hook or its width differs from the SAE's input
      * @throws IOException for an unreadable or corrupt store (naming the shard)
      */
-    public LatentStats run(SparkSession spark) throws IOException {
+    public LatentStatsAccumulator run(SparkSession spark) throws IOException {
         try {
             return compute(JavaSparkContext.fromSparkContext(spark.sparkContext()));
         } catch (IOException e) {
@@ -131,7 +151,7 @@ public final class FeatureStatsJob {
         }
     }
 
-    private LatentStats compute(JavaSparkContext jsc) throws IOException {
+    private LatentStatsAccumulator compute(JavaSparkContext jsc) throws IOException {
         Path store = b.store.toAbsolutePath();
         StoreManifest m = StoreManifest.read(store);
         Sae sae = ExecutorModels.sae(b.sae);
@@ -151,41 +171,114 @@ public final class FeatureStatsJob {
         }
         String dir = store.toString();
         String saePath = b.sae;
-        int k = b.topK;
-        int window = b.window;
-        int width = sae.dSae();
-        LatentStats stats = shards.isEmpty() ? new LatentStats(width, k, window)
+        Settings settings = new Settings(sae.dSae(), b.topK, b.window, b.samples, b.seed, m.labelNames());
+        LatentStatsAccumulator stats = shards.isEmpty() ? settings.empty()
                 : jsc.parallelize(shards, shards.size())
-                        .map(i -> shardStats(dir, i, hook, saePath, width, k, window))
-                        .treeReduce(LatentStats::merge);
+                        .map(i -> shardStats(dir, i, hook, saePath, settings))
+                        .treeReduce((x, y) -> {
+                            x.merge(y);
+                            return x;
+                        });
         if (b.out != null) {
             writeJson(stats, b.out, store, hook);
         }
         return stats;
     }
 
+    /** The accumulator's settings, shipped to the executors. */
+    record Settings(int width, int topK, int window, int samples, long seed, List<String> labels)
+            implements java.io.Serializable {
+        Settings {
+            labels = List.copyOf(labels);
+        }
+
+        /** An empty accumulator following every latent. */
+        LatentStatsAccumulator empty() {
+            int[] all = new int[width];
+            for (int i = 0; i < width; i++) {
+                all[i] = i;
+            }
+            return new LatentStatsAccumulator(all, topK, window, window, samples, seed, labels);
+        }
+    }
+
     /** On an executor: the statistics of one shard. */
-    static LatentStats shardStats(String dir, int shard, String hook, String saePath, int width, int k, int window)
+    static LatentStatsAccumulator shardStats(String dir, int shard, String hook, String saePath, Settings settings)
             throws IOException {
         Sae sae = ExecutorModels.sae(saePath);
-        LatentStats stats = new LatentStats(width, k, window);
+        LatentStatsAccumulator stats = settings.empty();
         try (StoreReader reader = StoreReader.open(Path.of(dir))) {
             StoreManifest.Shard s = reader.manifest().shards().get(shard);
             RowBlock block = reader.read(hook, s.firstRow(), s.rows());
-            int d = block.dim();
-            float[] x = new float[ENCODE_ROWS * d];
-            for (int r = 0; r < block.rows(); r += ENCODE_ROWS) {
-                int n = Math.min(ENCODE_ROWS, block.rows() - r);
-                System.arraycopy(block.activations(), r * d, x, 0, n * d);
-                SparseCodes codes = sae.encode(x, n);
-                stats.add(block, r, codes);
-            }
+            addPrompts(stats, block, encode(sae, block));
         }
         return stats;
     }
 
-    /** Writes the statistics as JSON, atomically (temporary file, then rename). */
-    void writeJson(LatentStats s, Path file, Path store, String hook) throws IOException {
+    /** The codes of all rows of a block, encoded {@value #ENCODE_ROWS} rows at a time. */
+    static SparseCodes encode(Sae sae, RowBlock block) {
+        int d = block.dim();
+        int rows = block.rows();
+        List<SparseCodes> parts = new ArrayList<>();
+        for (int r = 0; r < rows; r += ENCODE_ROWS) {
+            int n = Math.min(ENCODE_ROWS, rows - r);
+            parts.add(sae.encode(java.util.Arrays.copyOfRange(block.activations(), r * d, (r + n) * d), n));
+        }
+        int entries = parts.stream().mapToInt(SparseCodes::entries).sum();
+        int[] start = new int[rows + 1];
+        int[] index = new int[entries];
+        float[] value = new float[entries];
+        int row = 0;
+        int at = 0;
+        for (SparseCodes c : parts) {
+            for (int q = 0; q < c.rows(); q++) {
+                start[row + q + 1] = at + c.rowStart()[q + 1];
+            }
+            System.arraycopy(c.index(), 0, index, at, c.entries());
+            System.arraycopy(c.value(), 0, value, at, c.entries());
+            row += c.rows();
+            at += c.entries();
+        }
+        return new SparseCodes(rows, sae.dSae(), start, index, value);
+    }
+
+    /**
+     * Adds each prompt of a block (a run of rows with one prompt id) as one document; {@code codes} holds the
+     * block's rows in order. Neither is modified.
+     */
+    static void addPrompts(LatentStatsAccumulator stats, RowBlock block, SparseCodes codes) {
+        long[] prompts = block.promptIds();
+        int nl = block.labelCount();
+        for (int from = 0; from < block.rows(); ) {
+            int to = from + 1;
+            while (to < block.rows() && prompts[to] == prompts[from]) {
+                to++;
+            }
+            stats.add(prompts[from], java.util.Arrays.copyOfRange(block.tokenIds(), from, to),
+                    rows(codes, from, to), nl == 0 ? null : java.util.Arrays.copyOfRange(block.labels(), from * nl,
+                            to * nl));
+            from = to;
+        }
+    }
+
+    /** Rows [from, to) of sparse codes. */
+    static SparseCodes rows(SparseCodes c, int from, int to) {
+        int base = c.rowStart()[from];
+        int[] start = new int[to - from + 1];
+        for (int q = 0; q <= to - from; q++) {
+            start[q] = c.rowStart()[from + q] - base;
+        }
+        int end = c.rowStart()[to];
+        return new SparseCodes(to - from, c.width(), start, java.util.Arrays.copyOfRange(c.index(), base, end),
+                java.util.Arrays.copyOfRange(c.value(), base, end));
+    }
+
+    /**
+     * Writes the statistics as JSON, atomically (temporary file, then rename): the job's settings and, per latent,
+     * the object {@link DashboardWriter#json} writes for a dashboard (token texts when a tokenizer is given, else
+     * {@code #id}).
+     */
+    void writeJson(LatentStatsAccumulator s, Path file, Path store, String hook) throws IOException {
         Tokenizer tok = b.tokenizerDir != null && Files.isRegularFile(b.tokenizerDir.resolve("tokenizer.json"))
                 ? Tokenizer.load(b.tokenizerDir) : null;
         try {
@@ -193,60 +286,23 @@ public final class FeatureStatsJob {
             o.addProperty("store", store.toString());
             o.addProperty("sae", b.sae);
             o.addProperty("hook", hook);
-            o.addProperty("rows", s.rows());
-            o.addProperty("width", s.width());
-            JsonArray edges = new JsonArray();
-            for (int i = 0; i < LatentStats.BINS; i++) {
-                edges.add(LatentStats.binLow(i));
-            }
-            o.add("histogram_bin_low", edges);
+            o.addProperty("rows", s.tokens());
+            o.addProperty("prompts", s.documents());
+            int width = s.latents().length;
+            o.addProperty("width", width);
+            JsonArray labels = new JsonArray();
+            s.labelNames().forEach(labels::add);
+            o.add("labels", labels);
+            DashboardWriter w = new DashboardWriter(id -> tok != null ? tok.tokenText(id) : "#" + id,
+                    tok != null ? ids -> tok.decode(ids, false) : null, "SAE " + b.sae + " at " + hook);
             JsonArray latents = new JsonArray();
-            for (int i = 0; i < s.width(); i++) {
-                JsonObject l = new JsonObject();
-                l.addProperty("latent", i);
-                l.addProperty("fires", s.fires(i));
-                l.addProperty("frequency", s.frequency(i));
-                l.addProperty("mean", s.mean(i));
-                l.addProperty("max", s.max(i));
-                JsonArray hist = new JsonArray();
-                long[] h = s.histogram(i);
-                for (int bin = 0; bin < h.length; bin++) {
-                    if (h[bin] > 0) {
-                        JsonArray pair = new JsonArray();
-                        pair.add(bin);
-                        pair.add(h[bin]);
-                        hist.add(pair);
-                    }
-                }
-                l.add("histogram", hist);
-                JsonArray top = new JsonArray();
-                for (LatentStats.Context c : s.top(i)) {
-                    JsonObject t = new JsonObject();
-                    t.addProperty("value", c.value());
-                    t.addProperty("row", c.row());
-                    t.addProperty("prompt_id", c.promptId());
-                    t.addProperty("position", c.position());
-                    JsonArray ids = new JsonArray();
-                    for (int id : c.tokens()) {
-                        ids.add(id);
-                    }
-                    t.add("tokens", ids);
-                    t.addProperty("center", c.center());
-                    if (tok != null) {
-                        t.addProperty("text", tok.decode(c.tokens()));
-                    }
-                    top.add(t);
-                }
-                l.add("top", top);
-                latents.add(l);
+            for (int i = 0; i < width; i++) {
+                latents.add(w.json(s.summary(i), null));
             }
             o.add("latents", latents);
-            Path abs = file.toAbsolutePath();
-            Files.createDirectories(abs.getParent());
-            Path tmp = abs.resolveSibling("." + abs.getFileName() + ".tmp");
-            Files.writeString(tmp, new GsonBuilder().setPrettyPrinting().create().toJson(o) + "\n",
-                    StandardCharsets.UTF_8);
-            Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            AtomicFiles.writeString(file.toAbsolutePath(), new GsonBuilder().serializeNulls().setPrettyPrinting()
+                    .create().toJson(o) + "\n");
         } finally {
             if (tok != null) {
                 tok.close();

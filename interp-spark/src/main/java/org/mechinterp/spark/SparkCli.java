@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 import org.apache.spark.sql.SparkSession;
+import org.mechinterp.sae.dashboard.LatentStatsAccumulator;
 import org.mechinterp.sae.store.StoreManifest;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -160,7 +161,8 @@ public final class SparkCli implements Runnable {
     /** {@code interp spark stats}. */
     @Command(name = "stats", mixinStandardHelpOptions = true,
             description = "Per-latent statistics of an SAE over an activation store, on Spark: firing frequency, "
-                    + "mean and max activation, histogram, top-k contexts; written as JSON.",
+                    + "mean, sd and max activation, histogram, top-k contexts, sampled contexts, label correlations; "
+                    + "written as JSON (per latent the object of sae dashboard's dashboard.json).",
             footer = {"", "Example:",
                     "  interp spark stats --master local[2] --store store --sae my-sae --out stats.json"})
     static final class Stats extends SparkCommand implements Callable<Integer> {
@@ -180,6 +182,13 @@ public final class SparkCli implements Runnable {
         @Option(names = "--window", paramLabel = "N", description = "Tokens either side of a context (default 8).")
         int window = 8;
 
+        @Option(names = "--samples", paramLabel = "N",
+                description = "Sampled contexts per activation range, as in sae dashboard (default 0).")
+        int samples;
+
+        @Option(names = "--seed", paramLabel = "S", description = "Sampling seed (default 0).")
+        long seed;
+
         @Option(names = "--tokenizer", paramLabel = "DIR",
                 description = "Model folder whose tokenizer decodes the contexts (default: the store's model "
                         + "folder, when it is here).")
@@ -196,7 +205,7 @@ public final class SparkCli implements Runnable {
                 tok = p == null || p.isEmpty() ? null : Path.of(p);
             }
             FeatureStatsJob.Builder b = FeatureStatsJob.builder().setStore(store).setSae(sae).optTopK(topK)
-                    .optWindow(window).optOut(out);
+                    .optWindow(window).optSamples(samples).optSeed(seed).optOut(out);
             if (hook != null) {
                 b.optHook(hook);
             }
@@ -204,13 +213,14 @@ public final class SparkCli implements Runnable {
                 b.optTokenizer(tok);
             }
             FeatureStatsJob job = b.build();
-            LatentStats s = withSpark("interp stats", job::run);
+            LatentStatsAccumulator s = withSpark("interp stats", job::run);
+            int width = s.latents().length;
             long alive = 0;
-            for (int i = 0; i < s.width(); i++) {
-                alive += s.fires(i) > 0 ? 1 : 0;
+            for (int i = 0; i < width; i++) {
+                alive += s.summary(i).fired() > 0 ? 1 : 0;
             }
-            System.out.printf("statistics of %d latents (%d fired) over %d rows written to %s%n", s.width(), alive,
-                    s.rows(), out.toAbsolutePath());
+            System.out.printf("statistics of %d latents (%d fired) over %d rows written to %s%n", width, alive,
+                    s.tokens(), out.toAbsolutePath());
             return 0;
         }
     }

@@ -25,6 +25,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.mechinterp.core.Interp;
 import org.mechinterp.core.model.HookedTransformer;
 import org.mechinterp.core.tokenizer.Tokenizer;
+import org.mechinterp.sae.dashboard.LatentContext;
+import org.mechinterp.sae.dashboard.LatentStatsAccumulator;
+import org.mechinterp.sae.dashboard.LatentSummary;
+import org.mechinterp.sae.dashboard.LatentSummaryJson;
 import org.mechinterp.sae.io.SaeLensFormat;
 import org.mechinterp.sae.model.Architecture;
 import org.mechinterp.sae.model.Sae;
@@ -36,14 +40,16 @@ import org.mechinterp.sae.store.StoreReader;
 
 /**
  * Feature statistics over a real store (stories260K, blocks.1.hook_resid_post, several shards) with a seeded
- * random ReLU SAE: the Spark job against one sequential pass, against a brute-force computation from dense codes,
- * and merges in different orders and trees.
+ * random ReLU SAE: the Spark job against one sequential pass, the accumulated statistics against a brute-force
+ * computation from dense codes, and merges of prompt subsets in different orders and trees bit-equal to one pass.
  */
 class FeatureStatsJobTest {
     static final String HOOK = CaptureJobTest.R1;
     static final int WIDTH = 96;
     static final int K = 5;
     static final int WINDOW = 3;
+    static final int SAMPLES = 2;
+    static final long SEED = 11;
 
     @TempDir
     static Path tmp;
@@ -54,6 +60,8 @@ class FeatureStatsJobTest {
     static Sae sae;
     static RowBlock all;
     static SparseCodes codes;
+    /** Row ranges [from, to) of the store's prompts. */
+    static List<int[]> prompts;
 
     @BeforeAll
     static void setUp() throws IOException {
@@ -75,6 +83,15 @@ class FeatureStatsJobTest {
             all = r.read(HOOK, 0, (int) r.rows());
         }
         codes = sae.encode(all.activations(), all.rows());
+        prompts = new ArrayList<>();
+        for (int from = 0; from < all.rows(); ) {
+            int to = from + 1;
+            while (to < all.rows() && all.promptIds()[to] == all.promptIds()[from]) {
+                to++;
+            }
+            prompts.add(new int[] {from, to});
+            from = to;
+        }
     }
 
     /** A ReLU SAE with Gaussian weights and negative biases, so that each latent fires on part of the rows. */
@@ -95,62 +112,100 @@ class FeatureStatsJobTest {
                 .build();
     }
 
+    static FeatureStatsJob.Settings settings() {
+        return new FeatureStatsJob.Settings(WIDTH, K, WINDOW, SAMPLES, SEED, List.of());
+    }
+
     /**
-     * One accumulator over rows [from, to) of the store, fed {@code step} rows at a time with codes sliced from one
-     * encoding of the whole store (so that only the accumulation differs between splits: libtorch's matmul may
-     * round differently for other batch sizes).
+     * One accumulator over the given prompts, with codes sliced from one encoding of the whole store (so that only
+     * the accumulation differs between splits: libtorch's matmul may round differently for other batch sizes).
      */
-    static LatentStats pass(int from, int to, int step) {
-        LatentStats s = new LatentStats(WIDTH, K, WINDOW);
-        for (int r = from; r < to; r += step) {
-            s.add(all, r, slice(codes, r, Math.min(to, r + step)));
+    static LatentStatsAccumulator pass(List<int[]> ps) {
+        LatentStatsAccumulator s = settings().empty();
+        for (int[] p : ps) {
+            s.add(all.promptIds()[p[0]], Arrays.copyOfRange(all.tokenIds(), p[0], p[1]),
+                    FeatureStatsJob.rows(codes, p[0], p[1]), null);
         }
         return s;
     }
 
-    /** Rows [from, to) of sparse codes. */
-    static SparseCodes slice(SparseCodes c, int from, int to) {
-        int[] start = new int[to - from + 1];
-        int base = c.rowStart()[from];
-        for (int b = 0; b <= to - from; b++) {
-            start[b] = c.rowStart()[from + b] - base;
+    /** Every statistic of every latent bit-equal, contexts (ids, positions, windows) included. */
+    static void assertSameStats(LatentStatsAccumulator want, LatentStatsAccumulator got) {
+        assertEquals(want.tokens(), got.tokens());
+        assertEquals(want.documents(), got.documents());
+        assertArrayEquals(want.latents(), got.latents());
+        for (int i = 0; i < want.latents().length; i++) {
+            LatentSummary w = want.summary(i);
+            LatentSummary g = got.summary(i);
+            String l = "latent " + i;
+            assertEquals(w.fired(), g.fired(), l);
+            assertEquals(w.meanWhenFired(), g.meanWhenFired(), 0.0, l);
+            assertEquals(w.sdWhenFired(), g.sdWhenFired(), 0.0, l);
+            assertEquals(w.max(), g.max(), 0f, l);
+            assertArrayEquals(w.histogram(), g.histogram(), l);
+            assertEquals(keys(w.top()), keys(g.top()), l);
+            assertEquals(w.samples().size(), g.samples().size());
+            for (int b = 0; b < w.samples().size(); b++) {
+                assertEquals(keys(w.samples().get(b)), keys(g.samples().get(b)), l + " sample bin " + b);
+            }
         }
-        int end = c.rowStart()[to];
-        return new SparseCodes(to - from, c.width(), start, Arrays.copyOfRange(c.index(), base, end),
-                Arrays.copyOfRange(c.value(), base, end));
+    }
+
+    static List<String> keys(List<LatentContext> cs) {
+        return cs.stream().map(c -> c.doc() + ":" + c.position() + ":" + c.activation() + ":" + c.start() + ":"
+                + Arrays.toString(c.tokens()) + Arrays.toString(c.activations())).toList();
     }
 
     @Test
     void sparkJobEqualsOneSequentialPass() throws IOException {
         Path json = tmp.resolve("stats.json");
-        LatentStats got = FeatureStatsJob.builder().setStore(store).setSae(saeDir.toString()).optTopK(K)
-                .optWindow(WINDOW).optOut(json).optTokenizer(SparkTestSupport.stories()).build().run(spark);
+        LatentStatsAccumulator got = FeatureStatsJob.builder().setStore(store).setSae(saeDir.toString()).optTopK(K)
+                .optWindow(WINDOW).optSamples(SAMPLES).optSeed(SEED).optOut(json)
+                .optTokenizer(SparkTestSupport.stories()).build().run(spark);
         // the same computation in one sequential pass: shards in order, encoded as the tasks encode them
-        LatentStats want = new LatentStats(WIDTH, K, WINDOW);
+        LatentStatsAccumulator want = settings().empty();
         try (StoreReader r = StoreReader.open(store)) {
             for (var s : r.manifest().shards()) {
-                int first = (int) s.firstRow();
-                for (int b = 0; b < s.rows(); b += FeatureStatsJob.ENCODE_ROWS) {
-                    int n = Math.min(FeatureStatsJob.ENCODE_ROWS, s.rows() - b);
-                    int d = all.dim();
-                    want.add(all, first + b, sae.encode(Arrays.copyOfRange(all.activations(), (first + b) * d,
-                            (first + b + n) * d), n));
-                }
+                RowBlock block = r.read(HOOK, s.firstRow(), s.rows());
+                FeatureStatsJob.addPrompts(want, block, FeatureStatsJob.encode(sae, block));
             }
         }
-        assertEquals(want, got);
+        assertSameStats(want, got);
+        assertEquals(prompts.size(), got.documents());
         JsonObject o = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
         assertEquals(all.rows(), o.get("rows").getAsLong());
-        JsonObject l0 = o.getAsJsonArray("latents").get(0).getAsJsonObject();
-        assertEquals(want.fires(0), l0.get("fires").getAsLong());
-        if (want.fires(0) > 0) {
-            assertTrue(l0.getAsJsonArray("top").get(0).getAsJsonObject().has("text"));
+        assertEquals(WIDTH, o.getAsJsonArray("latents").size());
+        // the JSON reads back (as sae dashboard --stats reads it) into the same summaries
+        List<LatentSummary> back = LatentSummaryJson.read(json);
+        assertEquals(WIDTH, back.size());
+        for (int i = 0; i < WIDTH; i++) {
+            LatentSummary w = want.summary(i);
+            assertEquals(w.fired(), back.get(i).fired());
+            assertEquals(w.meanWhenFired(), back.get(i).meanWhenFired(), 0.0);
+            assertArrayEquals(w.histogram(), back.get(i).histogram());
+            assertEquals(keys(w.top()), keys(back.get(i).top()));
+            for (int b = 0; b < w.samples().size(); b++) {
+                assertEquals(keys(w.samples().get(b)), keys(back.get(i).samples().get(b)));
+            }
+        }
+        for (int i = 0; i < WIDTH; i++) {
+            JsonObject l = o.getAsJsonArray("latents").get(i).getAsJsonObject();
+            LatentSummary w = want.summary(i);
+            assertEquals(i, l.get("latent").getAsInt());
+            assertEquals(w.fired(), l.get("fired").getAsLong());
+            assertEquals(w.top().size(), l.getAsJsonArray("top_contexts").size());
+            if (w.fired() > 0) {
+                JsonObject t = l.getAsJsonArray("top_contexts").get(0).getAsJsonObject();
+                assertEquals(w.top().get(0).activation(), t.get("activation").getAsFloat(), 0f);
+                // decoded by the tokenizer, not "#id"
+                assertTrue(!t.getAsJsonArray("tokens").get(0).getAsString().startsWith("#"));
+            }
         }
     }
 
     @Test
     void statisticsMatchBruteForceFromDenseCodes() {
-        LatentStats s = pass(0, all.rows(), 37);
+        LatentStatsAccumulator s = pass(prompts);
         int rows = all.rows();
         float[] dense = codes.toDense();
         int firing = 0;
@@ -158,47 +213,50 @@ class FeatureStatsJobTest {
             long fires = 0;
             float max = 0;
             BigDecimal sum = BigDecimal.ZERO;
-            long[] hist = new long[LatentStats.BINS];
-            List<int[]> order = new ArrayList<>();
+            long[] hist = new long[LatentStatsAccumulator.BINS];
+            List<Integer> order = new ArrayList<>();
             for (int r = 0; r < rows; r++) {
                 float v = dense[r * WIDTH + i];
-                if (v != 0) {
+                if (v > 0) {
                     fires++;
                     max = Math.max(max, v);
                     sum = sum.add(new BigDecimal(v)); // exact
-                    int b = 0;
-                    while (b + 1 < LatentStats.BINS && v >= LatentStats.binLow(b + 1)) {
-                        b++;
-                    }
-                    hist[b]++;
-                    order.add(new int[] {r});
+                    // bin = floor((log10 v + 4) * 8), clamped to the open-ended end bins
+                    int b = (int) Math.floor((Math.log10(v) + 4) * 8);
+                    hist[Math.max(0, Math.min(LatentStatsAccumulator.BINS - 1, b))]++;
+                    order.add(r);
                 }
             }
             firing += fires > 0 ? 1 : 0;
-            assertEquals(fires, s.fires(i), "fires of latent " + i);
-            assertEquals((double) fires / rows, s.frequency(i), 0.0);
-            assertEquals(max, s.max(i), 0f, "max of latent " + i);
-            assertEquals(sum.doubleValue(), s.sum(i), 0.0, "exact sum of latent " + i);
-            assertArrayEquals(hist, s.histogram(i), "histogram of latent " + i);
+            LatentSummary l = s.summary(i);
+            assertEquals(fires, l.fired(), "fires of latent " + i);
+            assertEquals((double) fires / rows, l.density(), 0.0);
+            assertEquals(max, l.max(), 0f, "max of latent " + i);
+            if (fires > 0) {
+                assertEquals(sum.doubleValue() / fires, l.meanWhenFired(), 0.0, "exact mean of latent " + i);
+            }
+            assertArrayEquals(hist, l.histogram(), "histogram of latent " + i);
             int li = i;
-            order.sort(Comparator.comparingDouble((int[] a) -> -dense[a[0] * WIDTH + li])
-                    .thenComparingInt(a -> a[0]));
-            List<LatentStats.Context> top = s.top(i);
+            // largest first, then the lower prompt id, then the lower position (rows are in that order)
+            order.sort(Comparator.comparingDouble((Integer r) -> -dense[r * WIDTH + li])
+                    .thenComparingLong(r -> all.promptIds()[r]).thenComparingInt(r -> r));
+            List<LatentContext> top = l.top();
             assertEquals(Math.min(K, order.size()), top.size());
             for (int j = 0; j < top.size(); j++) {
-                int r = order.get(j)[0];
-                LatentStats.Context c = top.get(j);
-                assertEquals(r, c.row());
-                assertEquals(dense[r * WIDTH + i], c.value(), 0f);
-                assertEquals(all.promptIds()[r], c.promptId());
+                int r = order.get(j);
+                LatentContext c = top.get(j);
+                assertEquals(dense[r * WIDTH + i], c.activation(), 0f);
+                assertEquals(all.promptIds()[r], c.doc());
                 assertEquals(all.positions()[r], c.position());
                 // the window: the prompt's tokens at positions max(0, p−W) .. p+W (clipped to the prompt)
                 int p = all.positions()[r];
-                assertEquals(Math.min(p, WINDOW), c.center());
-                assertEquals(all.tokenIds()[r], c.tokens()[c.center()]);
+                assertEquals(Math.max(0, p - WINDOW), c.start());
+                assertEquals(all.tokenIds()[r], c.tokens()[c.offset()]);
                 for (int t = 0; t < c.tokens().length; t++) {
-                    assertEquals(all.tokenIds()[r - c.center() + t], c.tokens()[t]);
-                    assertEquals(all.promptIds()[r], all.promptIds()[r - c.center() + t]);
+                    int q = r - c.offset() + t;
+                    assertEquals(all.tokenIds()[q], c.tokens()[t]);
+                    assertEquals(dense[q * WIDTH + i], c.activations()[t], 0f);
+                    assertEquals(all.promptIds()[r], all.promptIds()[q]);
                 }
             }
         }
@@ -207,60 +265,47 @@ class FeatureStatsJobTest {
 
     @Test
     void mergeIsExactInAnyOrderAndTree() {
-        int rows = all.rows();
-        LatentStats whole = pass(0, rows, 1024);
+        LatentStatsAccumulator whole = pass(prompts);
         Random rnd = new Random(3);
         for (int trial = 0; trial < 3; trial++) {
-            List<Integer> cuts = new ArrayList<>(List.of(0, rows));
-            for (int c = 0; c < 6; c++) {
-                cuts.add(1 + rnd.nextInt(rows - 1));
+            // random subsets of prompts (documents must be disjoint, not contiguous)
+            List<List<int[]>> groups = new ArrayList<>();
+            for (int g = 0; g < 5; g++) {
+                groups.add(new ArrayList<>());
             }
-            List<Integer> sorted = cuts.stream().distinct().sorted().toList();
-            List<LatentStats> parts = new ArrayList<>();
-            for (int p = 0; p + 1 < sorted.size(); p++) {
-                parts.add(pass(sorted.get(p), sorted.get(p + 1), 1 + rnd.nextInt(64)));
+            for (int[] p : prompts) {
+                groups.get(rnd.nextInt(groups.size())).add(p);
             }
+            List<LatentStatsAccumulator> parts = new ArrayList<>();
+            groups.forEach(g -> parts.add(pass(g)));
             Collections.shuffle(parts, rnd);
             // left fold
-            LatentStats left = new LatentStats(WIDTH, K, WINDOW);
-            for (LatentStats p : parts) {
-                left.merge(copy(p));
+            LatentStatsAccumulator left = settings().empty();
+            for (LatentStatsAccumulator p : parts) {
+                left.merge(p);
             }
-            assertEquals(whole, left);
-            // balanced tree
-            List<LatentStats> level = new ArrayList<>();
+            assertSameStats(whole, left);
+            // balanced tree over copies
+            List<LatentStatsAccumulator> level = new ArrayList<>();
             parts.forEach(p -> level.add(copy(p)));
             while (level.size() > 1) {
-                List<LatentStats> next = new ArrayList<>();
+                List<LatentStatsAccumulator> next = new ArrayList<>();
                 for (int i = 0; i < level.size(); i += 2) {
-                    next.add(i + 1 < level.size() ? level.get(i).merge(level.get(i + 1)) : level.get(i));
+                    if (i + 1 < level.size()) {
+                        level.get(i).merge(level.get(i + 1));
+                    }
+                    next.add(level.get(i));
                 }
                 level.clear();
                 level.addAll(next);
             }
-            assertEquals(whole, level.get(0));
+            assertSameStats(whole, level.get(0));
         }
     }
 
-    private static LatentStats copy(LatentStats s) {
-        return new LatentStats(WIDTH, K, WINDOW).merge(s);
-    }
-
-    @Test
-    void exactSumIsTheCorrectlyRoundedSum() {
-        Random rnd = new Random(9);
-        ExactSum a = new ExactSum();
-        ExactSum b = new ExactSum();
-        BigDecimal exact = BigDecimal.ZERO;
-        for (int i = 0; i < 5000; i++) {
-            float v = (float) (Math.scalb(rnd.nextGaussian(), rnd.nextInt(60) - 30));
-            if (i == 17) {
-                v = Float.MIN_VALUE; // subnormal
-            }
-            (i % 3 == 0 ? a : b).add(v);
-            exact = exact.add(new BigDecimal(v));
-        }
-        a.merge(b);
-        assertEquals(exact.doubleValue(), a.value(), 0.0);
+    private static LatentStatsAccumulator copy(LatentStatsAccumulator s) {
+        LatentStatsAccumulator c = settings().empty();
+        c.merge(s);
+        return c;
     }
 }

@@ -22,6 +22,7 @@ import org.mechinterp.sae.dashboard.DashboardWriter;
 import org.mechinterp.sae.dashboard.LatentStatsAccumulator;
 import org.mechinterp.sae.dashboard.LatentStatsCapture;
 import org.mechinterp.sae.dashboard.LatentSummary;
+import org.mechinterp.sae.dashboard.LatentSummaryJson;
 import org.mechinterp.sae.dashboard.LogitEffects;
 import org.mechinterp.sae.io.SparsifyFormat;
 import org.mechinterp.sae.model.Sae;
@@ -41,8 +42,10 @@ import picocli.CommandLine.Spec;
                 + "self-contained HTML page (density histogram, top activating contexts with per-token highlighting, "
                 + "samples per activation range, logit effects W_dec·W_U, label correlations) and its data as JSON, "
                 + "plus index.html. Memory does not grow with the corpus."},
-        footer = {"", "Example:", "  interp sae dashboard --sae sae --model /models/stories --corpus stories.txt "
-                + "--latents 0-99 --out dash"})
+        footer = {"", "Examples:", "  interp sae dashboard --sae sae --model /models/stories --corpus stories.txt "
+                + "--latents 0-99 --out dash",
+                "  interp sae dashboard --sae sae --model /models/stories --stats stats.json --out dash   "
+                + "(statistics from interp spark stats)"})
 final class SaeDashboardCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -53,9 +56,15 @@ final class SaeDashboardCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "DIR", required = true, description = "Model folder.")
     Path model;
 
-    @Option(names = "--corpus", paramLabel = "FILE", required = true,
+    @Option(names = "--corpus", paramLabel = "FILE",
             description = ".txt (one prompt per line) or .jsonl (\"text\" or \"tokens\", optional \"labels\").")
     Path corpus;
+
+    @Option(names = "--stats", paramLabel = "FILE",
+            description = "Render from statistics computed elsewhere instead of a corpus: the JSON of "
+                    + "'interp spark stats' (or a dashboard.json). --top, --samples, --window, --seed are then "
+                    + "those the statistics were computed with.")
+    Path stats;
 
     @Option(names = "--out", paramLabel = "DIR", required = true, description = "Output folder.")
     Path out;
@@ -102,8 +111,14 @@ final class SaeDashboardCommand implements Callable<Integer> {
         if (!Files.isDirectory(model)) {
             throw new ModelCommand.InputError(spec.commandLine(), "model directory " + model + " does not exist");
         }
-        if (!Files.isRegularFile(corpus)) {
+        if ((corpus == null) == (stats == null)) {
+            throw new ModelCommand.InputError(spec.commandLine(), "give either --corpus or --stats");
+        }
+        if (corpus != null && !Files.isRegularFile(corpus)) {
             throw new ModelCommand.InputError(spec.commandLine(), "corpus file " + corpus + " does not exist");
+        }
+        if (stats != null && !Files.isRegularFile(stats)) {
+            throw new ModelCommand.InputError(spec.commandLine(), "statistics file " + stats + " does not exist");
         }
         if (top < 1 || samples < 0 || context < 0 || maxPrompts < 0) {
             throw new ModelCommand.InputError(spec.commandLine(), "need --top >= 1, --samples >= 0, --context >= 0");
@@ -116,6 +131,9 @@ final class SaeDashboardCommand implements Callable<Integer> {
             throw new ModelCommand.InputError(spec.commandLine(), "the SAE names no hook: give --hook");
         }
         PrintWriter err = spec.commandLine().getErr();
+        if (stats != null) {
+            return fromStats(sae, chosen, h, err);
+        }
         try (Tokenizer tok = Files.isRegularFile(model.resolve("tokenizer.json")) ? Tokenizer.load(model) : null;
                 HookedTransformer m = HookedTransformer.load(model)) {
             List<String> labels;
@@ -178,6 +196,60 @@ final class SaeDashboardCommand implements Callable<Integer> {
             }
             w.flush();
         }
+        return 0;
+    }
+
+    /** Renders pages from a statistics file: the listed latents that it holds, with logit effects from the model. */
+    private int fromStats(Sae sae, int[] chosen, String h, PrintWriter err) throws Exception {
+        List<LatentSummary> all;
+        try {
+            all = LatentSummaryJson.read(stats);
+        } catch (java.io.IOException e) {
+            throw new ModelCommand.InputError(spec.commandLine(), e.getMessage());
+        }
+        Map<Integer, LatentSummary> byLatent = new LinkedHashMap<>();
+        all.forEach(s -> byLatent.put(s.latent(), s));
+        List<LatentSummary> summaries = new ArrayList<>();
+        for (int l : chosen) {
+            if (byLatent.containsKey(l)) {
+                summaries.add(byLatent.get(l));
+            }
+        }
+        if (summaries.isEmpty()) {
+            throw new ModelCommand.InputError(spec.commandLine(), stats + " holds none of the latents asked for");
+        }
+        int[] shown = summaries.stream().mapToInt(LatentSummary::latent).toArray();
+        long tokens = summaries.get(0).tokens();
+        try (Tokenizer tok = Files.isRegularFile(model.resolve("tokenizer.json")) ? Tokenizer.load(model) : null;
+                HookedTransformer m = HookedTransformer.load(model)) {
+            Map<Integer, LogitEffects> logits = new LinkedHashMap<>();
+            String logitNote = logitEffects(m, sae, h, shown, logits);
+            if (logitNote != null && !json) {
+                err.println("note: " + logitNote);
+            }
+            String title = "SAE " + saeDir + " at " + h + ", statistics " + stats.getFileName() + " (" + tokens
+                    + " tokens)";
+            new DashboardWriter(id -> tok != null ? tok.tokenText(id) : "#" + id,
+                    tok != null ? ids -> tok.decode(ids, false) : null, title).write(out, summaries, logits);
+        }
+        PrintWriter w = spec.commandLine().getOut();
+        if (json) {
+            JsonObject o = new JsonObject();
+            o.addProperty("out", out.toAbsolutePath().toString());
+            o.addProperty("hook", h);
+            o.addProperty("stats", stats.toAbsolutePath().toString());
+            o.addProperty("tokens", tokens);
+            JsonArray ls = new JsonArray();
+            for (int l : shown) {
+                ls.add(l);
+            }
+            o.add("latents", ls);
+            w.println(JsonOutput.toJson(o));
+        } else {
+            w.printf(Locale.ROOT, "wrote %d latent pages to %s (index.html) from %s; %d tokens%n", shown.length, out,
+                    stats, tokens);
+        }
+        w.flush();
         return 0;
     }
 

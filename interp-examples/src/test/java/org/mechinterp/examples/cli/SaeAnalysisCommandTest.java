@@ -136,6 +136,22 @@ class SaeAnalysisCommandTest {
         }
         assertTrue(withContexts >= 3, "most latents fire on the corpus");
 
+        // re-rendered from the statistics alone (--stats): the same per-latent data, byte for byte
+        Path again = tmp.resolve("dash-from-stats");
+        r = InterpCliTest.run("sae", "dashboard", "--sae", sae.toString(), "--model", EmbeddedModel.path().toString(),
+                "--stats", out.resolve("dashboard.json").toString(), "--latents", "0-3,10", "--out", again.toString(),
+                "--json");
+        assertEquals(0, r.code(), r.err());
+        for (int l : new int[] {0, 1, 2, 3, 10}) {
+            assertEquals(Files.readString(out.resolve("latent-" + l + ".json")),
+                    Files.readString(again.resolve("latent-" + l + ".json")), "latent " + l);
+        }
+        r = InterpCliTest.run("sae", "dashboard", "--sae", sae.toString(), "--model", EmbeddedModel.path().toString(),
+                "--stats", out.resolve("dashboard.json").toString(), "--corpus", corpus.toString(), "--out",
+                again.toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("either --corpus or --stats"), r.err());
+
         r = InterpCliTest.run("sae", "dashboard", "--sae", sae.toString(), "--model", EmbeddedModel.path().toString(),
                 "--corpus", corpus.toString(), "--latents", "64-70", "--out", out.toString());
         assertEquals(2, r.code());

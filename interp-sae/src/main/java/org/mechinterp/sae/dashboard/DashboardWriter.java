@@ -12,10 +12,8 @@ import java.util.function.IntFunction;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonPrimitive;
+import org.mechinterp.core.io.StrictJson;
 import org.mechinterp.sae.io.AtomicFiles;
 
 /**
@@ -91,7 +89,7 @@ public final class DashboardWriter {
      *     of a latent that never fired) are JSON null, so every file is valid JSON
      */
     public JsonObject json(LatentSummary s, LogitEffects logit) {
-        return (JsonObject) finite(raw(s, logit));
+        return (JsonObject) StrictJson.finite(raw(s, logit));
     }
 
     private JsonObject raw(LatentSummary s, LogitEffects logit) {
@@ -138,25 +136,6 @@ public final class DashboardWriter {
         return o;
     }
 
-    /** A copy of {@code e} with NaN and ±infinity replaced by null. */
-    static JsonElement finite(JsonElement e) {
-        if (e.isJsonPrimitive()) {
-            JsonPrimitive p = e.getAsJsonPrimitive();
-            return p.isNumber() && !Double.isFinite(p.getAsDouble()) ? JsonNull.INSTANCE : e;
-        }
-        if (e.isJsonArray()) {
-            JsonArray out = new JsonArray();
-            e.getAsJsonArray().forEach(x -> out.add(finite(x)));
-            return out;
-        }
-        if (e.isJsonObject()) {
-            JsonObject out = new JsonObject();
-            e.getAsJsonObject().entrySet().forEach(en -> out.add(en.getKey(), finite(en.getValue())));
-            return out;
-        }
-        return e;
-    }
-
     private JsonArray logitJson(int[] ids, double[] values) {
         JsonArray a = new JsonArray();
         for (int i = 0; i < ids.length; i++) {
@@ -185,6 +164,7 @@ public final class DashboardWriter {
                 acts.add(c.activations()[i]);
             }
             o.add("tokens", toks);
+            o.add("token_ids", GSON.toJsonTree(c.tokens()));
             o.add("activations", acts);
             a.add(o);
         }

@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.PriorityQueue;
 
+import org.mechinterp.sae.model.SparseCodes;
+
 /**
  * Streaming per-latent statistics for feature dashboards, in memory independent of the corpus length.
  *
@@ -17,14 +19,20 @@ import java.util.PriorityQueue;
  * sample bin ({@value #BINS_PER_SAMPLE_BIN} histogram bins each) a uniform sample of {@code samplesPerBin} contexts,
  * chosen as the ones with the smallest hash priority {@code h(seed, latent, doc, position)} (a bottom-k sketch);
  * and, per label, the sums Σa, Σa², Σa·l over the tokens where the label is finite (with Σl, Σl² and the count per
- * label), from which Pearson r follows.
+ * label), from which Pearson r follows. Every sum is an {@link ExactSum} (float activations, their squares and
+ * their products with float labels are exact in double, and the sums of those are exact).
  *
  * <p><b>Merge.</b> {@link #merge} combines two accumulators of the same settings that saw disjoint sets of
  * documents. Counts, histograms, maxima, top-k contexts and samples merge <em>exactly</em>: the result equals,
  * element for element, the accumulator that saw both sets in any order, and merging is associative and commutative
- * (top-k and bottom-k under a total order are selections from a union). The moment sums are float64 sums: their
- * merge is associative up to rounding (relative error about n·2^-53). A Spark job can therefore map partitions to
- * accumulators and reduce with {@code merge}.
+ * (top-k and bottom-k under a total order are selections from a union), and so do the moment sums (exact sums).
+ * Every summary is therefore bit for bit the same whatever the split of the documents and the merge tree: a Spark job
+ * maps partitions to accumulators and reduces with {@code merge}.
+ *
+ * <p>Codes come either dense for the followed latents ({@link #add(long, int[], float[], float[])}) or sparse over
+ * all the SAE's latents ({@link #add(long, int[], SparseCodes, float[])}, for following every latent of a wide
+ * SAE: the work is then proportional to the non-zero codes). A latent's state is allocated when its code is first
+ * non-zero.
  *
  * <p>Memory: per latent O(topK·W + sampleBins·samplesPerBin·W + BINS + labels) for windows of W tokens. Not
  * thread-safe. Serializable (Java serialization), so that a distributed job can ship partial accumulators.
@@ -53,8 +61,10 @@ public final class LatentStatsAccumulator implements java.io.Serializable {
     private long tokens;
     private long documents;
     private final long[] labelCount;
-    private final double[] labelSum;
-    private final double[] labelSumSq;
+    private final ExactSum[] labelSum;
+    private final ExactSum[] labelSumSq;
+    /** Followed index of each SAE latent, −1 for the others. */
+    private final int[] slot;
 
     /**
      * @param latents the latents to follow (indices into the SAE's codes)
@@ -81,12 +91,21 @@ public final class LatentStatsAccumulator implements java.io.Serializable {
         this.labelNames = List.copyOf(labelNames);
         int nl = labelNames.size();
         this.states = new State[latents.length];
-        for (int i = 0; i < states.length; i++) {
-            states[i] = new State(nl);
-        }
         this.labelCount = new long[nl];
-        this.labelSum = new double[nl];
-        this.labelSumSq = new double[nl];
+        this.labelSum = ExactSum.array(nl);
+        this.labelSumSq = ExactSum.array(nl);
+        int maxLatent = Arrays.stream(latents).max().getAsInt();
+        if (Arrays.stream(latents).min().getAsInt() < 0) {
+            throw new IllegalArgumentException("latent indices must be >= 0: " + Arrays.toString(latents));
+        }
+        this.slot = new int[maxLatent + 1];
+        Arrays.fill(slot, -1);
+        for (int i = 0; i < latents.length; i++) {
+            if (slot[latents[i]] >= 0) {
+                throw new IllegalArgumentException("latent " + latents[i] + " is listed twice");
+            }
+            slot[latents[i]] = i;
+        }
     }
 
     /** Worst-first orders of the bounded heaps (serializable, unlike composed comparators). */
@@ -112,23 +131,23 @@ public final class LatentStatsAccumulator implements java.io.Serializable {
     private static final class State implements java.io.Serializable {
         private static final long serialVersionUID = 1L;
         long fired;
-        double sum;
-        double sumSq;
+        final ExactSum sum = new ExactSum();
+        final ExactSum sumSq = new ExactSum();
         float max;
         final long[] hist = new long[BINS];
         final PriorityQueue<LatentContext> top = new PriorityQueue<>(new WorstTopFirst());
         final List<PriorityQueue<Sample>> samples = new ArrayList<>();
-        final double[] sumA;
-        final double[] sumAA;
-        final double[] sumAL;
+        final ExactSum[] sumA;
+        final ExactSum[] sumAA;
+        final ExactSum[] sumAL;
 
         State(int nl) {
             for (int b = 0; b < SAMPLE_BINS; b++) {
                 samples.add(new PriorityQueue<>(new WorstSampleFirst()));
             }
-            sumA = new double[nl];
-            sumAA = new double[nl];
-            sumAL = new double[nl];
+            sumA = ExactSum.array(nl);
+            sumAA = ExactSum.array(nl);
+            sumAL = ExactSum.array(nl);
         }
     }
 
@@ -138,21 +157,86 @@ public final class LatentStatsAccumulator implements java.io.Serializable {
                 .thenComparingLong(s -> s.context.doc()).thenComparingInt(s -> s.context.position());
     }
 
+    /** The activations of one followed latent over a document's tokens, for context windows. */
+    @FunctionalInterface
+    private interface Activations {
+        float at(int position);
+    }
+
     /**
-     * Adds one document.
+     * Adds one document with dense codes of the followed latents.
      *
      * @param doc the document's id (distinct per document; used for ordering and sampling)
      * @param tokenIds its tokens [T]
      * @param codes the followed latents' activations [T, latents.length] row-major (not modified, not kept)
      * @param labels [T, labelNames.size()] row-major, NaN where missing; null when there are no label columns
+     * @throws IllegalArgumentException for wrong shapes or a non-finite code (naming document, token and latent)
      */
     public void add(long doc, int[] tokenIds, float[] codes, float[] labels) {
         int t = tokenIds.length;
         int n = latents.length;
+        if (codes.length != t * n) {
+            throw new IllegalArgumentException("document " + doc + ": codes must be [" + t + ", " + n + "], got "
+                    + codes.length + " values");
+        }
+        addLabels(doc, t, labels);
+        for (int i = 0; i < n; i++) {
+            int li = i;
+            Activations acts = q -> codes[q * n + li];
+            for (int p = 0; p < t; p++) {
+                float a = codes[p * n + i];
+                if (a != 0) {
+                    observe(i, doc, p, a, tokenIds, labels, acts);
+                }
+            }
+        }
+    }
+
+    /**
+     * Adds one document with sparse codes over all the SAE's latents (latents not followed are ignored).
+     *
+     * @param doc the document's id (distinct per document; used for ordering and sampling)
+     * @param tokenIds its tokens [T]
+     * @param codes the SAE's codes of its tokens, T rows (not modified, not kept)
+     * @param labels [T, labelNames.size()] row-major, NaN where missing; null when there are no label columns
+     * @throws IllegalArgumentException for wrong shapes or a non-finite code (naming document, token and latent)
+     */
+    public void add(long doc, int[] tokenIds, SparseCodes codes, float[] labels) {
+        int t = tokenIds.length;
+        if (codes.rows() != t) {
+            throw new IllegalArgumentException("document " + doc + ": " + t + " tokens but " + codes.rows()
+                    + " rows of codes");
+        }
+        addLabels(doc, t, labels);
+        int[] start = codes.rowStart();
+        int[] index = codes.index();
+        float[] value = codes.value();
+        for (int p = 0; p < t; p++) {
+            for (int e = start[p]; e < start[p + 1]; e++) {
+                int latent = index[e];
+                int i = latent < slot.length ? slot[latent] : -1;
+                if (i >= 0 && value[e] != 0) {
+                    observe(i, doc, p, value[e], tokenIds, labels, q -> sparseAt(codes, q, latent));
+                }
+            }
+        }
+    }
+
+    /** Code of one latent in row q of sparse codes (0 where absent). */
+    private static float sparseAt(SparseCodes codes, int q, int latent) {
+        for (int e = codes.rowStart()[q]; e < codes.rowStart()[q + 1]; e++) {
+            if (codes.index()[e] == latent) {
+                return codes.value()[e];
+            }
+        }
+        return 0;
+    }
+
+    private void addLabels(long doc, int t, float[] labels) {
         int nl = labelNames.size();
-        if (codes.length != t * n || (nl > 0 && (labels == null || labels.length != t * nl))) {
-            throw new IllegalArgumentException("document " + doc + ": codes must be [" + t + ", " + n + "] and labels ["
-                    + t + ", " + nl + "]; got " + codes.length + " and " + (labels == null ? 0 : labels.length));
+        if (nl > 0 && (labels == null || labels.length != t * nl)) {
+            throw new IllegalArgumentException("document " + doc + ": labels must be [" + t + ", " + nl + "], got "
+                    + (labels == null ? 0 : labels.length) + " values");
         }
         tokens += t;
         documents++;
@@ -161,42 +245,52 @@ public final class LatentStatsAccumulator implements java.io.Serializable {
                 float l = labels[p * nl + c];
                 if (Float.isFinite(l)) {
                     labelCount[c]++;
-                    labelSum[c] += l;
-                    labelSumSq[c] += (double) l * l;
-                }
-            }
-        }
-        for (int i = 0; i < n; i++) {
-            State s = states[i];
-            for (int p = 0; p < t; p++) {
-                float a = codes[p * n + i];
-                for (int c = 0; c < nl; c++) {
-                    float l = labels[p * nl + c];
-                    if (Float.isFinite(l)) {
-                        s.sumA[c] += a;
-                        s.sumAA[c] += (double) a * a;
-                        s.sumAL[c] += (double) a * l;
-                    }
-                }
-                if (!(a > 0) || !Float.isFinite(a)) {
-                    continue;
-                }
-                s.fired++;
-                s.sum += a;
-                s.sumSq += (double) a * a;
-                s.max = Math.max(s.max, a);
-                int bin = bin(a);
-                s.hist[bin]++;
-                offerTop(s, doc, p, a, tokenIds, codes, i);
-                if (samplesPerBin > 0) {
-                    offerSample(s.samples.get(bin / BINS_PER_SAMPLE_BIN), priority(latents[i], doc, p), doc, p, a,
-                            tokenIds, codes, i);
+                    labelSum[c].add(l);
+                    labelSumSq[c].add((double) l * l);
                 }
             }
         }
     }
 
-    private void offerTop(State s, long doc, int p, float a, int[] tokenIds, float[] codes, int i) {
+    /**
+     * One non-zero code a of followed latent i at token p: label moments (zero codes add nothing to them, which
+     * is why only non-zero codes are visited), and, when a &gt; 0, the firing statistics.
+     */
+    private void observe(int i, long doc, int p, float a, int[] tokenIds, float[] labels, Activations acts) {
+        if (!Float.isFinite(a)) {
+            throw new IllegalArgumentException("document " + doc + " token " + p + ": latent " + latents[i]
+                    + " has the non-finite code " + a);
+        }
+        State s = states[i];
+        int nl = labelNames.size();
+        if (s == null) {
+            s = states[i] = new State(nl);
+        }
+        for (int c = 0; c < nl; c++) {
+            float l = labels[p * nl + c];
+            if (Float.isFinite(l)) {
+                s.sumA[c].add(a);
+                s.sumAA[c].add((double) a * a);
+                s.sumAL[c].add((double) a * l);
+            }
+        }
+        if (!(a > 0)) {
+            return;
+        }
+        s.fired++;
+        s.sum.add(a);
+        s.sumSq.add((double) a * a);
+        s.max = Math.max(s.max, a);
+        int bin = bin(a);
+        s.hist[bin]++;
+        offerTop(s, doc, p, a, tokenIds, acts);
+        if (samplesPerBin > 0) {
+            offerSample(s.samples.get(bin / BINS_PER_SAMPLE_BIN), priority(latents[i], doc, p), doc, p, a, tokenIds,
+                    acts);
+        }
+    }
+
+    private void offerTop(State s, long doc, int p, float a, int[] tokenIds, Activations acts) {
         if (s.top.size() >= topK) {
             LatentContext worst = s.top.peek();
             int cmp = Float.compare(worst.activation(), a);
@@ -207,11 +301,11 @@ public final class LatentStatsAccumulator implements java.io.Serializable {
             }
             s.top.poll();
         }
-        s.top.add(window(doc, p, a, tokenIds, codes, i));
+        s.top.add(window(doc, p, a, tokenIds, acts));
     }
 
     private void offerSample(PriorityQueue<Sample> q, long priority, long doc, int p, float a, int[] tokenIds,
-            float[] codes, int i) {
+            Activations acts) {
         if (q.size() >= samplesPerBin) {
             Sample worst = q.peek();
             if (priority > worst.priority() || (priority == worst.priority() && (doc > worst.context().doc()
@@ -220,18 +314,17 @@ public final class LatentStatsAccumulator implements java.io.Serializable {
             }
             q.poll();
         }
-        q.add(new Sample(priority, window(doc, p, a, tokenIds, codes, i)));
+        q.add(new Sample(priority, window(doc, p, a, tokenIds, acts)));
     }
 
-    private LatentContext window(long doc, int p, float a, int[] tokenIds, float[] codes, int i) {
+    private LatentContext window(long doc, int p, float a, int[] tokenIds, Activations acts) {
         int start = Math.max(0, p - before);
         int end = Math.min(tokenIds.length, p + after + 1);
-        int n = latents.length;
-        float[] acts = new float[end - start];
+        float[] w = new float[end - start];
         for (int q = start; q < end; q++) {
-            acts[q - start] = codes[q * n + i];
+            w[q - start] = acts.at(q);
         }
-        return new LatentContext(doc, p, a, start, Arrays.copyOfRange(tokenIds, start, end), acts);
+        return new LatentContext(doc, p, a, start, Arrays.copyOfRange(tokenIds, start, end), w);
     }
 
     /** @return the histogram bin of a positive activation (end bins open-ended) */
@@ -268,15 +361,21 @@ public final class LatentStatsAccumulator implements java.io.Serializable {
         documents += other.documents;
         for (int c = 0; c < labelNames.size(); c++) {
             labelCount[c] += other.labelCount[c];
-            labelSum[c] += other.labelSum[c];
-            labelSumSq[c] += other.labelSumSq[c];
+            labelSum[c].merge(other.labelSum[c]);
+            labelSumSq[c].merge(other.labelSumSq[c]);
         }
         for (int i = 0; i < states.length; i++) {
-            State s = states[i];
             State o = other.states[i];
+            if (o == null) {
+                continue;
+            }
+            State s = states[i];
+            if (s == null) {
+                s = states[i] = new State(labelNames.size());
+            }
             s.fired += o.fired;
-            s.sum += o.sum;
-            s.sumSq += o.sumSq;
+            s.sum.merge(o.sum);
+            s.sumSq.merge(o.sumSq);
             s.max = Math.max(s.max, o.max);
             for (int b = 0; b < BINS; b++) {
                 s.hist[b] += o.hist[b];
@@ -297,9 +396,9 @@ public final class LatentStatsAccumulator implements java.io.Serializable {
                 }
             }
             for (int c = 0; c < labelNames.size(); c++) {
-                s.sumA[c] += o.sumA[c];
-                s.sumAA[c] += o.sumAA[c];
-                s.sumAL[c] += o.sumAL[c];
+                s.sumA[c].merge(o.sumA[c]);
+                s.sumAA[c].merge(o.sumAA[c]);
+                s.sumAL[c].merge(o.sumAL[c]);
             }
         }
     }
@@ -328,6 +427,9 @@ public final class LatentStatsAccumulator implements java.io.Serializable {
     public long retainedContexts() {
         long n = 0;
         for (State s : states) {
+            if (s == null) {
+                continue;
+            }
             n += s.top.size();
             for (PriorityQueue<Sample> q : s.samples) {
                 n += q.size();
@@ -338,7 +440,7 @@ public final class LatentStatsAccumulator implements java.io.Serializable {
 
     /** @return the summary of the {@code i}-th followed latent (a snapshot; the accumulator may go on) */
     public LatentSummary summary(int i) {
-        State s = states[i];
+        State s = states[i] != null ? states[i] : new State(labelNames.size());
         List<LatentContext> top = new ArrayList<>(s.top);
         top.sort(LatentContext.TOP_FIRST);
         List<List<LatentContext>> samples = new ArrayList<>();
@@ -349,10 +451,12 @@ public final class LatentStatsAccumulator implements java.io.Serializable {
         }
         double[] r = new double[labelNames.size()];
         for (int c = 0; c < r.length; c++) {
-            r[c] = pearson(labelCount[c], s.sumA[c], s.sumAA[c], labelSum[c], labelSumSq[c], s.sumAL[c]);
+            r[c] = pearson(labelCount[c], s.sumA[c].value(), s.sumAA[c].value(), labelSum[c].value(),
+                    labelSumSq[c].value(), s.sumAL[c].value());
         }
-        return new LatentSummary(latents[i], tokens, s.fired, s.fired > 0 ? s.sum / s.fired : 0,
-                s.fired > 0 ? Math.sqrt(Math.max(0, s.sumSq / s.fired - (s.sum / s.fired) * (s.sum / s.fired))) : 0,
+        double mean = s.fired > 0 ? s.sum.value() / s.fired : 0;
+        return new LatentSummary(latents[i], tokens, s.fired, mean,
+                s.fired > 0 ? Math.sqrt(Math.max(0, s.sumSq.value() / s.fired - mean * mean)) : 0,
                 s.max, s.hist.clone(), top, samples, labelNames, r);
     }
 

@@ -22,16 +22,20 @@ import org.mechinterp.sae.model.SaeMetadata;
  * lower-case {@code w_enc}/{@code w_dec} spelling is accepted too).
  *
  * <p>Math (the Gemma Scope tutorial and SAELens' loader): a JumpReLU SAE on the raw input, z = x·W_enc + b_enc
- * (no b_dec subtraction), f = ReLU(z)·1[z &gt; θ], x̂ = f·W_dec + b_dec. The {@link Sae} computes z·1[z &gt; θ],
- * so θ is loaded as max(θ, 0), which gives exactly ReLU(z)·1[z &gt; θ] for any θ.
+ * (no b_dec subtraction), f = ReLU(z)·1[z &gt; θ], x̂ = f·W_dec + b_dec; θ is passed as stored (the {@link Sae}
+ * builder handles negative thresholds, see {@link Sae}).
  *
  * <p>The hook is read from the path: {@code layer_L} and the release name give {@code blocks.L.hook_resid_post}
  * (res), {@code blocks.L.hook_mlp_out} (mlp) or {@code blocks.L.attn.hook_z} (att; d = heads·d_head, the hook
  * flattened), and the model {@code google/gemma-2-<size>[-it]}. Embedding SAEs were trained on the embedding before
  * Gemma's ·√d scale while {@code hook_embed} is after it, so, as in SAELens, they are loaded with the scale folded
- * in ({@link Sae#foldInputScale} with 1/√d, which also scales b_dec, unlike SAELens). Transcoders (input
- * {@code blocks.L.ln2.hook_normalized}, output {@code blocks.L.hook_mlp_out}) are not SAEs and are refused by
- * {@link #load}; {@link #readParams} returns their arrays.
+ * in ({@link Sae#foldInputScale} with 1/√d, which also scales b_dec, unlike SAELens).
+ *
+ * <p><b>Transcoders</b> ({@code gemma-scope-…-transcoders}): the same five arrays, loaded as SAELens'
+ * {@code gemma_2_transcoder} loader does: a JumpReLU transcoder ({@link Sae#isTranscoder()}) reading
+ * {@code blocks.L.ln2.hook_normalized} (the normalised MLP input) and predicting {@code blocks.L.hook_mlp_out},
+ * d_out = d_in, z = x·W_enc + b_enc (no b_dec on the input: b_dec lives in the output space),
+ * ŷ = f·W_dec + b_dec.
  */
 public final class GemmaScopeFormat {
     public static final String PARAMS = "params.npz";
@@ -92,16 +96,50 @@ public final class GemmaScopeFormat {
      * Loads a Gemma Scope SAE, with the hook and model read from the path ({@link #metadataFromPath}).
      *
      * @param path {@code params.npz} or its folder
-     * @throws IOException as {@link #readParams}, or if the path names a transcoder release
+     * @throws IOException as {@link #readParams}
      */
     public static Sae load(Path path) throws IOException {
         Path file = Files.isDirectory(path) ? path.resolve(PARAMS) : path;
         String release = releaseSite(file);
         if (release != null && release.startsWith("transcoder")) {
-            throw new IOException(file + ": a Gemma Scope transcoder (input blocks.L.ln2.hook_normalized, output "
-                    + "blocks.L.hook_mlp_out) is not an SAE; read its arrays with GemmaScopeFormat.readParams");
+            return loadTranscoder(file, metadataFromPath(file), outputHookFromPath(file));
         }
         return load(file, metadataFromPath(file));
+    }
+
+    /**
+     * Loads a Gemma Scope transcoder with the given input metadata and output hook (use this when the folder was
+     * renamed and the hooks cannot be read from the path).
+     *
+     * @param outputHook the hook it predicts, normally {@code blocks.L.hook_mlp_out}
+     * @throws IOException as {@link #readParams}
+     */
+    public static Sae loadTranscoder(Path path, SaeMetadata metadata, String outputHook) throws IOException {
+        Path file = Files.isDirectory(path) ? path.resolve(PARAMS) : path;
+        Params p = readParams(file);
+        try {
+            return Sae.builder().setArchitecture(Architecture.JUMPRELU).setDims(p.dIn(), p.dSae())
+                    .optTranscoder(p.dIn(), outputHook).setWEnc(p.wEnc(), p.dIn(), p.dSae()).setWDec(p.wDec())
+                    .setBEnc(p.bEnc()).setBDec(p.bDec()).optThreshold(p.threshold()).optMetadata(metadata).build();
+        } catch (IllegalArgumentException e) {
+            throw new IOException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code blocks.L.hook_mlp_out} for a file under {@code layer_L}, else "". */
+    static String outputHookFromPath(Path file) {
+        Integer layer = layerFromPath(file);
+        return layer == null ? "" : "blocks." + layer + ".hook_mlp_out";
+    }
+
+    private static Integer layerFromPath(Path file) {
+        for (Path p = file.toAbsolutePath(); p != null; p = p.getParent()) {
+            Matcher m = LAYER.matcher(name(p));
+            if (m.matches()) {
+                return Integer.parseInt(m.group(1));
+            }
+        }
+        return null;
     }
 
     /**
@@ -111,15 +149,11 @@ public final class GemmaScopeFormat {
     public static Sae load(Path path, SaeMetadata metadata) throws IOException {
         Path file = Files.isDirectory(path) ? path.resolve(PARAMS) : path;
         Params p = readParams(file);
-        float[] theta = p.threshold().clone();
-        for (int i = 0; i < theta.length; i++) {
-            theta[i] = Math.max(theta[i], 0f); // ReLU(z)·1[z > θ] = z·1[z > max(θ, 0)]
-        }
         Sae sae;
         try {
             sae = Sae.builder().setArchitecture(Architecture.JUMPRELU).setDims(p.dIn(), p.dSae())
                     .optApplyBDecToInput(false).setWEnc(p.wEnc(), p.dIn(), p.dSae()).setWDec(p.wDec())
-                    .setBEnc(p.bEnc()).setBDec(p.bDec()).optThreshold(theta).optMetadata(metadata).build();
+                    .setBEnc(p.bEnc()).setBDec(p.bDec()).optThreshold(p.threshold()).optMetadata(metadata).build();
         } catch (IllegalArgumentException e) {
             throw new IOException(file + ": " + e.getMessage(), e);
         }
@@ -147,18 +181,13 @@ public final class GemmaScopeFormat {
         if (isEmbedding(file)) {
             hook = "hook_embed";
         } else {
-            Integer layer = null;
-            for (Path p = file.toAbsolutePath(); p != null && layer == null; p = p.getParent()) {
-                Matcher m = LAYER.matcher(name(p));
-                if (m.matches()) {
-                    layer = Integer.parseInt(m.group(1));
-                }
-            }
+            Integer layer = layerFromPath(file);
             if (layer != null && site != null) {
                 hook = switch (site) {
                     case "res" -> "blocks." + layer + ".hook_resid_post";
                     case "mlp" -> "blocks." + layer + ".hook_mlp_out";
                     case "att" -> "blocks." + layer + ".attn.hook_z";
+                    case "transcoder", "transcoders" -> "blocks." + layer + ".ln2.hook_normalized";
                     default -> "";
                 };
             }

@@ -20,6 +20,9 @@ import org.mechinterp.sae.model.Sae;
  * <tr><td>Qwen-Scope</td><td>one {@code layerN.sae.safetensors} (or that file)</td>
  *     <td>{@link QwenScopeFormat}</td></tr>
  * </table>
+ * Transcoders load too ({@link Sae#isTranscoder()}, with {@link Sae#outputHook()}): SAELens transcoder folders
+ * (same files, a transcoder {@code architecture} in cfg.json) and Gemma Scope transcoder releases
+ * ({@code gemma-scope-…-transcoders/layer_L/…/params.npz}).
  * Pickled checkpoints ({@code .pt}, {@code .pth}, {@code .ckpt}, {@code .bin}) are refused with how to convert them.
  */
 public final class PretrainedSaes {

@@ -16,8 +16,13 @@ import org.mechinterp.core.Interp;
  *
  * <p>Math, for an input row x ∈ R^d: z = W_encᵀ(x − b_dec) + b_enc ∈ R^n (without the − b_dec when
  * {@link #applyBDecToInput()} is false), then f = ReLU(z) ({@link Architecture#RELU}), ReLU(TopK_k(z))
- * ({@link Architecture#TOPK}; ties go to the lower latent index) or z ⊙ 1[z &gt; θ] ({@link Architecture#JUMPRELU}),
- * and x̂ = W_decᵀ f + b_dec.
+ * ({@link Architecture#TOPK}; ties go to the lower latent index) or ReLU(z) ⊙ 1[z &gt; θ]
+ * ({@link Architecture#JUMPRELU}, SAELens' and Gemma Scope's definition), and x̂ = W_decᵀ f + b_dec.
+ *
+ * <p><b>JumpReLU thresholds.</b> ReLU(z)·1[z &gt; θ] = z·1[z &gt; max(θ, 0)] for every θ, so the builder stores
+ * θ' = max(θ, 0) and the encoders compute z·1[z &gt; θ']. This is the one place where a negative θ (which
+ * released checkpoints do contain) is handled: every loader passes θ as stored, and {@link #threshold()} returns
+ * θ'; the two definitions differ only for θ &lt; 0, where z·1[z &gt; θ] would give negative codes.
  *
  * <p>A <b>transcoder</b> ({@link #isTranscoder()}) reads x ∈ R^d_in at one hook ({@code metadata().hookName()}) and
  * predicts y ∈ R^d_out at another ({@link #outputHook()}): z = W_encᵀx + b_enc (never centred:
@@ -233,9 +238,9 @@ public final class Sae {
     }
 
     /**
-     * JumpReLU thresholds θ [n] (copy), or null for other families.
+     * JumpReLU thresholds max(θ, 0) [n] (copy; see the class comment), or null for other families.
      *
-     * @return a fresh copy of θ, length n, or null unless the architecture is JUMPRELU
+     * @return a fresh copy of max(θ, 0), length n, or null unless the architecture is JUMPRELU
      */
     public float[] threshold() {
         return threshold == null ? null : threshold.clone();
@@ -721,7 +726,8 @@ public final class Sae {
         }
 
         /**
-         * JumpReLU thresholds [n]; ignored (dropped) for other families.
+         * JumpReLU thresholds θ [n] as stored in a checkpoint (not modified); the built SAE holds max(θ, 0), see
+         * the class comment. Ignored (dropped) for other families.
          *
          * @param v θ, length n, or null for non-JumpReLU families; not modified
          * @return this builder
@@ -792,6 +798,11 @@ public final class Sae {
             }
             if (architecture == Architecture.JUMPRELU) {
                 check("threshold", threshold, dSae);
+                float[] clamped = new float[dSae];
+                for (int i = 0; i < dSae; i++) {
+                    clamped[i] = Math.max(threshold[i], 0f); // ReLU(z)·1[z > θ] = z·1[z > max(θ, 0)]
+                }
+                threshold = clamped;
             } else {
                 threshold = null;
             }

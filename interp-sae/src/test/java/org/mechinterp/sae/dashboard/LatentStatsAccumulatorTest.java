@@ -99,6 +99,12 @@ class LatentStatsAccumulatorTest {
             assertTrue(hist[0] > 0 && hist[63] > 0, "the corpus reaches both open-ended bins");
             assertEquals(max, s.max(), 0f);
             assertEquals(sum / f.size(), s.meanWhenFired(), 1e-12 * Math.abs(sum));
+            // the sum is exact: the mean is the correctly rounded exact sum over the count, bit for bit
+            java.math.BigDecimal exact = java.math.BigDecimal.ZERO;
+            for (Fire x : f) {
+                exact = exact.add(new java.math.BigDecimal(x.a()));
+            }
+            assertEquals(exact.doubleValue() / f.size(), s.meanWhenFired(), 0.0);
             // top-k: sort all fires by (activation desc, doc asc, position asc), take 6
             List<Fire> sorted = new ArrayList<>(f);
             sorted.sort(Comparator.comparingDouble((Fire x) -> -x.a()).thenComparingLong(x -> x.doc().id())
@@ -197,10 +203,10 @@ class LatentStatsAccumulatorTest {
                 for (int sb = 0; sb < LatentStatsAccumulator.SAMPLE_BINS; sb++) {
                     assertEquals(keys(w.samples().get(sb)), keys(s.samples().get(sb)));
                 }
-                assertEquals(w.meanWhenFired(), s.meanWhenFired(), 1e-12 * Math.abs(w.meanWhenFired()));
-                for (int l = 0; l < 2; l++) {
-                    assertEquals(w.labelR()[l], s.labelR()[l], 1e-12);
-                }
+                // the moment sums are exact, so the merged moments are bit-equal too
+                assertEquals(w.meanWhenFired(), s.meanWhenFired(), 0.0);
+                assertEquals(w.sdWhenFired(), s.sdWhenFired(), 0.0);
+                assertArrayEquals(w.labelR(), s.labelR(), 0.0);
             }
         }
         assertThrows(IllegalArgumentException.class, () -> whole.merge(
@@ -228,6 +234,134 @@ class LatentStatsAccumulatorTest {
                 assertEquals(keys(whole.summary(i).samples().get(sb)), keys(copy.summary(i).samples().get(sb)));
             }
         }
+    }
+
+    /** The same documents given as sparse codes over a wider SAE give the same summaries, bit for bit. */
+    @Test
+    void sparseCodesGiveTheSameStatisticsAsDense() {
+        List<Doc> docs = corpus(50, 8);
+        LatentStatsAccumulator dense = feed(docs);
+        LatentStatsAccumulator sparse = fresh();
+        int width = 12;
+        for (Doc d : docs) {
+            int t = d.tokens().length;
+            float[] wide = new float[t * width];
+            for (int p = 0; p < t; p++) {
+                for (int i = 0; i < LATENTS; i++) {
+                    wide[p * width + CHOSEN[i]] = d.codes()[p * LATENTS + i];
+                }
+                wide[p * width + 5] = 1f; // a latent not followed: ignored
+            }
+            sparse.add(d.id(), d.tokens(), sparse(wide, t, width),
+                    d.labels());
+        }
+        assertEquals(dense.tokens(), sparse.tokens());
+        for (int i = 0; i < LATENTS; i++) {
+            LatentSummary w = dense.summary(i);
+            LatentSummary s = sparse.summary(i);
+            assertEquals(w.fired(), s.fired());
+            assertEquals(w.meanWhenFired(), s.meanWhenFired(), 0.0);
+            assertEquals(w.sdWhenFired(), s.sdWhenFired(), 0.0);
+            assertArrayEquals(w.labelR(), s.labelR(), 0.0);
+            assertArrayEquals(w.histogram(), s.histogram());
+            assertEquals(contexts(w.top()), contexts(s.top()));
+            for (int sb = 0; sb < LatentStatsAccumulator.SAMPLE_BINS; sb++) {
+                assertEquals(contexts(w.samples().get(sb)), contexts(s.samples().get(sb)));
+            }
+        }
+    }
+
+    /** Row-major dense codes as sparse codes (non-zero entries, ascending latent). */
+    static org.mechinterp.sae.model.SparseCodes sparse(float[] dense, int rows, int width) {
+        int[] start = new int[rows + 1];
+        List<Integer> idx = new ArrayList<>();
+        List<Float> val = new ArrayList<>();
+        for (int r = 0; r < rows; r++) {
+            for (int i = 0; i < width; i++) {
+                if (dense[r * width + i] != 0) {
+                    idx.add(i);
+                    val.add(dense[r * width + i]);
+                }
+            }
+            start[r + 1] = idx.size();
+        }
+        float[] v = new float[val.size()];
+        for (int e = 0; e < v.length; e++) {
+            v[e] = val.get(e);
+        }
+        return new org.mechinterp.sae.model.SparseCodes(rows, width, start,
+                idx.stream().mapToInt(Integer::intValue).toArray(), v);
+    }
+
+    /** Keys plus the window's tokens and activations. */
+    private static List<String> contexts(List<LatentContext> cs) {
+        return cs.stream().map(c -> c.doc() + ":" + c.position() + ":" + c.start() + ":"
+                + java.util.Arrays.toString(c.tokens()) + java.util.Arrays.toString(c.activations())).toList();
+    }
+
+    @Test
+    void exactSumIsTheCorrectlyRoundedSumInAnyMergeOrder() {
+        SplittableRandom rnd = new SplittableRandom(9);
+        ExactSum[] parts = ExactSum.array(3);
+        java.math.BigDecimal exact = java.math.BigDecimal.ZERO;
+        for (int i = 0; i < 5000; i++) {
+            // floats, float products and doubles over 120 binades, both signs, cancellation, subnormals
+            double v = Math.scalb(rnd.nextDouble(-1, 1), rnd.nextInt(120) - 60);
+            if (i % 7 == 0) {
+                v = (float) v * (double) (float) rnd.nextDouble(-3, 3);
+            }
+            if (i == 17) {
+                v = Double.MIN_VALUE;
+            }
+            if (i == 18) {
+                v = Float.MIN_VALUE;
+            }
+            if (i == 19) {
+                v = 1e300;
+            }
+            if (i == 20) {
+                v = -1e300;
+            }
+            parts[i % 3].add(v);
+            exact = exact.add(new java.math.BigDecimal(v));
+        }
+        ExactSum ab = new ExactSum();
+        ab.merge(parts[0]);
+        ab.merge(parts[1]);
+        ab.merge(parts[2]);
+        ExactSum cb = new ExactSum();
+        cb.merge(parts[2]);
+        cb.merge(parts[1]);
+        cb.merge(parts[0]);
+        assertEquals(exact.doubleValue(), ab.value(), 0.0); // BigDecimal.doubleValue rounds correctly
+        assertEquals(ab, cb);
+        assertEquals(ab.value(), cb.value(), 0.0);
+        // ties to even, and a sum far below one ulp of its parts
+        ExactSum t = new ExactSum();
+        t.add(1.0);
+        t.add(Math.ulp(1.0) / 2);
+        assertEquals(1.0, t.value(), 0.0);
+        t.add(Math.ulp(1.0) / 4);
+        assertEquals(1.0 + Math.ulp(1.0), t.value(), 0.0);
+        ExactSum c = new ExactSum();
+        c.add(1e20);
+        c.add(3e-20);
+        c.add(-1e20);
+        assertEquals(3e-20, c.value(), 0.0);
+        assertThrows(IllegalArgumentException.class, () -> c.add(Double.NaN));
+    }
+
+    /** More additions than one carry period: the limbs must not overflow. */
+    @Test
+    void exactSumSurvivesManyAdditions() {
+        ExactSum s = new ExactSum();
+        double big = Math.scalb(1.0 - Math.ulp(1.0) / 2, 900); // all-ones significand
+        long n = (1L << 29) + 12345;
+        for (long i = 0; i < n; i++) {
+            s.add(big);
+        }
+        assertEquals(new java.math.BigDecimal(big).multiply(java.math.BigDecimal.valueOf(n)).doubleValue(),
+                s.value(), 0.0);
     }
 
     private static List<String> keys(List<LatentContext> cs) {

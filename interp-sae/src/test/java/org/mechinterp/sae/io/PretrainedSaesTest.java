@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.mechinterp.sae.model.Architecture;
 import org.mechinterp.sae.model.Sae;
 
@@ -29,6 +30,8 @@ import org.mechinterp.sae.model.Sae;
 class PretrainedSaesTest {
     private static final String GEMMA_RES = "pretrained/gemma-scope-2b-pt-res/layer_3/width_16/average_l0_5";
     private static final String GEMMA_MLP = "pretrained/gemma-scope-9b-it-mlp/layer_7/width_16/average_l0_4";
+    private static final String GEMMA_TRANSCODER =
+            "pretrained/gemma-scope-2b-pt-transcoders/layer_4/width_16/average_l0_6";
     private static final String LLAMA = "pretrained/llama-scope/";
     private static final String QWEN = "pretrained/SAE-Res-Qwen3.5-2B-Base-W16-L0_3";
 
@@ -79,17 +82,71 @@ class PretrainedSaesTest {
         assertTrue(e.getMessage().contains(part1) && e.getMessage().contains(part2), e.getMessage());
     }
 
+    /**
+     * A Gemma Scope transcoder release loads as a JumpReLU transcoder (hooks as SAELens' gemma_2_transcoder
+     * loader names them) and predicts as numpy in float64 (tools/make_pretrained_fixtures.py: no b_dec on the
+     * input, ReLU(z)·1[z > θ] with a negative θ_0 and z_0 between it and 0 on row 0), within 1e-6.
+     */
     @Test
-    void gemmaScopeTranscoderIsRefusedAsAnSaeButItsArraysRead(@TempDir Path tmp) throws Exception {
-        Path dir = Files.createDirectories(tmp.resolve("gemma-scope-2b-pt-transcoders/layer_3/width_16k/average_l0_5"));
-        Files.copy(fixture(GEMMA_RES).resolve("params.npz"), dir.resolve("params.npz"));
-        IOException e = assertThrows(IOException.class, () -> PretrainedSaes.load(dir));
-        assertTrue(e.getMessage().contains("transcoder") && e.getMessage().contains("ln2.hook_normalized"),
-                e.getMessage());
+    void gemmaScopeTranscoderLoadsAndPredictsAsTheReference() throws Exception {
+        Path dir = fixture(GEMMA_TRANSCODER);
+        assertEquals(PretrainedSaes.Layout.GEMMA_SCOPE, PretrainedSaes.detect(dir));
+        Sae tc = PretrainedSaes.load(dir);
+        assertTrue(tc.isTranscoder());
+        assertFalse(tc.applyBDecToInput());
+        assertEquals(Architecture.JUMPRELU, tc.architecture());
+        assertEquals(6, tc.dIn());
+        assertEquals(6, tc.dOut());
+        assertEquals("blocks.4.ln2.hook_normalized", tc.metadata().hookName());
+        assertEquals("blocks.4.hook_mlp_out", tc.outputHook());
+        assertEquals("google/gemma-2-2b", tc.metadata().modelName());
+        SaeCheckpointTest.assertEncodesAsReference(tc, dir);
+        // the arrays as stored: θ_0 is negative; the SAE holds max(θ, 0)
         GemmaScopeFormat.Params p = GemmaScopeFormat.readParams(dir);
-        assertEquals(6, p.dIn());
-        assertEquals(16, p.dSae());
         assertEquals(-0.2f, p.threshold()[0], 0f);
+        assertEquals(0f, tc.threshold()[0], 0f);
+        // renamed folder: the hooks given explicitly
+        Sae renamed = GemmaScopeFormat.loadTranscoder(dir.resolve("params.npz"),
+                new org.mechinterp.sae.model.SaeMetadata("m", "blocks.4.ln2.hook_normalized", 1024, true),
+                "blocks.4.hook_mlp_out");
+        assertArrayEquals(tc.wDec(), renamed.wDec(), 0f);
+        assertEquals("blocks.4.hook_mlp_out", renamed.outputHook());
+    }
+
+    /** SAELens transcoder folders (the transcoder fixtures of tools/make_transcoder_fixture.py) load by detection. */
+    @ParameterizedTest
+    @ValueSource(strings = {"saelens-transcoder", "saelens-topk-transcoder", "saelens-jumprelu-skip-transcoder"})
+    void saeLensTranscoderFoldersLoadThroughDetection(String name) throws Exception {
+        Path dir = SaeCheckpointTest.fixture(name);
+        assertEquals(PretrainedSaes.Layout.SAELENS, PretrainedSaes.detect(dir));
+        Sae tc = PretrainedSaes.load(dir);
+        assertTrue(tc.isTranscoder());
+        assertEquals(5, tc.dOut());
+        assertEquals("blocks.1.hook_mlp_out", tc.outputHook());
+        SaeCheckpointTest.assertEncodesAsReference(tc, dir);
+    }
+
+    /**
+     * SAELens JumpReLU is ReLU(z)·1[z > θ]: with θ &lt; 0 and θ &lt; z &lt; 0 (rows 0..2, latents 0..2 of the
+     * fixture) the code is 0, not z; codes and reconstructions equal numpy's float64 values within 1e-6, and a
+     * save/load round trip keeps them.
+     */
+    @Test
+    void saeLensJumpReluWithNegativeThresholdsEncodesAsSaeLens(@TempDir Path tmp) throws Exception {
+        Path dir = fixture("pretrained/saelens-jumprelu-negative-threshold");
+        Sae sae = PretrainedSaes.load(dir);
+        assertEquals(Architecture.JUMPRELU, sae.architecture());
+        SaeCheckpointTest.assertEncodesAsReference(sae, dir);
+        float[] x = new float[6];
+        JsonObject expected = JsonParser.parseString(Files.readString(dir.resolve("expected.json"))).getAsJsonObject();
+        for (int r = 0; r < 3; r++) {
+            for (int j = 0; j < 6; j++) {
+                x[j] = expected.getAsJsonArray("inputs").get(r).getAsJsonArray().get(j).getAsFloat();
+            }
+            assertEquals(0f, sae.encodeDense(x, 1)[r], 0f, "row " + r + ", latent " + r + ": θ < z < 0 gives 0");
+        }
+        SaeLensFormat.save(sae, tmp);
+        SaeCheckpointTest.assertEncodesAsReference(SaeLensFormat.load(tmp), dir);
     }
 
     /**
