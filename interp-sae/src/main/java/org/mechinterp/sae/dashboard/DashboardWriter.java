@@ -66,6 +66,7 @@ public final class DashboardWriter {
      * @param out the output folder (created)
      * @param summaries one per latent
      * @param logits logit effects by latent (latents without an entry show none)
+     * @throws IOException if the folder or a file cannot be written
      */
     public void write(Path out, List<LatentSummary> summaries, Map<Integer, LogitEffects> logits)
             throws IOException {
@@ -85,6 +86,8 @@ public final class DashboardWriter {
     }
 
     /**
+     * @param s the latent's statistics
+     * @param logit the latent's logit effects, or null for none
      * @return the dashboard data of one latent as JSON (token texts included); undefined values (e.g. the label r
      *     of a latent that never fired) are JSON null, so every file is valid JSON
      */

@@ -22,13 +22,17 @@ public final class ExactSum implements Serializable {
     /** Additions (each under 2^33 per limb) allowed before carries must be propagated. */
     private static final long PENDING_LIMIT = 1L << 29;
 
+    /** Index of the lowest allocated limb: limb j of {@code limbs} weighs 2^(32·(lo + j) − 1074). */
     private int lo;
+    /** The signed base-2^32 limbs of the exact total, lowest first; empty until the first non-zero value. */
     private long[] limbs = new long[0];
+    /** Additions since the last carry propagation (propagated at {@code PENDING_LIMIT}). */
     private long pending;
 
     /**
      * Adds one finite value.
      *
+     * @param v the value to add, finite
      * @throws IllegalArgumentException for NaN or infinity
      */
     public void add(double v) {
@@ -61,7 +65,11 @@ public final class ExactSum implements Serializable {
         }
     }
 
-    /** Adds {@code other}'s values to this sum ({@code other} is not modified). */
+    /**
+     * Adds {@code other}'s values to this sum ({@code other} is not modified).
+     *
+     * @param other the sum to add; not modified
+     */
     public void merge(ExactSum other) {
         if (other.limbs.length == 0) {
             return;
@@ -79,7 +87,10 @@ public final class ExactSum implements Serializable {
         }
     }
 
-    /** @return {@code n} empty sums */
+    /**
+     * @param n number of sums, ≥ 0
+     * @return {@code n} empty sums
+     */
     public static ExactSum[] array(int n) {
         ExactSum[] a = new ExactSum[n];
         for (int i = 0; i < n; i++) {
@@ -114,7 +125,11 @@ public final class ExactSum implements Serializable {
         return t;
     }
 
-    /** The exact sum rounded once to the nearest double (ties to even); ±infinity beyond the double range. */
+    /**
+     * The exact sum rounded once to the nearest double (ties to even); ±infinity beyond the double range.
+     *
+     * @return the nearest double to the exact total
+     */
     public double value() {
         BigInteger t = total();
         if (t.signum() == 0) {

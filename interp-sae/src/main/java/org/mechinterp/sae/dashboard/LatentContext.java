@@ -12,6 +12,8 @@ import java.util.Comparator;
  * @param start document index of the window's first token
  * @param tokens token ids of the window
  * @param activations the latent's activation on each window token
+ * @serial exclude (the serial form of a record is its components, documented above; JDK 17's javadoc would otherwise
+ *     ask for comments on the implicit component fields, JDK-8275199)
  */
 public record LatentContext(long doc, int position, float activation, int start, int[] tokens, float[] activations)
         implements java.io.Serializable {

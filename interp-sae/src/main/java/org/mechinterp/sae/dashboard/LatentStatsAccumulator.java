@@ -50,18 +50,31 @@ public final class LatentStatsAccumulator implements java.io.Serializable {
     /** Sample bins. */
     public static final int SAMPLE_BINS = BINS / BINS_PER_SAMPLE_BIN;
 
+    /** The followed latents (indices into the SAE's codes), in slot order. */
     private final int[] latents;
+    /** Top contexts kept per latent. */
     private final int topK;
+    /** Tokens of context kept before the firing token. */
     private final int before;
+    /** Tokens of context kept after the firing token. */
     private final int after;
+    /** Sampled contexts kept per sample bin. */
     private final int samplesPerBin;
+    /** Seed of the sampling hash. */
     private final long seed;
+    /** Label columns of the documents (may be empty). */
     private final List<String> labelNames;
+    /** Per followed latent, its state, or null until its code is first non-zero. */
     private final State[] states;
+    /** Tokens added so far. */
     private long tokens;
+    /** Documents added so far. */
     private long documents;
+    /** Per label, the number of tokens with a finite label value. */
     private final long[] labelCount;
+    /** Per label, the exact sum Σl over tokens with a finite label value. */
     private final ExactSum[] labelSum;
+    /** Per label, the exact sum Σl² over tokens with a finite label value. */
     private final ExactSum[] labelSumSq;
     /** Followed index of each SAE latent, −1 for the others. */
     private final int[] slot;
@@ -327,13 +340,19 @@ public final class LatentStatsAccumulator implements java.io.Serializable {
         return new LatentContext(doc, p, a, start, Arrays.copyOfRange(tokenIds, start, end), w);
     }
 
-    /** @return the histogram bin of a positive activation (end bins open-ended) */
+    /**
+     * @param a a positive activation
+     * @return the histogram bin of a positive activation (end bins open-ended)
+     */
     public static int bin(float a) {
         int b = (int) Math.floor((Math.log10(a) - LOG_MIN) * BINS_PER_DECADE);
         return Math.max(0, Math.min(BINS - 1, b));
     }
 
-    /** @return lower edge of histogram bin {@code b} (10^(LOG_MIN + b / BINS_PER_DECADE)) */
+    /**
+     * @param b bin index in [0, {@link #BINS})
+     * @return lower edge of histogram bin {@code b} (10^(LOG_MIN + b / BINS_PER_DECADE))
+     */
     public static double binLower(int b) {
         return Math.pow(10, LOG_MIN + (double) b / BINS_PER_DECADE);
     }
@@ -349,6 +368,7 @@ public final class LatentStatsAccumulator implements java.io.Serializable {
     /**
      * Adds another accumulator's state (documents disjoint from this one's); {@code other} is not modified.
      *
+     * @param other an accumulator with the same settings; not modified
      * @throws IllegalArgumentException if the settings differ
      */
     public void merge(LatentStatsAccumulator other) {
@@ -438,7 +458,10 @@ public final class LatentStatsAccumulator implements java.io.Serializable {
         return n;
     }
 
-    /** @return the summary of the {@code i}-th followed latent (a snapshot; the accumulator may go on) */
+    /**
+     * @param i slot index of the followed latent, in [0, number of followed latents)
+     * @return the summary of the {@code i}-th followed latent (a snapshot; the accumulator may go on)
+     */
     public LatentSummary summary(int i) {
         State s = states[i] != null ? states[i] : new State(labelNames.size());
         List<LatentContext> top = new ArrayList<>(s.top);

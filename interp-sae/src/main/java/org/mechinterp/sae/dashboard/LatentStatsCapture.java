@@ -38,6 +38,7 @@ public final class LatentStatsCapture {
      * @param into the accumulator (its label names must be the corpus's, or empty to ignore labels)
      * @param progress called with the tokens done so far after each pass (may be null)
      * @return {@code into}
+     * @throws IOException if the corpus cannot be read
      */
     public static LatentStatsAccumulator run(HookedTransformer model, Tokenizer tokenizer, Sae sae, String hook,
             Path corpus, int context, long maxPrompts, LatentStatsAccumulator into, LongConsumer progress)

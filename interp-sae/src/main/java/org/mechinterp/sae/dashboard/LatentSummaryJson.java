@@ -28,6 +28,8 @@ public final class LatentSummaryJson {
     /**
      * Reads every latent of a statistics or dashboard JSON file.
      *
+     * @param file a JSON file written by the statistics or dashboard writer
+     * @return the summaries, in file order
      * @throws IOException if the file is unreadable, not JSON, or a latent lacks a field or has a malformed one
      *     (the message names the file, the latent and the field)
      */
@@ -56,6 +58,8 @@ public final class LatentSummaryJson {
     /**
      * One latent's object as a summary.
      *
+     * @param o one latent's JSON object; not modified
+     * @return the summary it describes
      * @throws IllegalArgumentException naming a missing or malformed field
      */
     public static LatentSummary summary(JsonObject o) {

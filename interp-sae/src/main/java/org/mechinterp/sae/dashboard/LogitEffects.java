@@ -23,6 +23,8 @@ public record LogitEffects(int latent, int[] positiveIds, double[] positiveValue
      * @param vocab V
      * @param latent the latent i
      * @param k tokens kept on each side
+     * @return the k tokens whose logits the latent's decoder direction raises most and the k it lowers most, with the
+     *     effects W_dec[i]·W_U[:, t]
      */
     public static LogitEffects of(float[] wDec, float[] wU, int d, int vocab, int latent, int k) {
         if ((long) d * vocab != wU.length || (long) (latent + 1) * d > wDec.length) {

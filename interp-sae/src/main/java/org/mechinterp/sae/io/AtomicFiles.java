@@ -17,7 +17,13 @@ import java.util.stream.Stream;
 public final class AtomicFiles {
     private AtomicFiles() {}
 
-    /** Writes {@code text} (UTF-8) to {@code target} atomically; the parent folder must exist. */
+    /**
+     * Writes {@code text} (UTF-8) to {@code target} atomically; the parent folder must exist.
+     *
+     * @param target the file to create or replace
+     * @param text the content, written as UTF-8
+     * @throws IOException if writing or renaming fails
+     */
     public static void writeString(Path target, String text) throws IOException {
         org.mechinterp.core.io.AtomicFile.writeString(target, text);
     }
@@ -25,6 +31,10 @@ public final class AtomicFiles {
     /**
      * Creates a hidden, empty temporary folder beside {@code target} (same file system, so it can be renamed onto
      * it with {@link #publishDirectory}).
+     *
+     * @param target the folder that will be published
+     * @return the new temporary folder (absolute)
+     * @throws IOException if the folder cannot be created
      */
     public static Path tempDirectoryFor(Path target) throws IOException {
         return tempSibling(target.toAbsolutePath(), true);
@@ -34,6 +44,8 @@ public final class AtomicFiles {
      * Renames a fully written folder {@code tmp} to {@code target} atomically. {@code target} must not exist (a
      * folder cannot atomically replace a non-empty folder).
      *
+     * @param tmp the fully written temporary folder, normally from {@link #tempDirectoryFor}
+     * @param target the final folder name, which must not exist yet
      * @throws FileAlreadyExistsException if {@code target} exists
      */
     public static void publishDirectory(Path tmp, Path target) throws IOException {
@@ -43,7 +55,12 @@ public final class AtomicFiles {
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
     }
 
-    /** Deletes a folder tree (best effort for what cannot be deleted is not attempted: errors propagate). */
+    /**
+     * Deletes a folder tree (best effort for what cannot be deleted is not attempted: errors propagate).
+     *
+     * @param dir the folder to delete with everything under it; nothing happens if it does not exist
+     * @throws IOException if a file or folder cannot be deleted
+     */
     public static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;

@@ -38,6 +38,7 @@ import org.mechinterp.sae.model.SaeMetadata;
  * ŷ = f·W_dec + b_dec.
  */
 public final class GemmaScopeFormat {
+    /** File name of a Gemma Scope checkpoint inside its {@code layer_L/width_W/average_l0_K} folder. */
     public static final String PARAMS = "params.npz";
     private static final Pattern LAYER = Pattern.compile("layer_(\\d+)");
     /** Found anywhere in a folder name, so that a Hugging Face cache folder (models--google--gemma-scope-…) counts. */
@@ -63,6 +64,8 @@ public final class GemmaScopeFormat {
     /**
      * Reads and checks the arrays of a {@code params.npz} (the file, or a folder holding it).
      *
+     * @param path {@code params.npz} or its folder
+     * @return the checked arrays with d_in and d_sae
      * @throws IOException if the file is missing or unreadable, an entry is not a finite float array (object arrays
      *     are refused), or an array is missing, extra or of the wrong shape (each named with its shape)
      */
@@ -96,6 +99,7 @@ public final class GemmaScopeFormat {
      * Loads a Gemma Scope SAE, with the hook and model read from the path ({@link #metadataFromPath}).
      *
      * @param path {@code params.npz} or its folder
+     * @return the SAE (or, under a transcoders release, the transcoder), with metadata from the path
      * @throws IOException as {@link #readParams}
      */
     public static Sae load(Path path) throws IOException {
@@ -112,6 +116,9 @@ public final class GemmaScopeFormat {
      * renamed and the hooks cannot be read from the path).
      *
      * @param outputHook the hook it predicts, normally {@code blocks.L.hook_mlp_out}
+     * @param path {@code params.npz} or its folder
+     * @param metadata the input side: model and input hook
+     * @return the JumpReLU transcoder
      * @throws IOException as {@link #readParams}
      */
     public static Sae loadTranscoder(Path path, SaeMetadata metadata, String outputHook) throws IOException {
@@ -145,6 +152,11 @@ public final class GemmaScopeFormat {
     /**
      * Loads a Gemma Scope SAE with the given metadata (use this when the folder was renamed and the hook cannot be
      * read from the path).
+     *
+     * @param path {@code params.npz} or its folder
+     * @param metadata the model and hook to record
+     * @return the JumpReLU SAE
+     * @throws IOException as {@link #readParams}
      */
     public static Sae load(Path path, SaeMetadata metadata) throws IOException {
         Path file = Files.isDirectory(path) ? path.resolve(PARAMS) : path;
@@ -166,6 +178,9 @@ public final class GemmaScopeFormat {
     /**
      * The hook and model of the SAE at {@code file}, from the release folder name and {@code layer_L} (empty
      * strings for what the path does not say).
+     *
+     * @param file the {@code params.npz} path (or its folder)
+     * @return the metadata; model and hook are empty strings when the path does not give them
      */
     public static SaeMetadata metadataFromPath(Path file) {
         String site = releaseSite(file);

@@ -36,6 +36,7 @@ import org.mechinterp.sae.model.SaeMetadata;
  * decoder-norm step, which changes nothing when the released decoder columns have unit norm.
  */
 public final class LlamaScopeFormat {
+    /** Name of the Llama Scope settings file in an SAE folder. */
     public static final String HYPERPARAMS = "hyperparams.json";
     /** Weight files in the order lm_saes looks for them. */
     public static final String[] WEIGHTS = {"sae_weights.safetensors", "checkpoints/pruned.safetensors",
@@ -46,6 +47,8 @@ public final class LlamaScopeFormat {
     /**
      * Loads a Llama Scope folder.
      *
+     * @param dir the SAE folder
+     * @return the SAE for raw activations, with dataset-wise normalisation and decoder norms folded into its weights
      * @throws NoSuchFileException if hyperparams.json or every weight file is missing
      * @throws IOException if a setting cannot be expressed as a fixed SAE (named), a tensor is missing or misshapen
      *     (named with both shapes), or a value is not finite

@@ -34,16 +34,32 @@ public record NpyHeader(String descr, boolean fortranOrder, long[] shape) {
     /** Headers are a few hundred bytes; a larger length means a corrupt or hostile file. */
     private static final int MAX_HEADER = 1 << 20;
 
+    /**
+     * Copies the shape, so that the header is immutable.
+     *
+     * @param descr the dtype string as written, e.g. {@code <f4}
+     * @param fortranOrder whether the data is stored column-major
+     * @param shape the array shape; copied
+     */
     public NpyHeader {
         shape = shape.clone();
     }
 
+    /**
+     * The array shape (a copy); empty for a scalar.
+     *
+     * @return a new array of the dimensions
+     */
     @Override
     public long[] shape() {
         return shape.clone();
     }
 
-    /** Number of elements (the product of the shape; 1 for a scalar). */
+    /**
+     * Number of elements (the product of the shape; 1 for a scalar).
+     *
+     * @return the element count
+     */
     public long elements() {
         long n = 1;
         for (long s : shape) {
@@ -55,6 +71,9 @@ public record NpyHeader(String descr, boolean fortranOrder, long[] shape) {
     /**
      * Reads the preamble and header dict from {@code in}, leaving the stream at the first data byte.
      *
+     * @param in the stream, positioned at the magic string; advanced past the header
+     * @param source the file (and entry) name used in error messages
+     * @return the parsed header
      * @throws IOException if the stream ends early, the magic string or version is wrong, or the dict is malformed
      *     (the message starts with {@code source})
      */
@@ -95,6 +114,8 @@ public record NpyHeader(String descr, boolean fortranOrder, long[] shape) {
     /**
      * Parses the header dict text.
      *
+     * @param header the dict literal text
+     * @return the header it describes
      * @throws IllegalArgumentException naming the missing or malformed entry
      */
     public static NpyHeader parse(String header) {
@@ -126,6 +147,8 @@ public record NpyHeader(String descr, boolean fortranOrder, long[] shape) {
     /**
      * The element type of a float dtype string.
      *
+     * @param descr a dtype string such as {@code <f4}
+     * @return F16, F32 or F64 for {@code <f2}, {@code <f4}, {@code <f8}
      * @throws IllegalArgumentException for object arrays (pickled Python objects), big-endian, structured or
      *     non-float dtypes; the message names the dtype
      */

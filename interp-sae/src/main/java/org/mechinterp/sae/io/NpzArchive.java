@@ -38,7 +38,11 @@ public final class NpzArchive {
      * @param values the elements in row-major order, float32
      */
     public record FloatArray(String name, long[] shape, float[] values) {
-        /** The shape as text, e.g. {@code [6, 16]}. */
+        /**
+         * The shape as text, e.g. {@code [6, 16]}.
+         *
+         * @return the dimensions as {@code [a, b, ...]}
+         */
         public String shapeText() {
             return Arrays.toString(shape);
         }
@@ -49,6 +53,8 @@ public final class NpzArchive {
     /**
      * Reads every array of {@code file}, in archive order.
      *
+     * @param file the {@code .npz} file
+     * @return a new map from entry name (without {@code .npy}) to array, in archive order
      * @throws NoSuchFileException if the file does not exist
      * @throws IOException if the file is not a readable zip (for example truncated), or any entry is not a finite
      *     little-endian float {@code .npy} array; the message names the file and entry

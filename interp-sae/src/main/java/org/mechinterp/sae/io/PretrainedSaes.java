@@ -30,12 +30,23 @@ public final class PretrainedSaes {
 
     /** The layouts {@link #detect} recognises. */
     public enum Layout {
-        GEMMA_SCOPE, LLAMA_SCOPE, SAELENS, SPARSIFY, QWEN_SCOPE
+        /** Gemma Scope: {@code params.npz} (JumpReLU SAE or transcoder). */
+        GEMMA_SCOPE,
+        /** Llama Scope: {@code hyperparams.json} with lm_saes weights. */
+        LLAMA_SCOPE,
+        /** SAELens: {@code cfg.json} with {@code sae_weights.safetensors}. */
+        SAELENS,
+        /** EleutherAI sparsify: {@code cfg.json} with {@code sae.safetensors}. */
+        SPARSIFY,
+        /** Qwen-Scope: a {@code layerN.sae.safetensors} file. */
+        QWEN_SCOPE
     }
 
     /**
      * Loads the SAE at {@code path} (folder or file).
      *
+     * @param path an SAE folder or weights file
+     * @return the loaded SAE or transcoder
      * @throws NoSuchFileException if the path does not exist or holds no recognised layout (the message lists the
      *     file names looked for)
      * @throws IOException what the layout's reader throws (bad shapes, values, settings; named)
@@ -54,6 +65,8 @@ public final class PretrainedSaes {
     /**
      * Recognises the layout of {@code path} from its file names.
      *
+     * @param path an SAE folder or weights file
+     * @return the layout it holds
      * @throws NoSuchFileException if the path does not exist or matches no layout
      * @throws IOException for a pickled checkpoint file
      */

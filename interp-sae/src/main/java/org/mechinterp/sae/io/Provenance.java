@@ -20,6 +20,7 @@ public final class Provenance {
      * @param steps training steps completed
      * @param modelName model the activations came from
      * @param hookName hook point
+     * @return a new provenance object: these fields, the config copy, library version, creation time, Java and OS
      */
     public static JsonObject create(JsonObject trainingConfig, long seed, long steps, String modelName,
             String hookName) {
@@ -40,7 +41,11 @@ public final class Provenance {
         return o;
     }
 
-    /** The interp-sae version from the jar's Maven metadata, or "development" when run from classes. */
+    /**
+     * The interp-sae version from the jar's Maven metadata, or "development" when run from classes.
+     *
+     * @return the version string
+     */
     public static String libraryVersion() {
         try (InputStream in = Provenance.class.getResourceAsStream(
                 "/META-INF/maven/org.mechinterp/interp-sae/pom.properties")) {

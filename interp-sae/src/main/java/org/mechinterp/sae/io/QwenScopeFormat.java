@@ -40,6 +40,8 @@ public final class QwenScopeFormat {
      * Loads a Qwen-Scope SAE: a {@code layerN.sae.safetensors} file, or a folder holding exactly one. k, the hook
      * and the model come from the path (release folder {@code SAE-Res-<model>-W<width>-L0_<k>}).
      *
+     * @param path a {@code layerN.sae.safetensors} file or its folder
+     * @return the TopK SAE
      * @throws IOException if no file or several are there, only {@code .pt} files are there, k cannot be read from
      *     the path, or the tensors are missing, misshapen or not finite
      */
@@ -61,6 +63,10 @@ public final class QwenScopeFormat {
     /**
      * Loads {@code file} with the given k and metadata.
      *
+     * @param file the {@code .safetensors} file
+     * @param k latents kept per token
+     * @param metadata the model and hook to record
+     * @return the TopK SAE
      * @throws IOException if a tensor is missing, misshapen (named with both shapes) or not finite
      */
     public static Sae load(Path file, int k, SaeMetadata metadata) throws IOException {

@@ -41,8 +41,11 @@ import org.mechinterp.sae.model.SaeMetadata;
  * flat configs of SAELens' pretrained transcoder loaders).
  */
 public final class SaeLensFormat {
+    /** File name of the SAELens config in an SAE folder. */
     public static final String CFG = "cfg.json";
+    /** File name of the SAELens weights in an SAE folder. */
     public static final String WEIGHTS = "sae_weights.safetensors";
+    /** File name of the optional log10 feature densities in an SAE folder. */
     public static final String SPARSITY = "sparsity.safetensors";
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
 
@@ -51,6 +54,10 @@ public final class SaeLensFormat {
     /**
      * Saves {@code sae} into {@code dir} (created if missing): the weights first, then {@code cfg.json}, each file
      * replaced atomically.
+     *
+     * @param sae the SAE or transcoder to save; not modified
+     * @param dir the output folder
+     * @throws IOException if a file cannot be written or renamed
      */
     public static void save(Sae sae, Path dir) throws IOException {
         Files.createDirectories(dir);
@@ -72,7 +79,12 @@ public final class SaeLensFormat {
         AtomicFiles.writeString(dir.resolve(CFG), GSON.toJson(cfg(sae)) + "\n");
     }
 
-    /** The {@code cfg.json} object for {@code sae}. */
+    /**
+     * The {@code cfg.json} object for {@code sae}.
+     *
+     * @param sae the SAE or transcoder
+     * @return a new JSON object with its architecture, dims, hooks, metadata and provenance
+     */
     public static JsonObject cfg(Sae sae) {
         JsonObject o = new JsonObject();
         o.addProperty("architecture", architectureName(sae));
@@ -117,7 +129,13 @@ public final class SaeLensFormat {
         return prefix + (sae.hasSkip() ? "skip_" : "") + "transcoder";
     }
 
-    /** Writes {@code sparsity.safetensors} with {@code sparsity} = log10 feature density [d_sae]. */
+    /**
+     * Writes {@code sparsity.safetensors} with {@code sparsity} = log10 feature density [d_sae].
+     *
+     * @param dir the SAE folder (created if missing)
+     * @param log10Density log10 density per latent [d_sae]; not modified
+     * @throws IOException if the file cannot be written
+     */
     public static void saveSparsity(Path dir, float[] log10Density) throws IOException {
         Files.createDirectories(dir);
         new SafetensorsWriter().metadata("format", "pt").addF32("sparsity", log10Density, log10Density.length)
@@ -127,6 +145,8 @@ public final class SaeLensFormat {
     /**
      * Loads a SAELens folder.
      *
+     * @param dir the SAE folder
+     * @return the SAE or transcoder
      * @throws NoSuchFileException if {@code cfg.json} or the weights file is missing
      * @throws IOException if the config is malformed, the architecture or normalisation is unsupported, a
      *     tensor is missing, or a tensor's shape disagrees with the config (the message names the key and both

@@ -15,6 +15,7 @@ import org.mechinterp.sae.model.SaeMetadata;
  * the encoder applied to x − b_dec, which is what it loads as. Skip connections and multi-TopK are refused.
  */
 public final class SparsifyFormat {
+    /** File name of the sparsify weights in an SAE folder (beside {@code cfg.json}). */
     public static final String WEIGHTS = "sae.safetensors";
 
     private SparsifyFormat() {}
@@ -22,6 +23,8 @@ public final class SparsifyFormat {
     /**
      * @param hookName the hook point to record in the metadata (sparsify names folders by module, not by
      *     TransformerLens hook; may be empty)
+     * @param dir the SAE folder holding {@code cfg.json} and {@code sae.safetensors}
+     * @return the TopK SAE
      * @throws IOException if a file is missing, the config is unsupported, or shapes disagree (names key and shapes)
      */
     public static Sae load(Path dir, String hookName) throws IOException {
@@ -63,6 +66,8 @@ public final class SparsifyFormat {
      * Loads an SAE folder or file in any layout {@link PretrainedSaes} recognises (SAELens, sparsify, Gemma Scope,
      * Llama Scope, Qwen-Scope).
      *
+     * @param dir an SAE folder or weights file
+     * @return the loaded SAE or transcoder
      * @throws IOException if the path holds none of them, or what that layout's reader throws
      */
     public static Sae loadAny(Path dir) throws IOException {
