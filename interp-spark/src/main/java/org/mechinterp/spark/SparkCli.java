@@ -94,11 +94,15 @@ public final class SparkCli implements Runnable {
                     + "re-running into an incomplete store resumes it.",
                     "Corpus: a .txt/.jsonl file, folder or glob at any Hadoop path (compressed files too), or a "
                             + "Parquet/CSV table with --table-format."},
+            // each example line is under 80 columns, so picocli's wrapping never breaks one mid-argument
             footer = {"", "Examples:",
-                    "  interp spark capture --master local[2] --model /models/stories260K --corpus c.jsonl \\",
+                    "  interp spark capture --master 'local[2]' \\",
+                    "      --model /models/stories260K --corpus c.jsonl \\",
                     "      --hooks blocks.2.hook_resid_post --out store",
-                    "  spark-submit --class org.mechinterp.spark.SparkCli interp-spark-*-spark-submit.jar capture \\",
-                    "      --model /shared/models/Qwen3-0.6B --corpus s3a://bucket/corpus/ --hooks ... --out /shared/s"})
+                    "  spark-submit --class org.mechinterp.spark.SparkCli \\",
+                    "      interp-spark-*-spark-submit.jar capture \\",
+                    "      --model /shared/models/Qwen3-0.6B --corpus s3a://bucket/corpus/ \\",
+                    "      --hooks blocks.14.hook_resid_post --out /shared/stores/qwen-l14"})
     static final class Capture extends SparkCommand implements Callable<Integer> {
         @Option(names = "--model", paramLabel = "DIR", required = true,
                 description = "Hugging Face model folder, at the same path on every executor.")
@@ -164,7 +168,8 @@ public final class SparkCli implements Runnable {
                     + "mean, sd and max activation, histogram, top-k contexts, sampled contexts, label correlations; "
                     + "written as JSON (per latent the object of sae dashboard's dashboard.json).",
             footer = {"", "Example:",
-                    "  interp spark stats --master local[2] --store store --sae my-sae --out stats.json"})
+                    "  interp spark stats --master 'local[2]' --store store --sae my-sae \\",
+                    "      --out stats.json"})
     static final class Stats extends SparkCommand implements Callable<Integer> {
         @Option(names = "--store", paramLabel = "STORE", required = true, description = "The activation store.")
         Path store;

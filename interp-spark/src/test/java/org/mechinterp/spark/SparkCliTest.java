@@ -48,6 +48,19 @@ class SparkCliTest {
     }
 
     @Test
+    void helpPrintsEveryExampleLineWhole() {
+        for (String sub : new String[] {"capture", "stats"}) {
+            picocli.CommandLine cl = new picocli.CommandLine(SparkCli.class).getSubcommands().get(sub);
+            String usage = cl.getUsageMessage(picocli.CommandLine.Help.Ansi.OFF);
+            for (String line : cl.getCommandSpec().usageMessage().footer()) {
+                if (!line.isEmpty()) {
+                    assertTrue(usage.contains(line), sub + " help broke the example line '" + line + "':\n" + usage);
+                }
+            }
+        }
+    }
+
+    @Test
     void missingRequiredOptionIsAUsageError() {
         assertEquals(2, SparkCli.execute("capture", "--model", "m", "--corpus", "c.txt", "--hooks", "h"));
     }
