@@ -5,6 +5,11 @@
 #   tools/physics-readme.sh            # run, copy, rewrite
 #   tools/physics-readme.sh --check    # run and compare the figures with the committed ones (no files changed)
 set -euo pipefail
+case "${1:-}" in
+  "" | --check) ;;
+  -h | --help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  *) echo "physics-readme.sh: unknown argument '$1' (use --check or nothing; --help)" >&2; exit 2 ;;
+esac
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 work="$(mktemp -d "${TMPDIR:-/tmp}/interp-physics-readme-XXXXXX")"
