@@ -17,6 +17,7 @@ import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import org.mechinterp.core.model.HookedTransformer;
+import org.mechinterp.models.EmbeddedModel;
 import org.mechinterp.core.tokenizer.Tokenizer;
 import org.mechinterp.sae.dashboard.DashboardWriter;
 import org.mechinterp.sae.dashboard.LatentStatsAccumulator;
@@ -53,7 +54,8 @@ final class SaeDashboardCommand implements Callable<Integer> {
     @Option(names = "--sae", paramLabel = "DIR", required = true, description = "SAE folder (SAELens or sparsify).")
     Path saeDir;
 
-    @Option(names = "--model", paramLabel = "DIR", required = true, description = "Model folder.")
+    @Option(names = "--model", paramLabel = "DIR",
+            description = "Hugging Face model folder the SAE was trained on. Default: the bundled stories260K model.")
     Path model;
 
     @Option(names = "--corpus", paramLabel = "FILE",
@@ -108,7 +110,9 @@ final class SaeDashboardCommand implements Callable<Integer> {
         if (!Files.isDirectory(saeDir)) {
             throw new ModelCommand.InputError(spec.commandLine(), "SAE folder " + saeDir + " does not exist");
         }
-        if (!Files.isDirectory(model)) {
+        if (model == null) {
+            model = EmbeddedModel.path();   // as every other command without --model
+        } else if (!Files.isDirectory(model)) {
             throw new ModelCommand.InputError(spec.commandLine(), "model directory " + model + " does not exist");
         }
         if ((corpus == null) == (stats == null)) {

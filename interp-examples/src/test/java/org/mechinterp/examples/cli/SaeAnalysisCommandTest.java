@@ -136,9 +136,10 @@ class SaeAnalysisCommandTest {
         }
         assertTrue(withContexts >= 3, "most latents fire on the corpus");
 
-        // re-rendered from the statistics alone (--stats): the same per-latent data, byte for byte
+        // re-rendered from the statistics alone (--stats): the same per-latent data, byte for byte; without
+        // --model the bundled model is used, as by every other command
         Path again = tmp.resolve("dash-from-stats");
-        r = InterpCliTest.run("sae", "dashboard", "--sae", sae.toString(), "--model", EmbeddedModel.path().toString(),
+        r = InterpCliTest.run("sae", "dashboard", "--sae", sae.toString(),
                 "--stats", out.resolve("dashboard.json").toString(), "--latents", "0-3,10", "--out", again.toString(),
                 "--json");
         assertEquals(0, r.code(), r.err());
