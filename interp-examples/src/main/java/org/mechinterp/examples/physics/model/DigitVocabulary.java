@@ -25,11 +25,11 @@ import java.nio.file.Path;
  * same map in plain Java, for the training loop.
  */
 public final class DigitVocabulary {
-    /** Id of {@code <pad>}, filling sequences shorter than the context; never predicted in training. */
+    /** Id of {@code <pad>}: the model config's {@code pad_token_id}; training sequences are cut, never padded. */
     public static final int PAD = 0;
     /** Id of {@code <bos>}, prepended to every prompt. */
     public static final int BOS = 1;
-    /** Id of {@code <eos>}, ending a training sequence. */
+    /** Id of {@code <eos>}: the model config's end-of-sequence id; the data recipe never writes it (series are cut). */
     public static final int EOS = 2;
     /** Id of the digit "0"; digit d has id {@code DIGIT0 + d}. */
     public static final int DIGIT0 = 3;
