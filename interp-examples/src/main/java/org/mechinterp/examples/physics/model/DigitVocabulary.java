@@ -29,7 +29,7 @@ public final class DigitVocabulary {
     public static final int PAD = 0;
     /** Id of {@code <bos>}, prepended to every prompt. */
     public static final int BOS = 1;
-    /** Id of {@code <eos>}: the model config's end-of-sequence id; the data recipe never writes it (series are cut). */
+    /** Id of {@code <eos>}: the model config's end-of-sequence id; the data recipe never writes it. */
     public static final int EOS = 2;
     /** Id of the digit "0"; digit d has id {@code DIGIT0 + d}. */
     public static final int DIGIT0 = 3;
@@ -68,7 +68,8 @@ public final class DigitVocabulary {
     /**
      * @param text series text (digits and separators only)
      * @param bos whether to prepend {@code <bos>}
-     * @return the ids, one per character, after {@link #BOS} when {@code bos}; length {@code text.length() + (bos ? 1 : 0)}
+     * @return the ids, one per character, after {@link #BOS} when {@code bos}; length
+     *     {@code text.length() + (bos ? 1 : 0)}
      * @throws IllegalArgumentException naming the first character outside the vocabulary
      */
     public static int[] encode(String text, boolean bos) {

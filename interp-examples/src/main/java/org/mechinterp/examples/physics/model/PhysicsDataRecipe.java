@@ -448,7 +448,8 @@ public final class PhysicsDataRecipe {
         /**
          * Sets the system mix.
          *
-         * @param v system name → relative positive weight (default {@link #DEFAULT_MIX}); copied, insertion order kept
+         * @param v system name → relative positive weight (default {@link #DEFAULT_MIX}); copied, insertion
+         *     order kept
          * @return this builder
          */
         public Builder optMix(Map<String, Double> v) {
