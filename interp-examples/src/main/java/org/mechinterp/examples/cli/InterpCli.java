@@ -40,11 +40,21 @@ public final class InterpCli implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /**
+     * Entry point of the {@code interp} launcher: runs the command line and exits the JVM with its exit code.
+     *
+     * @param args command-line arguments, e.g. {@code {"sae", "train", "--help"}}
+     */
     public static void main(String[] args) {
         System.exit(execute(args));
     }
 
-    /** Runs the command line in-process with {@link System#out}/{@link System#err}; returns the exit code. */
+    /**
+     * Runs the command line in-process with {@link System#out}/{@link System#err}, without exiting the JVM.
+     *
+     * @param args command-line arguments, as after {@code ./interp}
+     * @return the exit code: 0 success, 1 runtime error, 2 usage error
+     */
     public static int execute(String... args) {
         return commandLine(args).execute(args);
     }
@@ -52,6 +62,9 @@ public final class InterpCli implements Callable<Integer> {
     /**
      * A configured command line (error handlers, version) for {@code args}; set its out/err writers to capture the
      * output, then call {@code execute(args)}.
+     *
+     * @param args the arguments it will run; only inspected here for {@code --verbose} (stack traces on errors)
+     * @return a new picocli command line rooted at {@code interp}; not yet executed
      */
     public static CommandLine commandLine(String... args) {
         Interp.useOfflineMode();   // the CLI's choice: never download (the engine ships in the native jar)

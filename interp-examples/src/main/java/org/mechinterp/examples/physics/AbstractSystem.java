@@ -12,6 +12,7 @@ import java.util.SplittableRandom;
  */
 abstract class AbstractSystem implements PhysicalSystem {
 
+    /** The validated dt, substeps, burn-in and parameter ranges this system was built with; read by subclasses. */
     protected final SystemConfig config;
     private final String name;
     private final List<String> components;

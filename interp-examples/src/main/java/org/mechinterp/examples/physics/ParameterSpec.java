@@ -18,6 +18,12 @@ public record ParameterSpec(String name, String description, Range defaults, Ran
     static final double HUGE = 1e300;
 
     /**
+     * Checks the components.
+     *
+     * @param name key in parameter maps, non-blank
+     * @param description meaning and unit, shown by {@code interp physics --list}
+     * @param defaults range drawn from by default; both ends must lie in {@code domain}
+     * @param domain values the physics accepts (e.g. {@code (0, HUGE]} for a mass)
      * @throws IllegalArgumentException if the name is blank or the defaults leave the domain
      */
     public ParameterSpec {

@@ -12,6 +12,10 @@ import java.util.SplittableRandom;
 public record Range(double lo, double hi) {
 
     /**
+     * Checks the ends.
+     *
+     * @param lo lower end (inclusive), finite
+     * @param hi upper end (inclusive), finite and {@code >= lo}
      * @throws IllegalArgumentException if an end is not finite or {@code lo > hi}
      */
     public Range {
@@ -23,12 +27,22 @@ public record Range(double lo, double hi) {
         }
     }
 
-    /** @return the range {@code [v, v]} */
+    /**
+     * A range that always yields one value.
+     *
+     * @param v the value, finite
+     * @return the range {@code [v, v]}
+     */
     public static Range fixed(double v) {
         return new Range(v, v);
     }
 
-    /** @return whether {@code lo <= x <= hi} */
+    /**
+     * Tests membership in the closed interval.
+     *
+     * @param x the value to test
+     * @return whether {@code lo <= x <= hi} (false for NaN)
+     */
     public boolean contains(double x) {
         return x >= lo && x <= hi;
     }

@@ -42,6 +42,9 @@ public final class SystemBuilder<T extends PhysicalSystem> {
     /**
      * Draws parameter {@code name} uniformly from {@code [lo, hi]} instead of its default range.
      *
+     * @param name parameter or initial-condition key, e.g. {@code "m1"}; checked against the system in {@link #build()}
+     * @param lo lower end (inclusive), in the parameter's unit
+     * @param hi upper end (inclusive), {@code >= lo}
      * @return this builder
      */
     public SystemBuilder<T> opt(String name, double lo, double hi) {
@@ -53,6 +56,8 @@ public final class SystemBuilder<T extends PhysicalSystem> {
     /**
      * Fixes parameter {@code name} to {@code value}.
      *
+     * @param name parameter or initial-condition key; checked against the system in {@link #build()}
+     * @param value the fixed value, in the parameter's unit; must lie in its domain
      * @return this builder
      */
     public SystemBuilder<T> opt(String name, double value) {
@@ -62,6 +67,7 @@ public final class SystemBuilder<T extends PhysicalSystem> {
     /**
      * Sets the time between reported states (default: per system).
      *
+     * @param dt time step in the system's time unit; positive and finite (checked in {@link #build()})
      * @return this builder
      */
     public SystemBuilder<T> optDt(double dt) {
@@ -73,6 +79,7 @@ public final class SystemBuilder<T extends PhysicalSystem> {
      * Sets the integrator steps per reported step (default: per system; exact maps and exact stochastic updates
      * accept only 1).
      *
+     * @param substeps integrator steps per reported step, {@code >= 1}; the integrator step is {@code dt / substeps}
      * @return this builder
      */
     public SystemBuilder<T> optSubsteps(int substeps) {
@@ -83,6 +90,7 @@ public final class SystemBuilder<T extends PhysicalSystem> {
     /**
      * Sets how many reported steps are simulated and discarded before the first returned state.
      *
+     * @param burnIn reported steps to discard, {@code >= 0}
      * @return this builder
      */
     public SystemBuilder<T> optBurnIn(int burnIn) {

@@ -71,13 +71,26 @@ public final class Trajectory {
         return dt;
     }
 
-    /** @return time of state {@code step}: {@code startTime + step * dt} */
+    /**
+     * Time stamp of one state.
+     *
+     * @param step state index in {@code [0, steps())}
+     * @return time of state {@code step}: {@code startTime + step * dt}
+     * @throws IndexOutOfBoundsException if {@code step} is out of range
+     */
     public double time(int step) {
         checkStep(step);
         return startTime + step * dt;
     }
 
-    /** @return component {@code c} of state {@code step} */
+    /**
+     * One coordinate of one state.
+     *
+     * @param step state index in {@code [0, steps())}
+     * @param c component index in {@code [0, dimension())}, in {@link #components()} order
+     * @return component {@code c} of state {@code step}
+     * @throws IndexOutOfBoundsException if {@code step} or {@code c} is out of range
+     */
     public double value(int step, int c) {
         checkStep(step);
         if (c < 0 || c >= components.size()) {
@@ -86,7 +99,13 @@ public final class Trajectory {
         return states[step][c];
     }
 
-    /** @return a copy of state {@code step} */
+    /**
+     * One full state.
+     *
+     * @param step state index in {@code [0, steps())}
+     * @return a copy of state {@code step}, [dimension]
+     * @throws IndexOutOfBoundsException if {@code step} is out of range
+     */
     public double[] state(int step) {
         checkStep(step);
         return states[step].clone();
@@ -101,7 +120,13 @@ public final class Trajectory {
         return out;
     }
 
-    /** @return a copy of component {@code c} over time, [steps] */
+    /**
+     * One coordinate as a time series.
+     *
+     * @param c component index in {@code [0, dimension())}
+     * @return a copy of component {@code c} over time, [steps]
+     * @throws IndexOutOfBoundsException if {@code c} is out of range
+     */
     public double[] component(int c) {
         double[] out = new double[states.length];
         for (int i = 0; i < out.length; i++) {
@@ -116,6 +141,10 @@ public final class Trajectory {
     }
 
     /**
+     * One derived quantity (e.g. energy) at one step.
+     *
+     * @param name quantity name, one of {@link #quantityNames()}
+     * @param step state index in {@code [0, steps())}
      * @return quantity {@code name} at {@code step}
      * @throws IllegalArgumentException naming an unknown quantity
      */
@@ -124,7 +153,13 @@ public final class Trajectory {
         return series(name)[step];
     }
 
-    /** @return a copy of quantity {@code name} over time, [steps] */
+    /**
+     * One derived quantity as a time series.
+     *
+     * @param name quantity name, one of {@link #quantityNames()}
+     * @return a copy of quantity {@code name} over time, [steps]
+     * @throws IllegalArgumentException naming an unknown quantity
+     */
     public double[] quantity(String name) {
         return series(name).clone();
     }
@@ -204,25 +239,45 @@ public final class Trajectory {
         private Builder() {
         }
 
-        /** @return this; the system name */
+        /**
+         * Sets the name of the system that produced the states.
+         *
+         * @param system system name, e.g. {@code "coupled-oscillators"}; required
+         * @return this builder
+         */
         public Builder setSystem(String system) {
             this.system = Objects.requireNonNull(system, "system");
             return this;
         }
 
-        /** @return this; component names */
+        /**
+         * Sets the state coordinates' names.
+         *
+         * @param components one name per state coordinate, in state order; copied
+         * @return this builder
+         */
         public Builder setComponents(List<String> components) {
             this.components = new ArrayList<>(Objects.requireNonNull(components, "components"));
             return this;
         }
 
-        /** @return this; time between states, positive */
+        /**
+         * Sets the time between consecutive states.
+         *
+         * @param dt time step in the system's time unit, positive
+         * @return this builder
+         */
         public Builder setDt(double dt) {
             this.dt = dt;
             return this;
         }
 
-        /** @return this; states [steps][dimension], copied */
+        /**
+         * Sets the states.
+         *
+         * @param states [steps][dimension], each row one state; deep-copied, not modified
+         * @return this builder
+         */
         public Builder setStates(double[][] states) {
             Objects.requireNonNull(states, "states");
             double[][] s = new double[states.length][];
@@ -233,31 +288,57 @@ public final class Trajectory {
             return this;
         }
 
-        /** @return this; time of the first state (default 0) */
+        /**
+         * Sets the time of the first state (default 0).
+         *
+         * @param t0 time of state 0, in the system's time unit
+         * @return this builder
+         */
         public Builder optStartTime(double t0) {
             this.startTime = t0;
             return this;
         }
 
-        /** @return this; a per-step quantity, length = steps, copied */
+        /**
+         * Adds a derived per-step quantity such as total energy.
+         *
+         * @param name quantity name; a later call with the same name replaces it
+         * @param values one value per state, length = steps; copied
+         * @return this builder
+         */
         public Builder optQuantity(String name, double[] values) {
             quantities.put(Objects.requireNonNull(name, "name"), values.clone());
             return this;
         }
 
-        /** @return this; parameters used, copied */
+        /**
+         * Records the parameter values the trajectory was simulated with.
+         *
+         * @param parameters parameter key to value; copied, added to any set before
+         * @return this builder
+         */
         public Builder optParameters(Map<String, Double> parameters) {
             this.parameters.putAll(parameters);
             return this;
         }
 
-        /** @return this; whether the system is stochastic (default false) */
+        /**
+         * Marks the trajectory as drawn from a stochastic system (default false).
+         *
+         * @param stochastic whether the system is stochastic
+         * @return this builder
+         */
         public Builder optStochastic(boolean stochastic) {
             this.stochastic = stochastic;
             return this;
         }
 
-        /** @return this; the exact transition density ({@code null}: none) */
+        /**
+         * Sets the exact one-step transition density, for likelihood scoring of forecasts.
+         *
+         * @param transition the Gaussian transition density, or {@code null} when the system has none
+         * @return this builder
+         */
         public Builder optTransition(GaussianTransition transition) {
             this.transition = transition;
             return this;

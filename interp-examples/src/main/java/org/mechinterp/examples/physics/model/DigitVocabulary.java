@@ -25,12 +25,17 @@ import java.nio.file.Path;
  * same map in plain Java, for the training loop.
  */
 public final class DigitVocabulary {
+    /** Id of {@code <pad>}: the model config's {@code pad_token_id}; training sequences are cut, never padded. */
     public static final int PAD = 0;
+    /** Id of {@code <bos>}, prepended to every prompt. */
     public static final int BOS = 1;
+    /** Id of {@code <eos>}: the model config's end-of-sequence id; the data recipe never writes it. */
     public static final int EOS = 2;
     /** Id of the digit "0"; digit d has id {@code DIGIT0 + d}. */
     public static final int DIGIT0 = 3;
+    /** Id of {@code ","}, separating the components of one time step. */
     public static final int COMMA = 13;
+    /** Id of {@code ";"}, closing a time step. */
     public static final int SEMICOLON = 14;
     /** Number of ids. */
     public static final int SIZE = 15;
@@ -39,7 +44,13 @@ public final class DigitVocabulary {
 
     private DigitVocabulary() {}
 
-    /** The id of one series character. */
+    /**
+     * The id of one series character.
+     *
+     * @param c a digit {@code '0'..'9'}, {@code ','} or {@code ';'}
+     * @return its id: {@code DIGIT0 + d} for digit d, {@link #COMMA} or {@link #SEMICOLON}
+     * @throws IllegalArgumentException naming the character (and its code point) if it is outside the vocabulary
+     */
     public static int id(char c) {
         if (c >= '0' && c <= '9') {
             return DIGIT0 + (c - '0');
@@ -57,6 +68,8 @@ public final class DigitVocabulary {
     /**
      * @param text series text (digits and separators only)
      * @param bos whether to prepend {@code <bos>}
+     * @return the ids, one per character, after {@link #BOS} when {@code bos}; length
+     *     {@code text.length() + (bos ? 1 : 0)}
      * @throws IllegalArgumentException naming the first character outside the vocabulary
      */
     public static int[] encode(String text, boolean bos) {
@@ -71,7 +84,13 @@ public final class DigitVocabulary {
         return ids;
     }
 
-    /** Text of an id: the character, or the special token's name. */
+    /**
+     * Text of an id: the character, or the special token's name.
+     *
+     * @param id a token id in {@code [0, SIZE)}
+     * @return the one-character string for a digit or separator, or e.g. {@code "<bos>"} for a special token
+     * @throws IllegalArgumentException if {@code id} is outside the vocabulary
+     */
     public static String text(int id) {
         if (id >= 0 && id < DIGIT0) {
             return SPECIALS[id];
@@ -88,12 +107,22 @@ public final class DigitVocabulary {
         throw new IllegalArgumentException("token id " + id + " is outside the digit vocabulary [0, " + SIZE + ")");
     }
 
-    /** Whether {@code id} is a digit. */
+    /**
+     * Tests for a digit token.
+     *
+     * @param id any token id
+     * @return whether {@code id} is one of the ten digit ids {@code [DIGIT0, DIGIT0 + 10)}
+     */
     public static boolean isDigit(int id) {
         return id >= DIGIT0 && id < DIGIT0 + 10;
     }
 
-    /** The HF {@code tokenizer.json} content. */
+    /**
+     * The HF {@code tokenizer.json} content.
+     *
+     * @return a new JSON object (WordLevel model, per-character pre-tokenizer, {@code <bos>} post-processor, Fuse
+     *     decoder) describing this vocabulary
+     */
     public static JsonObject tokenizerJson() {
         JsonObject root = new JsonObject();
         root.addProperty("version", "1.0");
@@ -183,7 +212,13 @@ public final class DigitVocabulary {
         return o;
     }
 
-    /** Writes {@code dir/tokenizer.json} atomically. */
+    /**
+     * Writes {@code dir/tokenizer.json} atomically (write-then-rename), creating {@code dir} if needed.
+     *
+     * @param dir the model directory
+     * @return the written file, {@code dir/tokenizer.json}
+     * @throws IOException if the directory or file cannot be written
+     */
     public static Path writeTokenizerJson(Path dir) throws IOException {
         Path file = dir.resolve("tokenizer.json");
         Files.createDirectories(dir);

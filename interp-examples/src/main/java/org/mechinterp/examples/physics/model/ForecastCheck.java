@@ -44,6 +44,8 @@ public final class ForecastCheck {
      * @param trajectories number of held-out trajectories
      * @param contextSteps context lengths in steps, each ≥ 2 and below the steps that fit the recipe's context
      * @param seed seed of the held-out trajectories (trajectory i from the i-th split)
+     * @return one row per entry of {@code contextSteps}, in that order: model and baseline RMSEs in code units and
+     *     the model's exact-match fraction
      */
     public static List<Row> run(HookedTransformer model, PhysicsDataRecipe recipe, String system, int trajectories,
             int[] contextSteps, long seed) {
@@ -168,7 +170,12 @@ public final class ForecastCheck {
         return x * x;
     }
 
-    /** The rows as JSON. */
+    /**
+     * The rows as JSON, for {@code --json} output and the model card.
+     *
+     * @param rows rows from {@link #run}
+     * @return an array with one object per row; keys in snake_case, RMSEs suffixed {@code _codes}
+     */
     public static JsonArray toJson(List<Row> rows) {
         JsonArray arr = new JsonArray();
         for (Row r : rows) {

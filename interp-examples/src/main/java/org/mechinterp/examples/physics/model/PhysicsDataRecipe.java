@@ -63,10 +63,23 @@ public final class PhysicsDataRecipe {
     public static final List<String> GROUPS = List.of("digit", "separator");
 
     /** How physical values are mapped to codes. */
-    public enum ScalingChoice { FIXED, WINDOW }
+    public enum ScalingChoice {
+        /** A fixed physical window {@code [−a, a]} per system onto codes {@code [150, 850]}; amplitude is kept. */
+        FIXED,
+        /** Min–max of each serialised window (all components together) onto {@code [150, 850]}. */
+        WINDOW
+    }
 
     /** Settings of one system in the mix. */
     public record SystemRecipe(String name, double dt, double window, Map<String, double[]> ranges) {
+        /**
+         * Copies the ranges.
+         *
+         * @param name system name as in {@code Systems.builder(name)}, e.g. {@code "mass-spring"}
+         * @param dt time between reported states, in the system's time unit
+         * @param window half-width a of the fixed scaling window {@code [−a, a]}, in the components' unit
+         * @param ranges parameter key → {@code {lo, hi}} overriding the simulator's default range; copied
+         */
         public SystemRecipe {
             Objects.requireNonNull(name, "name");
             ranges = Map.copyOf(ranges);
@@ -137,16 +150,31 @@ public final class PhysicsDataRecipe {
         return b.build();
     }
 
+    /**
+     * Starts a recipe.
+     *
+     * @return a new builder with the defaults: 384-token context, fixed scaling, {@link #DEFAULT_MIX}
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** Names of the systems with a built-in recipe. */
+    /**
+     * The systems that can appear in a mix.
+     *
+     * @return names of the systems with a built-in recipe, in a fixed order
+     */
     public static List<String> supportedSystems() {
         return List.copyOf(BUILT_IN.keySet());
     }
 
-    /** The recipe of a supported system. */
+    /**
+     * The built-in settings of one system.
+     *
+     * @param name a name from {@link #supportedSystems()}
+     * @return its dt, scaling window and parameter ranges
+     * @throws IllegalArgumentException naming the system and listing the supported ones if it has no recipe
+     */
     public static SystemRecipe systemRecipe(String name) {
         SystemRecipe r = BUILT_IN.get(name);
         if (r == null) {
@@ -156,25 +184,49 @@ public final class PhysicsDataRecipe {
         return r;
     }
 
-    /** Model inputs per sequence T (a sequence holds T + 1 tokens). */
+    /**
+     * The context length.
+     *
+     * @return model inputs per sequence T (a sequence holds T + 1 tokens)
+     */
     public int contextTokens() {
         return contextTokens;
     }
 
+    /**
+     * How values are mapped to codes.
+     *
+     * @return the scaling choice of this recipe
+     */
     public ScalingChoice scaling() {
         return scaling;
     }
 
+    /**
+     * How codes are written as text.
+     *
+     * @return the three-digit integer-code format, codes {@code [0, 999]}
+     */
     public IntegerGrid format() {
         return format;
     }
 
-    /** System name → relative weight, as given. */
+    /**
+     * The system mix.
+     *
+     * @return system name → relative weight, as given (not normalised), in insertion order
+     */
     public Map<String, Double> mix() {
         return weights;
     }
 
-    /** The simulator of a supported system (in the mix or not), with its recipe settings. */
+    /**
+     * The simulator of a supported system (in the mix or not), with its recipe settings.
+     *
+     * @param name a name from {@link #supportedSystems()}
+     * @return the system built with the recipe's dt and parameter ranges
+     * @throws IllegalArgumentException naming the system if it has no recipe
+     */
     public PhysicalSystem system(String name) {
         PhysicalSystem s = systems.get(name);
         if (s == null) {
@@ -184,12 +236,22 @@ public final class PhysicsDataRecipe {
         return s;
     }
 
-    /** Tokens per time step of a system with {@code components} components: 3 digits + 1 separator each. */
+    /**
+     * Tokens per time step: 3 digits + 1 separator for each component.
+     *
+     * @param components number of state components written per step
+     * @return {@code 4 * components}
+     */
     public static int tokensPerStep(int components) {
         return 4 * components;
     }
 
-    /** Time steps simulated per sequence so that the serialised text covers T + 1 tokens (BOS included). */
+    /**
+     * Time steps simulated per sequence so that the serialised text covers T + 1 tokens (BOS included).
+     *
+     * @param system the system whose component count sets the tokens per step
+     * @return {@code T / tokensPerStep(d) + 1} steps
+     */
     public int stepsFor(PhysicalSystem system) {
         return contextTokens / tokensPerStep(system.components().size()) + 1;
     }
@@ -198,7 +260,12 @@ public final class PhysicsDataRecipe {
     public record Example(String system, Trajectory trajectory, SerializedSeries series, TrainingSequence sequence,
             int redraws) {}
 
-    /** Draws a system by weight, then an example of it. */
+    /**
+     * Draws a system by weight, then an example of it.
+     *
+     * @param rng source of all randomness; advanced by one draw plus one split per attempt
+     * @return the example: system, trajectory, serialised series, training sequence and redraw count
+     */
     public Example sample(SplittableRandom rng) {
         double u = rng.nextDouble();
         int i = 0;
@@ -211,6 +278,11 @@ public final class PhysicsDataRecipe {
     /**
      * An example of one system: parameters and initial conditions from {@code rng.split()} (redrawn while a value
      * cannot be written), serialised from step 0.
+     *
+     * @param name a supported system name
+     * @param rng source of randomness; split once per attempted trajectory
+     * @return the example with the number of redrawn trajectories
+     * @throws IllegalStateException if no writable trajectory is found within the redraw limit
      */
     public Example sample(String name, SplittableRandom rng) {
         PhysicalSystem system = system(name);
@@ -233,13 +305,22 @@ public final class PhysicsDataRecipe {
      * Serialises states of a system of the mix with this recipe's scaling (fixed window, or fitted to
      * {@code states}).
      *
+     * @param name the system's name (selects its fixed window)
+     * @param states [steps][components] physical values; not modified
+     * @return the text and per-character alignment, starting at step 0
      * @throws IllegalArgumentException if a value cannot be written
      */
     public SerializedSeries serialize(String name, double[][] states) {
         return format.serialize(states, scalingFor(name, states), 0);
     }
 
-    /** The scaling this recipe uses for {@code states} of system {@code name}. */
+    /**
+     * The scaling this recipe uses for {@code states} of system {@code name}.
+     *
+     * @param name the system's name; its window a is used with fixed scaling
+     * @param states [steps][components] physical values; only read to fit the window scaling
+     * @return per-component map from {@code [−a, a]} (fixed) or the data's min–max (window) onto the format's codes
+     */
     public Scaling scalingFor(String name, double[][] states) {
         if (scaling == ScalingChoice.WINDOW) {
             return format.fitScaling(states);
@@ -268,12 +349,22 @@ public final class PhysicsDataRecipe {
         return new TrainingSequence(tokens, groups);
     }
 
-    /** This recipe as a source of training sequences. */
+    /**
+     * This recipe as a source of training sequences.
+     *
+     * @return a source drawing {@link #sample(SplittableRandom)} and keeping its sequence
+     */
     public SequenceSource source() {
         return rng -> sample(rng).sequence();
     }
 
-    /** {@code n} held-out sequences, sequence i from the i-th split of {@code SplittableRandom(seed)}. */
+    /**
+     * A reproducible held-out set.
+     *
+     * @param n number of sequences
+     * @param seed seed of the root generator; sequence i comes from its i-th split
+     * @return {@code n} sequences of T + 1 tokens each
+     */
     public List<TrainingSequence> heldOut(int n, long seed) {
         SplittableRandom root = new SplittableRandom(seed);
         List<TrainingSequence> out = new ArrayList<>(n);
@@ -283,7 +374,11 @@ public final class PhysicsDataRecipe {
         return out;
     }
 
-    /** Everything that defines the data, for provenance. */
+    /**
+     * Everything that defines the data, for provenance.
+     *
+     * @return a new JSON object: format, scaling rule, context, and per system its weight, dt, window and ranges
+     */
     public JsonObject toJson() {
         JsonObject o = new JsonObject();
         o.addProperty("format", "IntegerGrid: 3-digit integer codes, ',' between components, ';' closing each step");
@@ -328,25 +423,44 @@ public final class PhysicsDataRecipe {
 
         private Builder() {}
 
-        /** Model inputs per sequence (default 384). */
+        /**
+         * Sets the context length.
+         *
+         * @param v model inputs per sequence T (default 384); must hold at least two time steps
+         * @return this builder
+         */
         public Builder optContextTokens(int v) {
             contextTokens = v;
             return this;
         }
 
-        /** Scaling (default {@link ScalingChoice#FIXED}). */
+        /**
+         * Sets the scaling.
+         *
+         * @param v value-to-code mapping (default {@link ScalingChoice#FIXED})
+         * @return this builder
+         */
         public Builder optScaling(ScalingChoice v) {
             scaling = Objects.requireNonNull(v, "scaling");
             return this;
         }
 
-        /** System name → relative weight (default {@link #DEFAULT_MIX}); insertion order is kept. */
+        /**
+         * Sets the system mix.
+         *
+         * @param v system name → relative positive weight (default {@link #DEFAULT_MIX}); copied, insertion
+         *     order kept
+         * @return this builder
+         */
         public Builder optMix(Map<String, Double> v) {
             mix = new LinkedHashMap<>(v);
             return this;
         }
 
         /**
+         * Validates the settings and builds the simulators.
+         *
+         * @return the recipe
          * @throws IllegalArgumentException for an unsupported system, a non-positive weight, an empty mix or a
          *     context shorter than two time steps
          */

@@ -57,6 +57,11 @@ public final class PhysicsModelTraining {
         commandLine = b.commandLine;
     }
 
+    /**
+     * Starts a training set-up.
+     *
+     * @return a new builder; output, model, trainer and data must be set before {@link Builder#build()}
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -69,6 +74,8 @@ public final class PhysicsModelTraining {
      * @param heads attention heads (D must be divisible by it; head_dim = D / heads, even)
      * @param dMlp SwiGLU width
      * @param context training context (max_position_embeddings)
+     * @return a Qwen3 config over the {@link DigitVocabulary} with {@code <bos>}/{@code <eos>} ids set
+     * @throws IllegalArgumentException if {@code dModel} is not divisible by a positive {@code heads}
      */
     public static ModelConfig modelConfig(int dModel, int layers, int heads, int dMlp, int context) {
         if (heads <= 0 || dModel % heads != 0) {
@@ -89,6 +96,9 @@ public final class PhysicsModelTraining {
      * Trains and writes the folder.
      *
      * @param listener progress callbacks (steps, evaluations)
+     * @return the output folder, final training loss, held-out evaluation, forecast-check rows, wall time and the
+     *     provenance written
+     * @throws IOException if the output folder or one of its files cannot be written
      */
     public Result run(TrainingListener listener) throws IOException {
         Objects.requireNonNull(listener, "listener");
@@ -264,24 +274,70 @@ public final class PhysicsModelTraining {
 
         private Builder() {}
 
-        /** Output folder (created; files of the same names are replaced). */
+        /**
+         * Sets the output folder.
+         *
+         * @param v folder to write the model into (created; files of the same names are replaced)
+         * @return this builder
+         */
         public Builder setOutput(Path v) { output = v; return this; }
-        /** Architecture, e.g. {@link #modelConfig}. */
+        /**
+         * Sets the architecture.
+         *
+         * @param v model config, e.g. from {@link PhysicsModelTraining#modelConfig}; vocabulary must be
+         *     {@link DigitVocabulary#SIZE}
+         * @return this builder
+         */
         public Builder setModel(ModelConfig v) { model = v; return this; }
-        /** Hyper-parameters; use {@link PhysicsDataRecipe#GROUPS} as loss groups. */
+        /**
+         * Sets the optimiser and schedule.
+         *
+         * @param v hyper-parameters; use {@link PhysicsDataRecipe#GROUPS} as loss groups
+         * @return this builder
+         */
         public Builder setTrainer(TrainerConfig v) { trainer = v; return this; }
-        /** Data recipe. */
+        /**
+         * Sets the training data.
+         *
+         * @param v data recipe (system mix, format, scaling, context); its context must fit the model's positions
+         * @return this builder
+         */
         public Builder setData(PhysicsDataRecipe v) { data = v; return this; }
-        /** Held-out sequences for the evaluations (default 64). */
+        /**
+         * Sets the size of the held-out evaluation set.
+         *
+         * @param v held-out sequences for the evaluations (default 64)
+         * @return this builder
+         */
         public Builder optEvalSequences(int v) { evalSequences = v; return this; }
-        /** Seed of the held-out sequences (default 1000003); the forecast check uses seed + 1. */
+        /**
+         * Sets the seed of the held-out set.
+         *
+         * @param v seed of the held-out sequences (default 1000003); the forecast check uses seed + 1
+         * @return this builder
+         */
         public Builder optEvalSeed(long v) { evalSeed = v; return this; }
-        /** Mass-spring trajectories of the forecast check (default 64; 0 skips it). */
+        /**
+         * Sets the size of the one-step forecast check.
+         *
+         * @param v mass-spring trajectories of the forecast check (default 64; 0 skips it)
+         * @return this builder
+         */
         public Builder optSanityTrajectories(int v) { sanityTrajectories = v; return this; }
-        /** The command line recorded in provenance.json. */
+        /**
+         * Sets the command line recorded for reproduction.
+         *
+         * @param v the command line written to provenance.json (default {@code "(API)"})
+         * @return this builder
+         */
         public Builder optCommandLine(String v) { commandLine = v; return this; }
 
-        /** @throws IllegalArgumentException naming a missing or inconsistent setting */
+        /**
+         * Validates the settings.
+         *
+         * @return the training set-up, ready to {@link PhysicsModelTraining#run}
+         * @throws IllegalArgumentException naming a missing or inconsistent setting
+         */
         public PhysicsModelTraining build() {
             if (output == null || model == null || trainer == null || data == null) {
                 throw new IllegalArgumentException("output, model, trainer and data are required");

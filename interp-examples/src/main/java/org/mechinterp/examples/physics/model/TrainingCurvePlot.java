@@ -21,7 +21,14 @@ public final class TrainingCurvePlot {
 
     private TrainingCurvePlot() {}
 
-    /** Writes the plot to {@code file} (PNG) atomically. */
+    /**
+     * Writes the plot to {@code file} (PNG) atomically.
+     *
+     * @param curve per-step training losses and held-out evaluations; not modified
+     * @param title chart title, e.g. the model name
+     * @param file destination PNG; replaced if present
+     * @throws IOException if the image cannot be written
+     */
     public static void write(TrainingCurve curve, String title, Path file) throws IOException {
         XYChart chart = new XYChartBuilder().width(900).height(520).title(title).xAxisTitle("step")
                 .yAxisTitle("cross-entropy (nats / token)").build();

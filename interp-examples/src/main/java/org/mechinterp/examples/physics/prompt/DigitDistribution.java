@@ -155,12 +155,23 @@ public final class DigitDistribution {
         return path.clone();
     }
 
-    /** @return the renormalised probability of digit {@code j} at level {@code k} (0-based) */
+    /**
+     * One entry of the renormalised next-digit table.
+     *
+     * @param k level (digit position), 0-based, in {@code [0, p)}
+     * @param j digit, {@code 0..9}
+     * @return the renormalised probability {@code q_k(j)} of digit {@code j} at level {@code k}
+     */
     public double probability(int k, int j) {
         return q[k][j];
     }
 
-    /** @return the sum of the raw probabilities given for level {@code k} (mass on digit tokens) */
+    /**
+     * How much probability the model put on digit tokens at one level, before renormalisation.
+     *
+     * @param k level (digit position), 0-based, in {@code [0, p)}
+     * @return the sum of the raw probabilities given for level {@code k} (mass on digit tokens), in {@code [0, 1]}
+     */
     public double rawMass(int k) {
         return rawMass[k];
     }
@@ -244,12 +255,24 @@ public final class DigitDistribution {
         return bc;
     }
 
-    /** @return {@code -ln BC} for reference bin masses ({@code +inf} for disjoint supports) */
+    /**
+     * Bhattacharyya distance to a reference given as bin masses.
+     *
+     * @param referenceMasses reference mass of each of the {@link #bins()} bins, each in {@code [0, 1]}
+     * @return {@code -ln BC} ({@code +inf} for disjoint supports)
+     * @throws IllegalArgumentException if the length differs from {@link #bins()} or a mass is negative or NaN
+     */
     public double bhattacharyyaDistance(double[] referenceMasses) {
         return -Math.log(bhattacharyyaCoefficient(referenceMasses));
     }
 
-    /** @return {@code -ln BC} for a reference distribution function on the digit axis */
+    /**
+     * Bhattacharyya distance to a reference given as a distribution function.
+     *
+     * @param cdf reference cumulative distribution function on the digit axis (value → probability of
+     *     {@code <= value}); only evaluated at bin edges
+     * @return {@code -ln BC} over this distribution's bins, a lower bound on the continuous distance
+     */
     public double bhattacharyyaDistance(DoubleUnaryOperator cdf) {
         return bhattacharyyaDistance(referenceMasses(cdf));
     }

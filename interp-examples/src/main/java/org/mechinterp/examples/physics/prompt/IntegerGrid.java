@@ -58,32 +58,59 @@ public final class IntegerGrid extends DigitFormat {
         private Builder() {
         }
 
-        /** @return this; integer codes of the window's minimum and maximum (default 150 and 850) */
+        /**
+         * Sets the codes the scaling window's ends map to (default 150 and 850).
+         *
+         * @param lo integer code of the window's minimum, {@code >= 0}
+         * @param hi integer code of the window's maximum, {@code > lo} and {@code <= 10^15}; equal digit counts of
+         *     {@code lo} and {@code hi} give fixed-width codes
+         * @return this builder
+         */
         public Builder optRange(long lo, long hi) {
             this.lo = lo;
             this.hi = hi;
             return this;
         }
 
-        /** @return this; separator between components of a step (default {@code ","}) */
+        /**
+         * Sets the text between the components of one time step (default {@code ","}).
+         *
+         * @param s non-empty separator without digits
+         * @return this builder
+         */
         public Builder optComponentSeparator(String s) {
             this.componentSep = s;
             return this;
         }
 
-        /** @return this; separator closing a step (default {@code ";"}) */
+        /**
+         * Sets the text closing a time step (default {@code ";"}).
+         *
+         * @param s non-empty separator without digits
+         * @return this builder
+         */
         public Builder optStepSeparator(String s) {
             this.stepSep = s;
             return this;
         }
 
-        /** @return this; whether the last step gets its separator too (default true) */
+        /**
+         * Sets whether the last step is closed by the step separator too (default true).
+         *
+         * @param trailing true to close every step, including the last
+         * @return this builder
+         */
         public Builder optTrailingSeparator(boolean trailing) {
             this.trailing = trailing;
             return this;
         }
 
-        /** @return this; how scalings are fitted (default {@link ScalingMode#GLOBAL}) */
+        /**
+         * Sets how {@code fitScaling} chooses the windows (default {@link ScalingMode#GLOBAL}).
+         *
+         * @param mode one window for all components, or one per component
+         * @return this builder
+         */
         public Builder optScalingMode(ScalingMode mode) {
             this.mode = mode;
             return this;

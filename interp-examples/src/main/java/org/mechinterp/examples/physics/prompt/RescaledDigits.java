@@ -57,31 +57,56 @@ public final class RescaledDigits extends DigitFormat {
         private Builder() {
         }
 
-        /** @return this; digits per value {@code p}, 1 to 15 (default 3) */
+        /**
+         * Sets the precision.
+         *
+         * @param digits digits per value {@code p}, 1 to 15 (default 3); codes are {@code floor(10^p u)}
+         * @return this builder
+         */
         public Builder optDigits(int digits) {
             this.digits = digits;
             return this;
         }
 
-        /** @return this; separator between components of a step (default {@code ","}) */
+        /**
+         * Sets the text between the components of one time step (default {@code ","}).
+         *
+         * @param s non-empty separator without digits
+         * @return this builder
+         */
         public Builder optComponentSeparator(String s) {
             this.componentSep = s;
             return this;
         }
 
-        /** @return this; separator closing a step (default {@code ","}) */
+        /**
+         * Sets the text closing a time step (default {@code ","}, as in the paper).
+         *
+         * @param s non-empty separator without digits
+         * @return this builder
+         */
         public Builder optStepSeparator(String s) {
             this.stepSep = s;
             return this;
         }
 
-        /** @return this; whether the last step gets its separator too (default true) */
+        /**
+         * Sets whether the last step is closed by the step separator too (default true).
+         *
+         * @param trailing true to close every step, including the last
+         * @return this builder
+         */
         public Builder optTrailingSeparator(boolean trailing) {
             this.trailing = trailing;
             return this;
         }
 
-        /** @return this; how scalings are fitted (default {@link ScalingMode#GLOBAL}) */
+        /**
+         * Sets how {@code fitScaling} chooses the windows (default {@link ScalingMode#GLOBAL}).
+         *
+         * @param mode one window for all components, or one per component
+         * @return this builder
+         */
         public Builder optScalingMode(ScalingMode mode) {
             this.mode = mode;
             return this;

@@ -135,19 +135,39 @@ public final class Scaling {
         return max.clone();
     }
 
-    /** @return the continuous code {@code y} of value {@code x} of component {@code c} */
+    /**
+     * Maps a physical value to the continuous code axis (before quantisation).
+     *
+     * @param c component index
+     * @param x physical value of component {@code c}
+     * @return the continuous code {@code y = lo + (x - min[c]) (hi - lo) / (max[c] - min[c])}
+     * @throws IndexOutOfBoundsException if {@code c} is not a component
+     */
     public double toCode(int c, double x) {
         check(c);
         return lo + (x - min[c]) * ((hi - lo) / (max[c] - min[c]));
     }
 
-    /** @return the value whose continuous code is {@code y} in component {@code c} */
+    /**
+     * Inverse of {@link #toCode}.
+     *
+     * @param c component index
+     * @param y continuous code (e.g. a decoded integer code or a bin edge)
+     * @return the physical value of component {@code c} whose continuous code is {@code y}
+     * @throws IndexOutOfBoundsException if {@code c} is not a component
+     */
     public double fromCode(int c, double y) {
         check(c);
         return min[c] + (y - lo) * ((max[c] - min[c]) / (hi - lo));
     }
 
-    /** @return the change of value of component {@code c} per unit of code (the quantisation step) */
+    /**
+     * The quantisation step of one component.
+     *
+     * @param c component index
+     * @return the change of value of component {@code c} per unit of code, {@code (max[c] - min[c]) / (hi - lo)}
+     * @throws IndexOutOfBoundsException if {@code c} is not a component
+     */
     public double valuePerCode(int c) {
         check(c);
         return (max[c] - min[c]) / (hi - lo);

@@ -71,7 +71,13 @@ public final class SerializedSeries {
         return scaling.components();
     }
 
-    /** @return the integer code of value ({@code step} numbered from {@link #firstStep()}, component) */
+    /**
+     * The integer code written for one value.
+     *
+     * @param step time step, numbered from {@link #firstStep()}
+     * @param c component index
+     * @return the integer code of value ({@code step}, {@code c})
+     */
     public long code(int step, int c) {
         return codes[local(step)][c];
     }
@@ -96,32 +102,64 @@ public final class SerializedSeries {
         return out;
     }
 
-    /** @return the first character index of value ({@code step}, component) */
+    /**
+     * Where one value starts in the text.
+     *
+     * @param step time step, numbered from {@link #firstStep()}
+     * @param c component index
+     * @return the index in {@link #text()} of the value's first digit
+     */
     public int valueStart(int step, int c) {
         return valueStart[local(step) * components() + checkComponent(c)];
     }
 
-    /** @return one past the last character index of value ({@code step}, component) */
+    /**
+     * Where one value ends in the text.
+     *
+     * @param step time step, numbered from {@link #firstStep()}
+     * @param c component index
+     * @return one past the index in {@link #text()} of the value's last digit (exclusive end)
+     */
     public int valueEnd(int step, int c) {
         return valueEnd[local(step) * components() + checkComponent(c)];
     }
 
-    /** @return the kind of character {@code i} */
+    /**
+     * Whether a character is a digit or part of a separator.
+     *
+     * @param i character index into {@link #text()}, in {@code [0, text().length())}
+     * @return the kind of character {@code i}: digit, component separator or step separator
+     */
     public CharKind charKind(int i) {
         return kind[i];
     }
 
-    /** @return the time step of character {@code i} */
+    /**
+     * The time step a character belongs to (a separator belongs to the step whose value it follows).
+     *
+     * @param i character index into {@link #text()}, in {@code [0, text().length())}
+     * @return the time step of character {@code i}, numbered from {@link #firstStep()}
+     */
     public int charStep(int i) {
         return step[i];
     }
 
-    /** @return the component of character {@code i} (-1 for step separators) */
+    /**
+     * The component a digit belongs to or a component separator follows.
+     *
+     * @param i character index into {@link #text()}, in {@code [0, text().length())}
+     * @return the component of character {@code i} (-1 for step separators)
+     */
     public int charComponent(int i) {
         return component[i];
     }
 
-    /** @return the digit index within its value of character {@code i} (-1 for separators) */
+    /**
+     * The position of a digit within its value.
+     *
+     * @param i character index into {@link #text()}, in {@code [0, text().length())}
+     * @return the digit index within its value of character {@code i}, most significant first (-1 for separators)
+     */
     public int charDigit(int i) {
         return digit[i];
     }

@@ -46,13 +46,23 @@ public interface SeriesFormat {
     /**
      * Serialises steps {@code [from, to)} of a trajectory with a scaling fitted to those steps; step numbers in
      * the character map are the trajectory's.
+     *
+     * @param trajectory the simulated trajectory; not modified
+     * @param from first step written (inclusive)
+     * @param to end step (exclusive), {@code from < to <= trajectory.steps()}
+     * @return the text with its character map, steps numbered from {@code from}
      */
     default SerializedSeries serialize(Trajectory trajectory, int from, int to) {
         double[][] v = trajectory.slice(from, to).states();
         return serialize(v, fitScaling(v), from);
     }
 
-    /** Serialises a whole trajectory with a scaling fitted to it. */
+    /**
+     * Serialises a whole trajectory with a scaling fitted to it.
+     *
+     * @param trajectory the simulated trajectory; not modified
+     * @return the text with its character map, steps numbered from 0
+     */
     default SerializedSeries serialize(Trajectory trajectory) {
         return serialize(trajectory, 0, trajectory.steps());
     }
@@ -66,22 +76,42 @@ public interface SeriesFormat {
     /**
      * Quantises a value to its integer code.
      *
+     * @param value physical value
+     * @param component component index (selects the scaling window)
+     * @param scaling map from values to continuous codes
      * @return the code; may be outside the writable range for values outside the scaling's window
      */
     long code(double value, int component, Scaling scaling);
 
     /**
-     * @return the value represented by an integer code (the centre of the values that quantise to it)
+     * Reconstructs a value from its integer code.
+     *
+     * @param code integer code as written in the text
+     * @param component component index (selects the scaling window)
+     * @param scaling the scaling the code was written with
+     * @return the value represented by the code (the centre of the values that quantise to it)
      */
     double decode(long code, int component, Scaling scaling);
 
     /**
      * Maps a position on the digit axis to a value. On the digit axis the digit string of code {@code D} covers
      * {@code [D, D + 1)}, whatever the quantiser; this is the axis of {@link DigitDistribution}.
+     *
+     * @param u position on the digit axis (a code's digit string read as a number, plus a fraction)
+     * @param component component index (selects the scaling window)
+     * @param scaling the scaling the codes were written with
+     * @return the physical value at {@code u}
      */
     double digitAxisToValue(double u, int component, Scaling scaling);
 
-    /** Inverse of {@link #digitAxisToValue}. */
+    /**
+     * Inverse of {@link #digitAxisToValue}.
+     *
+     * @param value physical value
+     * @param component component index (selects the scaling window)
+     * @param scaling the scaling the codes were written with
+     * @return the position of {@code value} on the digit axis
+     */
     double valueToDigitAxis(double value, int component, Scaling scaling);
 
     /**

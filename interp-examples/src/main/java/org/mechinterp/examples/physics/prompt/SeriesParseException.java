@@ -5,6 +5,7 @@ public final class SeriesParseException extends IllegalArgumentException {
 
     private static final long serialVersionUID = 1L;
 
+    /** Character index in the parsed text where the problem is; serialised with the exception. */
     private final int position;
 
     /**

@@ -163,12 +163,22 @@ public final class TokenAlignment {
         return tokens;
     }
 
-    /** @return token {@code i} */
+    /**
+     * One token of the prompt.
+     *
+     * @param i token index, in {@code [0, tokens().size())}
+     * @return token {@code i} with its text, kind, step and component
+     */
     public TokenInfo token(int i) {
         return tokens.get(i);
     }
 
-    /** @return the index of the token covering character {@code k} of the series text */
+    /**
+     * Maps a character of the series text to its token.
+     *
+     * @param k character index into the series text
+     * @return the index of the token covering character {@code k}
+     */
     public int tokenOfChar(int k) {
         return charToken[k];
     }
@@ -204,7 +214,13 @@ public final class TokenAlignment {
         return charToken[last];
     }
 
-    /** @return the token holding the last digit of value ({@code step}, {@code component}) */
+    /**
+     * The token at which a value has been read completely.
+     *
+     * @param step a serialised step (trajectory numbering)
+     * @param component component index
+     * @return the index of the token holding the last digit of value ({@code step}, {@code component})
+     */
     public int lastDigitToken(int step, int component) {
         return charToken[series.valueEnd(step, component) - 1];
     }

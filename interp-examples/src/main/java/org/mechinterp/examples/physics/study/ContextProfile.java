@@ -17,6 +17,13 @@ import org.mechinterp.sae.analysis.Stats;
  */
 public record ContextProfile(int[] binStart, int[] binEnd) {
 
+    /**
+     * Checks and copies the bins.
+     *
+     * @param binStart first step of each bin (inclusive); copied
+     * @param binEnd last step of each bin (exclusive), same length as {@code binStart}; copied
+     * @throws IllegalArgumentException if the lengths differ or there is no bin
+     */
     public ContextProfile {
         if (binStart.length != binEnd.length || binStart.length == 0) {
             throw new IllegalArgumentException("need as many bin starts as ends, at least one");
@@ -29,6 +36,9 @@ public record ContextProfile(int[] binStart, int[] binEnd) {
      * {@code bins} contiguous ranges of nearly equal length covering steps {@code [1, steps)}; step 0 is left out
      * because after one step nothing about the dynamics is in the context.
      *
+     * @param steps time steps per trajectory
+     * @param bins number of bins, {@code >= 1}
+     * @return the profile; bin i covers {@code [1 + (steps-1)·i/bins, 1 + (steps-1)·(i+1)/bins)}
      * @throws IllegalArgumentException if {@code bins < 1} or there are fewer than 2 steps per bin
      */
     public static ContextProfile equalBins(int steps, int bins) {
@@ -56,6 +66,7 @@ public record ContextProfile(int[] binStart, int[] binEnd) {
      * @param feature one value per held-out row, rows ordered trajectory-major
      * @param quantity the quantity on the same rows
      * @param steps time steps per trajectory
+     * @return one |r| per bin, in {@code [0, 1]}, computed over all rows whose step falls in the bin
      * @throws IllegalArgumentException if the lengths disagree or are not a multiple of {@code steps}
      */
     public double[] absR(double[] feature, double[] quantity, int steps) {

@@ -18,7 +18,10 @@ public final class DigitTokens {
     }
 
     /**
-     * @return {@code ids[d]} = the token of digit {@code d}
+     * Finds the single-character token of each digit by encoding {@code ",0,1,...,9,"} and reading the offsets.
+     *
+     * @param tokenizer the model's tokenizer
+     * @return {@code ids[d]} = the token of digit {@code d}, length 10
      * @throws IllegalArgumentException if some digit has no single-character token of its own (a vocabulary that
      *     merges digits, e.g. GPT-2 or Llama-3, cannot give digit-level distributions)
      */
@@ -49,6 +52,8 @@ public final class DigitTokens {
     /**
      * Checks that every digit of the aligned series is a single {@link TokenKind#DIGIT} token with the expected id.
      *
+     * @param trajectories encoded prompts with their token alignment; not modified
+     * @param digitIds {@code digitIds[d]} = token id of digit {@code d}, from {@link #of}
      * @throws IllegalArgumentException naming the first token that is not
      */
     public static void verify(List<EncodedTrajectory> trajectories, int[] digitIds) {

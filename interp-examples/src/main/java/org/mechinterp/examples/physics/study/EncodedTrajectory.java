@@ -28,6 +28,14 @@ import org.mechinterp.examples.physics.prompt.TokenAlignment;
  */
 public record EncodedTrajectory(int index, Trajectory trajectory, SerializedSeries series, TokenAlignment alignment) {
 
+    /**
+     * Checks that the parts are present.
+     *
+     * @param index position of the trajectory in its set
+     * @param trajectory the simulated trajectory; required
+     * @param series its serialisation; required
+     * @param alignment tokens ↔ characters ↔ steps of {@code series}; required
+     */
     public EncodedTrajectory {
         Objects.requireNonNull(trajectory, "trajectory");
         Objects.requireNonNull(series, "series");
@@ -37,6 +45,11 @@ public record EncodedTrajectory(int index, Trajectory trajectory, SerializedSeri
     /**
      * Serialises the whole trajectory with {@code format} (scaling fitted to it) and tokenises it with BOS.
      *
+     * @param index position of the trajectory in its set
+     * @param trajectory the simulated trajectory; not modified
+     * @param format how values are written as text
+     * @param tokenizer the model's tokenizer (must give one token per digit for digit read-outs)
+     * @return the trajectory with its text and token alignment
      * @throws IllegalArgumentException if the tokens do not line up with the text (see {@link TokenAlignment})
      */
     public static EncodedTrajectory encode(int index, Trajectory trajectory, SeriesFormat format, Tokenizer tokenizer) {
@@ -47,6 +60,15 @@ public record EncodedTrajectory(int index, Trajectory trajectory, SerializedSeri
     /**
      * Serialises the whole trajectory with a given scaling (e.g. one fitted on a whole data set, so that amplitudes
      * stay comparable across trajectories) and tokenises it with BOS.
+     *
+     * @param index position of the trajectory in its set
+     * @param trajectory the simulated trajectory; not modified
+     * @param format how values are written as text
+     * @param scaling the value-to-code map to use instead of fitting one
+     * @param tokenizer the model's tokenizer
+     * @return the trajectory with its text and token alignment
+     * @throws IllegalArgumentException if a value falls outside the codes the format can write, or the tokens do
+     *     not line up with the text
      */
     public static EncodedTrajectory encode(int index, Trajectory trajectory, SeriesFormat format, Scaling scaling,
             Tokenizer tokenizer) {
@@ -57,7 +79,11 @@ public record EncodedTrajectory(int index, Trajectory trajectory, SerializedSeri
     /**
      * Encodes a list, numbering from 0.
      *
+     * @param trajectories the simulated trajectories; not modified
+     * @param format how values are written as text
      * @param scaling one scaling for all, or null to fit one per trajectory
+     * @param tokenizer the model's tokenizer
+     * @return one encoded trajectory per input, in order, with {@code index} = its position
      */
     public static List<EncodedTrajectory> encodeAll(List<Trajectory> trajectories, SeriesFormat format,
             Scaling scaling, Tokenizer tokenizer) {
@@ -96,6 +122,10 @@ public record EncodedTrajectory(int index, Trajectory trajectory, SerializedSeri
     /**
      * A copy of {@code t} whose time steps (states and every quantity, together) are shuffled: the same marginal
      * values and the same value ↔ quantity pairing, but no coherent dynamics. For the scrambled-sequence baseline.
+     *
+     * @param t the trajectory to scramble; not modified
+     * @param rng source of the permutation (Fisher–Yates); advanced
+     * @return a new trajectory with the steps of {@code t} in a random order
      */
     public static Trajectory scrambled(Trajectory t, SplittableRandom rng) {
         int n = t.steps();

@@ -61,12 +61,20 @@ public final class ForecastEvaluation {
         this.seed = b.seed;
     }
 
+    /**
+     * Starts an evaluation set-up.
+     *
+     * @return a builder with the defaults: {@link #logGrid} up to 32 steps, motif 3, 1000 resamples, seed 1
+     */
     public static Builder builder() {
         return new Builder();
     }
 
     /**
      * The default context grid: {@code round(2^(i/2))} for i = 0, 1, 2, ..., deduplicated, up to {@code maxContext}.
+     *
+     * @param maxContext largest context length in steps (inclusive)
+     * @return the context lengths in steps, ascending, starting 1, 2, 3, 4, 6, 8, 11, 16, ...
      */
     public static int[] logGrid(int maxContext) {
         TreeSet<Integer> set = new TreeSet<>();
@@ -87,6 +95,10 @@ public final class ForecastEvaluation {
      * @param trajectories held-out trajectories, at least 2, all longer than the largest context
      * @param digitIds token id of each digit ({@link DigitTokens#of})
      * @param progress called after each trajectory with (done, total); may be null
+     * @return per context length: model RMSE with bootstrap 95% interval, baselines (context parroting, last
+     *     value, quantisation floor), Bhattacharyya distances where the system has a known transition, and the
+     *     power-law fit of the model curve
+     * @throws IllegalArgumentException for fewer than 2 trajectories or one not longer than the largest context
      */
     public ForecastResult evaluate(HookedTransformer model, List<EncodedTrajectory> trajectories, int[] digitIds,
             java.util.function.BiConsumer<Integer, Integer> progress) {
@@ -330,31 +342,57 @@ public final class ForecastEvaluation {
         private Builder() {
         }
 
-        /** Context lengths in steps, ascending, each ≥ 1 (default: {@link #logGrid} up to 32). */
+        /**
+         * Sets the context grid.
+         *
+         * @param contexts context lengths in steps, ascending, each ≥ 1, at least 3 (default: {@link #logGrid} up
+         *     to 32); copied
+         * @return this builder
+         */
         public Builder optContexts(int... contexts) {
             this.contexts = contexts.clone();
             return this;
         }
 
-        /** Motif length of context parroting (default 3 steps). */
+        /**
+         * Sets the context-parroting baseline's motif.
+         *
+         * @param motif number of most recent steps matched against earlier stretches of the context (default 3)
+         * @return this builder
+         */
         public Builder optMotif(int motif) {
             this.motif = motif;
             return this;
         }
 
-        /** Bootstrap resamples for intervals (default 1000). */
+        /**
+         * Sets the bootstrap size.
+         *
+         * @param resamples bootstrap resamples over trajectories for the 95% intervals (default 1000)
+         * @return this builder
+         */
         public Builder optResamples(int resamples) {
             this.resamples = resamples;
             return this;
         }
 
-        /** Bootstrap seed (default 1). */
+        /**
+         * Sets the bootstrap seed.
+         *
+         * @param seed seed of the bootstrap resampling (default 1); the same seed gives the same intervals
+         * @return this builder
+         */
         public Builder optSeed(long seed) {
             this.seed = seed;
             return this;
         }
 
-        /** @throws IllegalArgumentException for fewer than 3 contexts, non-ascending or non-positive contexts */
+        /**
+         * Validates the settings.
+         *
+         * @return the evaluation
+         * @throws IllegalArgumentException for fewer than 3 contexts, non-ascending or non-positive contexts
+         */
         public ForecastEvaluation build() {
             if (contexts == null) {
                 contexts = logGrid(32);

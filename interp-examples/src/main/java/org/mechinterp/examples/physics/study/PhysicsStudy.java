@@ -82,10 +82,13 @@ public final class PhysicsStudy {
 
     /** Family name of the SAE latents. */
     public static final String SAE = FeatureFamilies.SAE;
-    /** Baseline family names. */
+    /** Baseline family: the residual stream's raw dimensions ("neurons"). */
     public static final String RAW = FeatureFamilies.RAW;
+    /** Baseline family: projections on the leading principal components of the discovery activations. */
     public static final String PCA = FeatureFamilies.PCA;
+    /** Baseline family: projections on random unit directions. */
     public static final String RANDOM = FeatureFamilies.RANDOM;
+    /** Baseline family: latents of an SAE trained on time-step-scrambled trajectories (no coherent dynamics). */
     public static final String SCRAMBLED = FeatureFamilies.SCRAMBLED;
 
     /** Which tokens the SAEs are trained on. */
@@ -104,11 +107,22 @@ public final class PhysicsStudy {
         this.b = b;
     }
 
+    /**
+     * Starts a study set-up.
+     *
+     * @return a builder; model and output folder are required, the rest defaults to a run of a few minutes
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** Runs every stage, writes {@code results.json} and {@code report.html} into the out folder. */
+    /**
+     * Runs every stage (simulate, encode, forecast, capture, probes, SAEs, correlations, scopes), writes
+     * {@code results.json} and {@code report.html} into the out folder.
+     *
+     * @return the results, as written to {@code results.json}
+     * @throws IOException if the model cannot be read or an output file cannot be written
+     */
     public StudyResults run() throws IOException {
         Progress progress = new Progress(b.log, 8);
         Map<String, Double> timings = new LinkedHashMap<>();
@@ -874,25 +888,45 @@ public final class PhysicsStudy {
         private Builder() {
         }
 
-        /** Model folder (required). */
+        /**
+         * Sets the model.
+         *
+         * @param model folder of a digit-per-token causal LM ({@code config.json}, weights, {@code tokenizer.json})
+         * @return this builder
+         */
         public Builder setModel(Path model) {
             this.model = Objects.requireNonNull(model, "model");
             return this;
         }
 
-        /** A note on how the model was chosen, recorded in the results (e.g. a fallback). */
+        /**
+         * Records how the model was chosen.
+         *
+         * @param note free text written to the results' settings (e.g. a fallback), default empty
+         * @return this builder
+         */
         public Builder optModelNote(String note) {
             this.modelNote = Objects.requireNonNull(note, "note");
             return this;
         }
 
-        /** Output folder (required; created). */
+        /**
+         * Sets the output folder.
+         *
+         * @param out folder for results.json, report.html and plots/; created if needed
+         * @return this builder
+         */
         public Builder setOut(Path out) {
             this.out = Objects.requireNonNull(out, "out");
             return this;
         }
 
-        /** Physical system name (default mass-spring; see {@link Systems#names()}). */
+        /**
+         * Sets the simulated system.
+         *
+         * @param system system name (default mass-spring; see {@link Systems#names()}); checked in {@link #build()}
+         * @return this builder
+         */
         public Builder optSystem(String system) {
             this.system = Objects.requireNonNull(system, "system");
             return this;
@@ -901,6 +935,10 @@ public final class PhysicsStudy {
         /**
          * Discovery and held-out trajectory counts (defaults 128 and 64: E of a conservative system is one value per
          * trajectory, so these are the sample sizes of the trajectory-level statistics).
+         *
+         * @param discovery trajectories for training probes and SAEs and choosing latents, ≥ 5 (5-fold CV)
+         * @param heldOut trajectories for the reported held-out statistics and forecasts, ≥ 2
+         * @return this builder
          */
         public Builder optTrajectories(int discovery, int heldOut) {
             this.discovery = discovery;
@@ -911,25 +949,47 @@ public final class PhysicsStudy {
         /**
          * Time steps per trajectory (default 0: as many as fit the recipe's context, 384 tokens, less one step,
          * e.g. 47 for mass-spring).
+         *
+         * @param steps time steps per trajectory, ≥ 8, or 0 for the automatic length
+         * @return this builder
          */
         public Builder optSteps(int steps) {
             this.steps = steps;
             return this;
         }
 
-        /** Layers to capture (default: every layer). */
+        /**
+         * Sets the layers whose residual stream is captured and probed.
+         *
+         * @param layers layer indices (default: every layer); copied, at least one
+         * @return this builder
+         */
         public Builder optLayers(int... layers) {
             this.layers = layers.clone();
             return this;
         }
 
-        /** Layer of the SAE (default −1: the layer with the best cross-validated probe R² for the first quantity). */
+        /**
+         * Sets the SAE's layer.
+         *
+         * @param layer layer index, or −1 (default) for the layer with the best cross-validated probe R² for the
+         *     first quantity
+         * @return this builder
+         */
         public Builder optSaeLayer(int layer) {
             this.saeLayer = layer;
             return this;
         }
 
-        /** SAE width (default 0: 8·d_model, at least 64 and at most 1024), k (default 8), steps (default 600), batch (default 256). */
+        /**
+         * Sets the TopK SAE's size and training length.
+         *
+         * @param width number of latents (default 0: 8·d_model, at least 64 and at most 1024)
+         * @param k active latents per token (default 8)
+         * @param steps training steps (default 600)
+         * @param batch tokens per training step (default 256)
+         * @return this builder
+         */
         public Builder optSae(int width, int k, int steps, int batch) {
             this.saeWidth = width;
             this.saeK = k;
@@ -938,37 +998,69 @@ public final class PhysicsStudy {
             return this;
         }
 
-        /** Tokens the SAEs are trained on (default {@link SaeTokens#SERIES}). */
+        /**
+         * Sets which tokens the SAEs are trained on.
+         *
+         * @param tokens every series token or only read-out tokens (default {@link SaeTokens#SERIES})
+         * @return this builder
+         */
         public Builder optSaeTokens(SaeTokens tokens) {
             this.saeTokens = Objects.requireNonNull(tokens, "tokens");
             return this;
         }
 
-        /** Permutations of the correlation null (default 200). */
+        /**
+         * Sets the size of the permutation null of the correlations.
+         *
+         * @param permutations trajectory-level permutations, ≥ 20 (default 200); p-values are at least
+         *     {@code 1 / (permutations + 1)}
+         * @return this builder
+         */
         public Builder optPermutations(int permutations) {
             this.permutations = permutations;
             return this;
         }
 
-        /** PCA components of the PCA baseline (default 32, capped at d_model). */
+        /**
+         * Sets the size of the PCA baseline.
+         *
+         * @param k principal components, ≥ 1 (default 32, capped at d_model)
+         * @return this builder
+         */
         public Builder optPcaComponents(int k) {
             this.pcaComponents = k;
             return this;
         }
 
-        /** Held-out trajectories for the scopes (default 3). */
+        /**
+         * Sets how many held-out trajectories the Jacobian scopes average.
+         *
+         * @param n trajectories, ≥ 1 (default 3)
+         * @return this builder
+         */
         public Builder optScopeTrajectories(int n) {
             this.scopeTrajectories = n;
             return this;
         }
 
-        /** Master seed (default 2025). */
+        /**
+         * Sets the master seed from which every stage's generator is split.
+         *
+         * @param seed master seed (default 2025); the same seed and settings give the same results
+         * @return this builder
+         */
         public Builder optSeed(long seed) {
             this.seed = seed;
             return this;
         }
 
-        /** Quantities to correlate (default: the energies E, E1, E2, Ec, KE, PE the system has). */
+        /**
+         * Sets the physical quantities probed and correlated with features.
+         *
+         * @param quantities quantity names of the system's trajectories (default: the energies E, E1, E2, Ec, KE,
+         *     PE the system has); copied
+         * @return this builder
+         */
         public Builder optQuantities(List<String> quantities) {
             this.quantities = List.copyOf(quantities);
             return this;
@@ -977,6 +1069,9 @@ public final class PhysicsStudy {
         /**
          * Serialisation for systems the recipe does not cover (default {@link IntegerGrid}: 3-digit codes, ","
          * between components, ";" closing steps). Must write fixed-width digit codes read digit by digit.
+         *
+         * @param format the serialisation used when the recipe does not cover the system
+         * @return this builder
          */
         public Builder optFormat(SeriesFormat format) {
             this.format = Objects.requireNonNull(format, "format");
@@ -987,6 +1082,9 @@ public final class PhysicsStudy {
          * The physics model's data recipe (default: {@code PhysicsDataRecipe.builder().build()}, the embedded model's);
          * for the systems it covers, trajectories are drawn and serialised exactly like its training data. Null:
          * never use a recipe.
+         *
+         * @param recipe the training data recipe, or null
+         * @return this builder
          */
         public Builder optRecipe(PhysicsDataRecipe recipe) {
             this.recipe = recipe;
@@ -996,13 +1094,21 @@ public final class PhysicsStudy {
         /**
          * For systems without a recipe: one scaling fitted on the discovery set (default true) or one per
          * trajectory (false).
+         *
+         * @param datasetScaling true for one scaling fitted on the discovery set, false for one per trajectory
+         * @return this builder
          */
         public Builder optDatasetScaling(boolean datasetScaling) {
             this.datasetScaling = datasetScaling;
             return this;
         }
 
-        /** Where progress goes (default System.err; null: silent). Not closed. */
+        /**
+         * Sets where progress lines go.
+         *
+         * @param log progress destination (default System.err; null: silent); not closed
+         * @return this builder
+         */
         public Builder optLog(PrintWriter log) {
             this.log = log;
             return this;
@@ -1012,13 +1118,21 @@ public final class PhysicsStudy {
          * Keep the activation stores and corpora ({@code store/}, {@code store-scrambled/}, {@code corpus*.jsonl})
          * in the output folder after a successful run (default false: they are deleted, leaving results.json,
          * report.html and plots/).
+         *
+         * @param keep true to keep the intermediate files
+         * @return this builder
          */
         public Builder optKeepIntermediate(boolean keep) {
             this.keepIntermediate = keep;
             return this;
         }
 
-        /** @throws IllegalArgumentException naming the first invalid setting */
+        /**
+         * Validates the settings.
+         *
+         * @return the study, ready to {@link PhysicsStudy#run()}
+         * @throws IllegalArgumentException naming the first invalid setting
+         */
         public PhysicsStudy build() {
             if (model == null) {
                 throw new IllegalArgumentException("model folder is required (setModel)");

@@ -33,6 +33,7 @@ public final class ReadmeFigures {
      * Rewrites the block of {@code readme} from {@code results}.
      *
      * @param args results.json, README.md
+     * @throws IOException if results.json cannot be read or README.md cannot be read or rewritten
      */
     public static void main(String[] args) throws IOException {
         if (args.length != 2) {
@@ -45,7 +46,15 @@ public final class ReadmeFigures {
                 render(results)));
     }
 
-    /** {@code readme} with the text between its {@link #BEGIN} and {@link #END} lines replaced by {@code block}. */
+    /**
+     * Replaces the generated block of a README.
+     *
+     * @param readme the whole README text
+     * @param block the new Markdown between the markers, ending with a newline
+     * @return {@code readme} with the text between its {@link #BEGIN} and {@link #END} lines replaced by
+     *     {@code block}; the marker lines are kept
+     * @throws IllegalArgumentException if the markers are missing or out of order
+     */
     public static String replaceBlock(String readme, String block) {
         int b = readme.indexOf(BEGIN);
         int e = readme.indexOf(END);
@@ -55,7 +64,13 @@ public final class ReadmeFigures {
         return readme.substring(0, b) + BEGIN + "\n" + block + readme.substring(e);
     }
 
-    /** The text between the markers in {@code readme}. */
+    /**
+     * Reads the generated block of a README, e.g. to check it is up to date.
+     *
+     * @param readme the whole README text
+     * @return the text between the {@link #BEGIN} line and the {@link #END} line
+     * @throws IllegalArgumentException if the markers are missing or out of order
+     */
     public static String block(String readme) {
         int b = readme.indexOf(BEGIN);
         int e = readme.indexOf(END);
@@ -65,7 +80,13 @@ public final class ReadmeFigures {
         return readme.substring(b + BEGIN.length() + 1, e);
     }
 
-    /** The block's Markdown for a results.json of the main job (quantities E and E1 present). */
+    /**
+     * The block's Markdown for a results.json of the main job.
+     *
+     * @param r the parsed results.json; must have the current schema version and quantities E and E1
+     * @return the Markdown of the block: forecast scaling law, SAE and probe figures, ending with a newline
+     * @throws IllegalArgumentException if the schema version differs from {@link StudyResults#SCHEMA_VERSION}
+     */
     public static String render(JsonObject r) {
         int version = r.has("schema_version") ? r.get("schema_version").getAsInt() : 0;
         if (version != StudyResults.SCHEMA_VERSION) {

@@ -39,6 +39,11 @@ public final class ScopeAnalysis {
         this.maxRows = b.maxRows;
     }
 
+    /**
+     * Starts a scope analysis set-up.
+     *
+     * @return a builder; targets are required, 3 trajectories, Fisher rank 1 and 16 rows per pass by default
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -56,7 +61,12 @@ public final class ScopeAnalysis {
     public record Result(String[] methods, int[] targets, int trajectories, double[][][] share, double[][] lagShare,
             int fisherRank) {
 
-        /** @return mean share of the most recent step (lag 1) for a method index */
+        /**
+         * How much of the influence the most recent step holds.
+         *
+         * @param method index into {@link #methods()}
+         * @return mean share of the most recent step (lag 1), in {@code [0, 1]}
+         */
         public double lastStepShare(int method) {
             return lagShare[method][0];
         }
@@ -66,6 +76,8 @@ public final class ScopeAnalysis {
      * @param model the model (borrowed)
      * @param heldOut trajectories; the first {@code trajectories} are used
      * @param progress called after each method with (done, total); may be null
+     * @return per method, target and earlier step the mean share of influence, and the shares by lag
+     * @throws IllegalArgumentException if there is no trajectory or one is too short for the largest target
      */
     public Result analyse(HookedTransformer model, List<EncodedTrajectory> heldOut,
             java.util.function.BiConsumer<Integer, Integer> progress) {
@@ -159,31 +171,56 @@ public final class ScopeAnalysis {
         private Builder() {
         }
 
-        /** Target steps c (ascending, each ≥ 1). */
+        /**
+         * Sets the forecast targets.
+         *
+         * @param targets target steps c, ascending, each ≥ 1; copied
+         * @return this builder
+         */
         public Builder setTargets(int... targets) {
             this.targets = targets.clone();
             return this;
         }
 
-        /** Held-out trajectories to average (default 3). */
+        /**
+         * Sets how many held-out trajectories are averaged.
+         *
+         * @param n trajectories, ≥ 1 (default 3); the first n of the held-out list are used
+         * @return this builder
+         */
         public Builder optTrajectories(int n) {
             this.trajectories = n;
             return this;
         }
 
-        /** Rank k of the Fisher Scope (default 1). */
+        /**
+         * Sets the Fisher Scope's rank.
+         *
+         * @param k number of leading eigen-directions of the output Fisher metric used, ≥ 1 (default 1)
+         * @return this builder
+         */
         public Builder optFisherRank(int k) {
             this.fisherRank = k;
             return this;
         }
 
-        /** Sequences per attribution pass (default 16). */
+        /**
+         * Sets the attribution batch size.
+         *
+         * @param rows sequences per attribution pass, ≥ 1 (default 16); bounds memory, not results
+         * @return this builder
+         */
         public Builder optMaxRows(int rows) {
             this.maxRows = rows;
             return this;
         }
 
-        /** @throws IllegalArgumentException for missing or non-ascending targets, or non-positive counts */
+        /**
+         * Validates the settings.
+         *
+         * @return the analysis
+         * @throws IllegalArgumentException for missing or non-ascending targets, or non-positive counts
+         */
         public ScopeAnalysis build() {
             if (targets == null || targets.length == 0) {
                 throw new IllegalArgumentException("scope targets are required (setTargets)");

@@ -8,6 +8,11 @@ package org.mechinterp.examples.physics.study;
 public final class StudyInputException extends IllegalArgumentException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * Creates the exception.
+     *
+     * @param message what is wrong and which setting to change, shown to the user as is
+     */
     public StudyInputException(String message) {
         super(message);
     }

@@ -43,7 +43,13 @@ public final class StudyReport {
     private StudyReport() {
     }
 
-    /** Writes plots and {@code report.html} into {@code out}. */
+    /**
+     * Writes plots and {@code report.html} into {@code out}.
+     *
+     * @param r the study's results; not modified
+     * @param out output folder; {@code out/plots/} and {@code out/report.html} are created or replaced
+     * @throws IOException if a plot or the report cannot be written
+     */
     public static void write(StudyResults r, Path out) throws IOException {
         if (System.getProperty("java.awt.headless") == null) {
             System.setProperty("java.awt.headless", "true");

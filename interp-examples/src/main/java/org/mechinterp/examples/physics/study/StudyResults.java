@@ -179,7 +179,12 @@ public record StudyResults(String model, String modelNote, String system, Map<St
         o.add("baseline_best_heldout_abs_r", base);
     }
 
-    /** Writes {@link #toJson()} atomically (temporary file in the same folder, then an atomic rename). */
+    /**
+     * Writes {@link #toJson()} atomically (temporary file in the same folder, then an atomic rename).
+     *
+     * @param file destination, e.g. {@code results.json}; its folder is created if needed
+     * @throws IOException if the folder or file cannot be written
+     */
     public void write(Path file) throws IOException {
         writeAtomically(file, GSON.toJson(toJson()).getBytes(StandardCharsets.UTF_8));
     }
@@ -193,6 +198,8 @@ public record StudyResults(String model, String modelNote, String system, Map<St
     /**
      * The smallest p-value the study's permutations can resolve, 1/(P+1) with P = settings' {@code permutations};
      * NaN when the settings do not say.
+     *
+     * @return {@code 1 / (permutations + 1)}, or NaN
      */
     public double permutationFloor() {
         Object p = settings.get("permutations");
