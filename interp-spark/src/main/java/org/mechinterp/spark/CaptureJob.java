@@ -48,7 +48,11 @@ public final class CaptureJob {
         this.b = b;
     }
 
-    /** A new builder. */
+    /**
+     * Starts configuring a capture.
+     *
+     * @return a new builder with no required setting filled in and the optional ones at their defaults
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -68,58 +72,118 @@ public final class CaptureJob {
         private Builder() {
         }
 
-        /** Hugging Face model folder, as every executor sees it (required). */
+        /**
+         * Sets the model to run (required).
+         *
+         * @param path Hugging Face model folder, as every executor sees it (a local or shared path, not checked here)
+         * @return this builder
+         */
         public Builder setModel(String path) {
             this.model = path;
             return this;
         }
 
-        /** The corpus: a .txt/.jsonl file, folder or glob at any Hadoop-compatible path (required). */
+        /**
+         * Sets the corpus to read (required).
+         *
+         * @param path a .txt/.jsonl file, folder or glob at any Hadoop-compatible path ({@code file:}, {@code hdfs:},
+         *     {@code s3a:}, ...), or the table location when {@link #optTable} is set
+         * @return this builder
+         */
         public Builder setCorpus(String path) {
             this.corpus = path;
             return this;
         }
 
-        /** Hook point names to capture (required, at least one). */
+        /**
+         * Sets the hook points to capture (required, at least one); each becomes one column group of the store.
+         *
+         * @param hooks hook point names as the model's hook registry spells them; copied, the caller's list is not
+         *     kept or modified (null elements are refused with a {@link NullPointerException})
+         * @return this builder
+         */
         public Builder setHooks(List<String> hooks) {
             this.hooks = List.copyOf(hooks);
             return this;
         }
 
-        /** The store folder, on a file system every executor shares (required). */
+        /**
+         * Sets where the store is written (required). A folder holding a store with the same settings is resumed;
+         * any other non-empty folder is refused when the job runs.
+         *
+         * @param out the store folder, on a file system the driver and every executor see under the same path
+         *     (made absolute against the driver's working directory)
+         * @return this builder
+         */
         public Builder setOut(Path out) {
             this.out = out;
             return this;
         }
 
-        /** Tokens kept per prompt, 0 = all (default 0). */
+        /**
+         * Truncates every prompt to its first tokens (default 0: whole prompts).
+         *
+         * @param context tokens kept per prompt, counted after tokenization (special tokens included); 0 keeps all,
+         *     negative values are refused by {@link #build()}
+         * @return this builder
+         */
         public Builder optContext(int context) {
             this.context = context;
             return this;
         }
 
-        /** Rows per shard (default: about 256 MiB of activations, as the single-machine capture). */
+        /**
+         * Sets the target shard size. A shard ends after the first forward pass at which its rows reach the
+         * target, so shards hold whole passes and usually a few rows more; the last shard takes the rest.
+         *
+         * @param rows activation rows (one per captured token) per shard; 0 (the default) picks about 256 MiB of
+         *     activations per shard, as the single-machine capture does; negative values are refused by
+         *     {@link #build()}
+         * @return this builder
+         */
         public Builder optShardRows(int rows) {
             this.shardRows = rows;
             return this;
         }
 
         /**
-         * Total rows to capture, 0 = whole corpus (default 0); the prompt that reaches the cap keeps only its first
-         * tokens, as in the single-machine capture.
+         * Caps the total number of rows captured; the prompt that reaches the cap keeps only its first tokens, as in
+         * the single-machine capture.
+         *
+         * @param maxTokens total rows (tokens) over the whole corpus; 0 (the default) captures the whole corpus,
+         *     negative values are refused by {@link #build()}
+         * @return this builder
          */
         public Builder optMaxTokens(long maxTokens) {
             this.maxTokens = maxTokens;
             return this;
         }
 
-        /** Prompts per forward pass (default {@value ActivationCapture#DEFAULT_PROMPTS_PER_PASS}). */
+        /**
+         * Sets how many prompts one forward pass batches. Part of the store settings: the shard contents are
+         * identical to a single-machine capture only with the same value.
+         *
+         * @param prompts prompts per forward pass, at least 1 (default
+         *     {@value ActivationCapture#DEFAULT_PROMPTS_PER_PASS})
+         * @return this builder
+         */
         public Builder optPromptsPerPass(int prompts) {
             this.promptsPerPass = prompts;
             return this;
         }
 
-        /** Reads the corpus as a Parquet or CSV table instead of text lines (see {@link TableCorpus}). */
+        /**
+         * Reads the corpus as a Parquet or CSV table instead of text lines (see {@link TableCorpus}); the columns are
+         * checked against the table's schema when the job runs.
+         *
+         * @param format the table format, {@code parquet} or {@code csv}
+         * @param textColumn the string column holding each prompt's text
+         * @param labelColumns columns holding per-token label values (Parquet: number arrays; CSV: JSON arrays),
+         *     stored as the store's label columns in this order; copied, the caller's list is not modified
+         * @param orderColumn the column whose values fix the prompts' order (and so the shard contents), or null
+         *     to order Parquet rows by file path and row position (CSV then fails: it has no stable order)
+         * @return this builder
+         */
         public Builder optTable(String format, String textColumn, List<String> labelColumns, String orderColumn) {
             this.table = new TableCorpus.Options(format, textColumn, List.copyOf(labelColumns), orderColumn);
             return this;
@@ -128,8 +192,10 @@ public final class CaptureJob {
         /**
          * Validates the settings.
          *
-         * @throws IllegalArgumentException for a missing required setting, no hooks, a negative context, or
-         *     non-positive shard rows or prompts per pass
+         * @return the configured job; later changes to this builder do not affect it
+         * @throws NullPointerException if the model, corpus or store folder is not set
+         * @throws IllegalArgumentException for no hooks, a negative context, max tokens or shard rows, or prompts
+         *     per pass below 1
          */
         public CaptureJob build() {
             Objects.requireNonNull(model, "setModel(path) is required");
@@ -160,11 +226,14 @@ public final class CaptureJob {
     }
 
     /**
-     * Runs (or resumes, or finds complete) the capture.
+     * Runs (or resumes, or finds complete) the capture. Blocks until every Spark job has finished.
      *
-     * @return the store's final manifest
+     * @param spark the session whose context runs the jobs; used, not stopped
+     * @return the store's final manifest, complete
      * @throws IllegalArgumentException for bad input, naming the file and line (malformed prompt, unreadable file),
      *     the folder and executor (missing model), or the difference (a store with other settings in the folder)
+     * @throws IOException if the store folder cannot be listed, created or written, or an existing manifest cannot
+     *     be read
      */
     public StoreManifest run(SparkSession spark) throws IOException {
         try {

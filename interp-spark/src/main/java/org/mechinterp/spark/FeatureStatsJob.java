@@ -44,7 +44,11 @@ public final class FeatureStatsJob {
         this.b = b;
     }
 
-    /** A new builder. */
+    /**
+     * Starts configuring a statistics job.
+     *
+     * @return a new builder with the store and SAE unset and the optional settings at their defaults
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -64,55 +68,105 @@ public final class FeatureStatsJob {
         private Builder() {
         }
 
-        /** The activation store (required). */
+        /**
+         * Sets the activation store to read (required); every shard its manifest lists is read.
+         *
+         * @param store the store folder, readable by the driver and every executor under the same path (made
+         *     absolute against the driver's working directory)
+         * @return this builder
+         */
         public Builder setStore(Path store) {
             this.store = store;
             return this;
         }
 
-        /** The SAE folder, SAELens or sparsify layout (required). */
+        /**
+         * Sets the SAE whose latents are measured (required).
+         *
+         * @param path the SAE folder, SAELens or sparsify layout, readable by the driver and every executor under
+         *     the same path; each executor JVM loads it once
+         * @return this builder
+         */
         public Builder setSae(String path) {
             this.sae = path;
             return this;
         }
 
-        /** The store hook to encode (default: the SAE's own hook name). */
+        /**
+         * Chooses the store hook whose activations the SAE encodes; needed when the store's hook name differs from
+         * the one in the SAE's metadata.
+         *
+         * @param hook a hook name of the store, or null (the default) for the SAE's own hook name
+         * @return this builder
+         */
         public Builder optHook(String hook) {
             this.hook = hook;
             return this;
         }
 
-        /** Contexts kept per latent (default 10). */
+        /**
+         * Sets how many top-activating contexts are kept per latent.
+         *
+         * @param k contexts kept per latent, at least 1 (default 10)
+         * @return this builder
+         */
         public Builder optTopK(int k) {
             this.topK = k;
             return this;
         }
 
-        /** Tokens kept either side of a top context, within its prompt (default 8). */
+        /**
+         * Sets the width of each context window, clipped to its prompt.
+         *
+         * @param tokens tokens kept on each side of the activating token, at least 0 (default 8)
+         * @return this builder
+         */
         public Builder optWindow(int tokens) {
             this.window = tokens;
             return this;
         }
 
-        /** Sampled contexts kept per activation range (default 0: none). */
+        /**
+         * Sets how many uniformly sampled contexts are kept per activation range (sample bin of the log10
+         * histogram), besides the top ones.
+         *
+         * @param perRange contexts per range, at least 0 (default 0: no sampling)
+         * @return this builder
+         */
         public Builder optSamples(int perRange) {
             this.samples = perRange;
             return this;
         }
 
-        /** Seed of the context sampling (default 0). */
+        /**
+         * Sets the seed of the context sampling: the same seed gives the same samples for any partitioning.
+         *
+         * @param seed seed of the hash that ranks tokens for sampling (default 0)
+         * @return this builder
+         */
         public Builder optSeed(long seed) {
             this.seed = seed;
             return this;
         }
 
-        /** Where to write the statistics as JSON (default: not written). */
+        /**
+         * Writes the statistics as JSON after the job (atomically: write, then rename).
+         *
+         * @param json the file to write, on the driver's file system; null (the default) writes nothing
+         * @return this builder
+         */
         public Builder optOut(Path json) {
             this.out = json;
             return this;
         }
 
-        /** A model folder whose tokenizer decodes the contexts' text in the JSON (default: token ids only). */
+        /**
+         * Sets the tokenizer that decodes the contexts' tokens to text in the JSON.
+         *
+         * @param modelDir a model folder on the driver holding {@code tokenizer.json}; a folder without one, or null
+         *     (the default), leaves the contexts as token ids only
+         * @return this builder
+         */
         public Builder optTokenizer(Path modelDir) {
             this.tokenizerDir = modelDir;
             return this;
@@ -121,8 +175,9 @@ public final class FeatureStatsJob {
         /**
          * Validates the settings.
          *
-         * @throws IllegalArgumentException for a missing store or SAE, top-k below 1, or a negative window or
-         *     sample count
+         * @return the configured job; later changes to this builder do not affect it
+         * @throws NullPointerException if the store or the SAE is not set
+         * @throws IllegalArgumentException for top-k below 1, or a negative window or sample count
          */
         public FeatureStatsJob build() {
             Objects.requireNonNull(store, "setStore(folder) is required");
@@ -136,10 +191,13 @@ public final class FeatureStatsJob {
     }
 
     /**
-     * Computes the statistics (and writes the JSON when asked).
+     * Computes the statistics (and writes the JSON when asked). Blocks until the Spark job has finished.
      *
+     * @param spark the session whose context runs one task per shard; used, not stopped
+     * @return the merged statistics of every latent of the SAE over every row of the store's hook; a fresh object
+     *     owned by the caller
      * @throws IllegalArgumentException if the store lacks the hook or its width differs from the SAE's input
-     * @throws IOException for an unreadable or corrupt store (naming the shard)
+     * @throws IOException for an unreadable or corrupt store (naming the shard), or if the JSON cannot be written
      */
     public LatentStatsAccumulator run(SparkSession spark) throws IOException {
         try {

@@ -21,12 +21,22 @@ import picocli.CommandLine.Option;
         description = "Activation capture and SAE feature statistics on Apache Spark.",
         subcommands = {SparkCli.Capture.class, SparkCli.Stats.class})
 public final class SparkCli implements Runnable {
-    /** Runs the command line and exits with its code. */
+    /**
+     * Runs the command line and exits the JVM with its code (0 success, 1 job failure, 2 usage error).
+     *
+     * @param args the command and its options, e.g. {@code capture --model DIR --corpus PATH ...}
+     */
     public static void main(String[] args) {
         System.exit(execute(args));
     }
 
-    /** Runs the command line in-process; returns the exit code. */
+    /**
+     * Runs the command line in-process, without exiting the JVM; the one-line summary of a finished job goes to
+     * standard output, usage and error messages to standard error.
+     *
+     * @param args the command and its options, as for {@link #main(String[])}; not modified
+     * @return the exit code: 0 success, 1 job failure (its message printed), 2 usage error
+     */
     public static int execute(String... args) {
         CommandLine cl = new CommandLine(SparkCli.class);
         cl.setExecutionExceptionHandler((e, line, parsed) -> {
