@@ -12,11 +12,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import org.mechinterp.core.model.HookedTransformer;
+import org.mechinterp.core.progress.Progress;
 import org.mechinterp.models.EmbeddedModel;
 import org.mechinterp.core.tokenizer.Tokenizer;
 import org.mechinterp.sae.dashboard.DashboardWriter;
@@ -107,6 +106,17 @@ final class SaeDashboardCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        validate();
+        Sae sae = SparsifyFormat.loadAny(saeDir);
+        int[] chosen = parseLatents(latents, sae.dSae());
+        String h = hook != null ? hook : sae.metadata().hookName();
+        if (h == null || h.isEmpty()) {
+            throw new ModelCommand.InputError(spec.commandLine(), "the SAE names no hook: give --hook");
+        }
+        return stats != null ? fromStats(sae, chosen, h) : fromCorpus(sae, chosen, h);
+    }
+
+    private void validate() {
         if (!Files.isDirectory(saeDir)) {
             throw new ModelCommand.InputError(spec.commandLine(), "SAE folder " + saeDir + " does not exist");
         }
@@ -127,18 +137,12 @@ final class SaeDashboardCommand implements Callable<Integer> {
         if (top < 1 || samples < 0 || context < 0 || maxPrompts < 0) {
             throw new ModelCommand.InputError(spec.commandLine(), "need --top >= 1, --samples >= 0, --context >= 0");
         }
+    }
+
+    /** Streams the corpus through the model and the SAE, then writes the pages. */
+    private int fromCorpus(Sae sae, int[] chosen, String h) throws Exception {
         int[] win = parseWindow();
-        Sae sae = SparsifyFormat.loadAny(saeDir);
-        int[] chosen = parseLatents(latents, sae.dSae());
-        String h = hook != null ? hook : sae.metadata().hookName();
-        if (h == null || h.isEmpty()) {
-            throw new ModelCommand.InputError(spec.commandLine(), "the SAE names no hook: give --hook");
-        }
-        PrintWriter err = spec.commandLine().getErr();
-        if (stats != null) {
-            return fromStats(sae, chosen, h, err);
-        }
-        try (Tokenizer tok = Files.isRegularFile(model.resolve("tokenizer.json")) ? Tokenizer.load(model) : null;
+        try (Tokenizer tok = tokenizer();
                 HookedTransformer m = HookedTransformer.load(model)) {
             List<String> labels;
             try {
@@ -149,28 +153,10 @@ final class SaeDashboardCommand implements Callable<Integer> {
             }
             LatentStatsAccumulator acc = new LatentStatsAccumulator(chosen, top, win[0], win[1], samples, seed,
                     labels);
-            try {
-                boolean terminal = System.console() != null;
-                long[] lastLine = {0};
-                LatentStatsCapture.run(m, tok, sae, h, corpus, context, maxPrompts, acc, json ? null : done -> {
-                    if (terminal) {
-                        err.printf(Locale.ROOT, "\r%d tokens", done);
-                    } else if (done - lastLine[0] >= 100_000) {
-                        err.printf(Locale.ROOT, "%d tokens%n", done);
-                        lastLine[0] = done;
-                    }
-                    err.flush();
-                });
+            try (Progress progress = Progress.start("dashboard", 0, "tokens", Progress.Settings.of(!json))) {
+                LatentStatsCapture.run(m, tok, sae, h, corpus, context, maxPrompts, acc, progress::stepTo);
             } catch (IllegalArgumentException e) {
                 throw new ModelCommand.InputError(spec.commandLine(), e.getMessage());
-            }
-            if (!json && System.console() != null) {
-                err.println();
-            }
-            Map<Integer, LogitEffects> logits = new LinkedHashMap<>();
-            String logitNote = logitEffects(m, sae, h, chosen, logits);
-            if (logitNote != null && !json) {
-                err.println("note: " + logitNote);
             }
             List<LatentSummary> summaries = new ArrayList<>();
             for (int i = 0; i < chosen.length; i++) {
@@ -178,33 +164,19 @@ final class SaeDashboardCommand implements Callable<Integer> {
             }
             String title = "SAE " + saeDir + " at " + h + ", corpus " + corpus.getFileName() + " (" + acc.documents()
                     + " prompts, " + acc.tokens() + " tokens)";
-            new DashboardWriter(id -> tok != null ? tok.tokenText(id) : "#" + id,
-                    tok != null ? ids -> tok.decode(ids, false) : null, title).write(out, summaries, logits);
-            PrintWriter w = spec.commandLine().getOut();
-            if (json) {
-                JsonObject o = new JsonObject();
-                o.addProperty("out", out.toAbsolutePath().toString());
-                o.addProperty("hook", h);
-                o.addProperty("prompts", acc.documents());
-                o.addProperty("tokens", acc.tokens());
-                JsonArray ls = new JsonArray();
-                for (int l : chosen) {
-                    ls.add(l);
-                }
-                o.add("latents", ls);
-                o.addProperty("logit_effects", logitNote == null);
-                w.println(JsonOutput.toJson(o));
-            } else {
-                w.printf(Locale.ROOT, "wrote %d latent pages to %s (index.html); %d prompts, %d tokens%n",
-                        chosen.length, out, acc.documents(), acc.tokens());
-            }
-            w.flush();
+            boolean logits = writePages(m, tok, sae, h, chosen, summaries, title);
+            JsonObject o = summary(h, chosen);
+            o.addProperty("prompts", acc.documents());
+            o.addProperty("tokens", acc.tokens());
+            o.addProperty("logit_effects", logits);
+            report(o, String.format(Locale.ROOT, "wrote %d latent pages to %s (index.html); %d prompts, %d tokens",
+                    chosen.length, out, acc.documents(), acc.tokens()));
         }
         return 0;
     }
 
     /** Renders pages from a statistics file: the listed latents that it holds, with logit effects from the model. */
-    private int fromStats(Sae sae, int[] chosen, String h, PrintWriter err) throws Exception {
+    private int fromStats(Sae sae, int[] chosen, String h) throws Exception {
         List<LatentSummary> all;
         try {
             all = LatentSummaryJson.read(stats);
@@ -224,62 +196,62 @@ final class SaeDashboardCommand implements Callable<Integer> {
         }
         int[] shown = summaries.stream().mapToInt(LatentSummary::latent).toArray();
         long tokens = summaries.get(0).tokens();
-        try (Tokenizer tok = Files.isRegularFile(model.resolve("tokenizer.json")) ? Tokenizer.load(model) : null;
+        try (Tokenizer tok = tokenizer();
                 HookedTransformer m = HookedTransformer.load(model)) {
-            Map<Integer, LogitEffects> logits = new LinkedHashMap<>();
-            String logitNote = logitEffects(m, sae, h, shown, logits);
-            if (logitNote != null && !json) {
-                err.println("note: " + logitNote);
-            }
             String title = "SAE " + saeDir + " at " + h + ", statistics " + stats.getFileName() + " (" + tokens
                     + " tokens)";
-            new DashboardWriter(id -> tok != null ? tok.tokenText(id) : "#" + id,
-                    tok != null ? ids -> tok.decode(ids, false) : null, title).write(out, summaries, logits);
+            writePages(m, tok, sae, h, shown, summaries, title);
         }
-        PrintWriter w = spec.commandLine().getOut();
-        if (json) {
-            JsonObject o = new JsonObject();
-            o.addProperty("out", out.toAbsolutePath().toString());
-            o.addProperty("hook", h);
-            o.addProperty("stats", stats.toAbsolutePath().toString());
-            o.addProperty("tokens", tokens);
-            JsonArray ls = new JsonArray();
-            for (int l : shown) {
-                ls.add(l);
-            }
-            o.add("latents", ls);
-            w.println(JsonOutput.toJson(o));
-        } else {
-            w.printf(Locale.ROOT, "wrote %d latent pages to %s (index.html) from %s; %d tokens%n", shown.length, out,
-                    stats, tokens);
-        }
-        w.flush();
+        JsonObject o = summary(h, shown);
+        o.addProperty("stats", stats.toAbsolutePath().toString());
+        o.addProperty("tokens", tokens);
+        report(o, String.format(Locale.ROOT, "wrote %d latent pages to %s (index.html) from %s; %d tokens",
+                shown.length, out, stats, tokens));
         return 0;
     }
 
-    /** Fills {@code into} with W_dec·W_U for a residual-stream hook; returns why not otherwise (null when done). */
-    private static String logitEffects(HookedTransformer m, Sae sae, String hook, int[] latents,
-            Map<Integer, LogitEffects> into) {
-        if (!hook.contains("resid")) {
-            return "logit effects need an SAE on the residual stream; " + hook + " is not";
-        }
-        float[] wU;
-        long[] shape;
+    private Tokenizer tokenizer() throws java.io.IOException {
+        return Files.isRegularFile(model.resolve("tokenizer.json")) ? Tokenizer.load(model) : null;
+    }
+
+    /**
+     * Writes the pages with the latents' logit effects when the hook allows them (a note on stderr otherwise);
+     * returns whether they were included.
+     */
+    private boolean writePages(HookedTransformer m, Tokenizer tok, Sae sae, String h, int[] shown,
+            List<LatentSummary> summaries, String title) throws java.io.IOException {
+        Map<Integer, LogitEffects> logits = Map.of();
+        boolean included = true;
         try {
-            NDArray u = m.weights().unembed();
-            shape = u.getShape().getShape();
-            wU = (u.getDataType() == DataType.FLOAT32 ? u : u.toType(DataType.FLOAT32, false)).toFloatArray();
-        } catch (RuntimeException e) {
-            return "W_U is not available: " + e.getMessage();
+            logits = LogitEffects.forLatents(m, sae, h, shown, 10);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            included = false;
+            if (!json) {
+                spec.commandLine().getErr().println("note: " + e.getMessage());
+            }
         }
-        if (shape.length != 2 || shape[0] != sae.dIn()) {
-            return "W_U has shape " + java.util.Arrays.toString(shape) + ", not [" + sae.dIn() + ", V]";
+        new DashboardWriter(id -> tok != null ? tok.tokenText(id) : "#" + id,
+                tok != null ? ids -> tok.decode(ids, false) : null, title).write(out, summaries, logits);
+        return included;
+    }
+
+    /** The --json fields both modes share: out, hook, latents. */
+    private JsonObject summary(String h, int[] shown) {
+        JsonObject o = new JsonObject();
+        o.addProperty("out", out.toAbsolutePath().toString());
+        o.addProperty("hook", h);
+        JsonArray ls = new JsonArray();
+        for (int l : shown) {
+            ls.add(l);
         }
-        float[] wDec = sae.wDec();
-        for (int l : latents) {
-            into.put(l, LogitEffects.of(wDec, wU, sae.dIn(), (int) shape[1], l, 10));
-        }
-        return null;
+        o.add("latents", ls);
+        return o;
+    }
+
+    private void report(JsonObject json, String line) {
+        PrintWriter w = spec.commandLine().getOut();
+        w.println(this.json ? JsonOutput.toJson(json) : line);
+        w.flush();
     }
 
     private int[] parseWindow() {

@@ -1,6 +1,12 @@
 package org.mechinterp.sae.dashboard;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.mechinterp.core.model.HookedTransformer;
+import org.mechinterp.sae.model.Sae;
 
 /**
  * The direct effect of a latent on the logits: {@code W_dec[i] · W_U} [V], the change in every logit per unit of
@@ -39,6 +45,58 @@ public record LogitEffects(int latent, int[] positiveIds, double[] positiveValue
                 e[v] += w * wU[o + v];
             }
         }
+        return topAndBottom(latent, e, k);
+    }
+
+    /**
+     * The logit effects of several latents of an SAE on a residual-stream hook of {@code model}, with the model's
+     * W_U (copied once to the heap as float32; nothing native stays allocated).
+     *
+     * @param model the model whose unembedding is used (not closed)
+     * @param sae the SAE; its input width must be the model's d
+     * @param hook the hook the SAE reads; must be a residual-stream hook ({@code ...resid...})
+     * @param latents the latents, each in [0, n)
+     * @param k tokens kept on each side
+     * @return latent → its effects, in the order of {@code latents}
+     * @throws IllegalArgumentException when the hook is not on the residual stream or W_U does not match the SAE,
+     *     naming why
+     * @throws IllegalStateException when the model's W_U is not available (e.g. weights kept at rest)
+     */
+    public static Map<Integer, LogitEffects> forLatents(HookedTransformer model, Sae sae, String hook, int[] latents,
+            int k) {
+        if (!hook.contains("resid")) {
+            throw new IllegalArgumentException("logit effects need an SAE on the residual stream; " + hook + " is not");
+        }
+        float[] wU;
+        long[] shape;
+        try {
+            NDArray u = model.weights().unembed();                                                  // [d, V]
+            shape = u.getShape().getShape();
+            if (u.getDataType() == DataType.FLOAT32) {
+                wU = u.toFloatArray();
+            } else {
+                try (NDArray f = u.toType(DataType.FLOAT32, false)) {
+                    wU = f.toFloatArray();
+                }
+            }
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("W_U is not available: " + e.getMessage(), e);
+        }
+        if (shape.length != 2 || shape[0] != sae.dIn()) {
+            throw new IllegalArgumentException("W_U has shape " + Arrays.toString(shape) + ", not [" + sae.dIn()
+                    + ", V]");
+        }
+        float[] wDec = sae.wDec();
+        Map<Integer, LogitEffects> out = new LinkedHashMap<>();
+        for (int l : latents) {
+            out.put(l, of(wDec, wU, sae.dIn(), (int) shape[1], l, k));
+        }
+        return out;
+    }
+
+    /** The k largest and k smallest entries of {@code e} [V] (ties by token id). */
+    private static LogitEffects topAndBottom(int latent, double[] e, int k) {
+        int vocab = e.length;
         Integer[] order = new Integer[vocab];
         for (int v = 0; v < vocab; v++) {
             order[v] = v;
