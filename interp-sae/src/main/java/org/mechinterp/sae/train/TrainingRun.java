@@ -307,69 +307,10 @@ public final class TrainingRun {
             scaleInPlace(y, rows * d, (float) outputScale);
         }
         double lr = config.learningRateAt(step);
-        double loss;
-        double mse;
-        double fvu;
-        double l0;
-        long[] fires;
         Architecture arch = config.architecture();
-        if (arch.isTopKFamily()) {
-            float[] xc = tc ? x : TopKKernels.centre(x, rows, params.bDec);
-            SparseCodes codes;
-            SparseCodes aux = null;
-            float[] target = y;
-            try (NDManager m = NDManager.newBaseManager()) {
-                NDArray z = TopKKernels.preActivations(m, xc, rows, params);
-                codes = arch == Architecture.TOPK ? TopKKernels.selectTopK(z, config.k())
-                        : TopKKernels.selectBatchTopK(z, rows * config.k());
-                if (config.auxAlpha() > 0) {
-                    aux = TopKKernels.selectAux(m, z, tracker.dead(), config.auxK());
-                }
-                if (config.skip()) {
-                    target = SkipConnection.subtract(m, y, x, rows, params);
-                }
-            }
-            float[] gOut = config.skip() ? new float[rows * d] : null;
-            TopKKernels.Options opt = new TopKKernels.Options(
-                    arch == Architecture.MATRYOSHKA ? config.levelEnds() : null, !tc,
-                    tc ? TopKKernels.totalVariance(y, rows, d) : Double.NaN, gOut, config.unitNormDecoder());
-            TopKKernels.Losses losses = TopKKernels.forwardBackward(target, xc, rows, params, codes, aux,
-                    config.auxAlpha(), opt, grad);
-            if (gOut != null) {
-                SkipConnection.addGradient(gOut, x, rows, params, grad);
-            }
-            loss = losses.mse() + losses.inner() + config.auxAlpha() * losses.aux();
-            mse = losses.mse();
-            fvu = losses.fvu();
-            fires = new long[config.dSae()];
-            float minKept = Float.POSITIVE_INFINITY;
-            long active = 0;
-            float[] val = codes.value();
-            int[] idx = codes.index();
-            for (int e = 0; e < codes.entries(); e++) {
-                if (val[e] > 0f) {
-                    fires[idx[e]]++;
-                    active++;
-                    minKept = Math.min(minKept, val[e]);
-                }
-            }
-            l0 = active / (double) rows;
-            if (arch.isBatchTopK() && active > 0) {
-                double decay = config.thresholdDecay();
-                thresholdEma = decay * thresholdEma + (1 - decay) * minKept;
-                thresholdUpdates++;
-            }
-        } else {
-            DenseKernels.Result r = arch == Architecture.RELU
-                    ? DenseKernels.reluStep(x, rows, params, config.l1CoefficientAt(step), grad)
-                    : DenseKernels.jumpReluStep(x, tc ? y : null, rows, params, config.bandwidth(),
-                            config.l0Coefficient(), config.targetL0(), grad);
-            loss = r.mse() + r.sparsity();
-            mse = r.mse();
-            fvu = r.fvu();
-            l0 = r.l0();
-            fires = r.fires();
-        }
+        Outcome r = arch.isTopKFamily() ? topKStep(x, y, rows) : denseStep(x, y, rows);
+        double loss = r.loss();
+        double mse = r.mse();
         if (!Double.isFinite(loss)) {
             Arrays.stream(grad.arrays()).forEach(a -> Arrays.fill(a, 0f));
             throw new NonFiniteLossException(step, "training stopped at step " + step + ": the loss is " + loss
@@ -387,9 +328,75 @@ public final class TrainingRun {
             }
         }
         adam.update(params, grad, lr, step + 1L, config.unitNormDecoder(), clip);
-        tracker.record(fires, rows);
+        tracker.record(r.fires(), rows);
         step++;
-        return new StepStats(step, loss, mse, l0, fvu, tracker.deadFraction(), tracker.denseFraction(), lr);
+        return new StepStats(step, loss, mse, r.l0(), r.fvu(), tracker.deadFraction(), tracker.denseFraction(), lr);
+    }
+
+    /** What one step's forward/backward measured: the loss and its parts, and how often each latent fired. */
+    private record Outcome(double loss, double mse, double fvu, double l0, long[] fires) {
+    }
+
+    /**
+     * TopK, BatchTopK and Matryoshka: encoder GEMM and selection in libtorch, the sparse backward in Java (gradients
+     * into {@code grad}); updates the BatchTopK threshold average.
+     */
+    private Outcome topKStep(float[] x, float[] y, int rows) {
+        boolean tc = config.isTranscoder();
+        int d = config.outputDim();
+        Architecture arch = config.architecture();
+        float[] xc = tc ? x : TopKKernels.centre(x, rows, params.bDec);
+        SparseCodes codes;
+        SparseCodes aux = null;
+        float[] target = y;
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray z = TopKKernels.preActivations(m, xc, rows, params);
+            codes = arch == Architecture.TOPK ? TopKKernels.selectTopK(z, config.k())
+                    : TopKKernels.selectBatchTopK(z, rows * config.k());
+            if (config.auxAlpha() > 0) {
+                aux = TopKKernels.selectAux(m, z, tracker.dead(), config.auxK());
+            }
+            if (config.skip()) {
+                target = SkipConnection.subtract(m, y, x, rows, params);
+            }
+        }
+        float[] gOut = config.skip() ? new float[rows * d] : null;
+        TopKKernels.Options opt = new TopKKernels.Options(
+                arch == Architecture.MATRYOSHKA ? config.levelEnds() : null, !tc,
+                tc ? TopKKernels.totalVariance(y, rows, d) : Double.NaN, gOut, config.unitNormDecoder());
+        TopKKernels.Losses losses = TopKKernels.forwardBackward(target, xc, rows, params, codes, aux,
+                config.auxAlpha(), opt, grad);
+        if (gOut != null) {
+            SkipConnection.addGradient(gOut, x, rows, params, grad);
+        }
+        long[] fires = new long[config.dSae()];
+        float minKept = Float.POSITIVE_INFINITY;
+        long active = 0;
+        float[] val = codes.value();
+        int[] idx = codes.index();
+        for (int e = 0; e < codes.entries(); e++) {
+            if (val[e] > 0f) {
+                fires[idx[e]]++;
+                active++;
+                minKept = Math.min(minKept, val[e]);
+            }
+        }
+        if (arch.isBatchTopK() && active > 0) {
+            double decay = config.thresholdDecay();
+            thresholdEma = decay * thresholdEma + (1 - decay) * minKept;
+            thresholdUpdates++;
+        }
+        double loss = losses.mse() + losses.inner() + config.auxAlpha() * losses.aux();
+        return new Outcome(loss, losses.mse(), losses.fvu(), active / (double) rows, fires);
+    }
+
+    /** ReLU and JumpReLU: the dense kernels (gradients into {@code grad}). */
+    private Outcome denseStep(float[] x, float[] y, int rows) {
+        DenseKernels.Result r = config.architecture() == Architecture.RELU
+                ? DenseKernels.reluStep(x, rows, params, config.l1CoefficientAt(step), grad)
+                : DenseKernels.jumpReluStep(x, config.isTranscoder() ? y : null, rows, params, config.bandwidth(),
+                        config.l0Coefficient(), config.targetL0(), grad);
+        return new Outcome(r.mse() + r.sparsity(), r.mse(), r.fvu(), r.l0(), r.fires());
     }
 
     /**
