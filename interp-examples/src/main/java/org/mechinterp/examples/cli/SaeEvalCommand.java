@@ -87,18 +87,7 @@ final class SaeEvalCommand implements Callable<Integer> {
         Sae sae = PretrainedSaes.load(saeDir);
         String h = hook != null ? hook : sae.metadata().hookName();
         h = SaeCommand.resolveHook(spec, store, h.isEmpty() ? null : h);
-        String target = null;
-        if (sae.isTranscoder()) {
-            String t = targetHook != null ? targetHook : sae.outputHook();
-            if (t.isEmpty()) {
-                throw new ModelCommand.InputError(spec.commandLine(), "the transcoder in " + saeDir + " records no "
-                        + "output hook (hook_name_out): give --target-hook");
-            }
-            target = SaeCommand.resolveHook(spec, store, t);
-        } else if (targetHook != null) {
-            throw new ModelCommand.InputError(spec.commandLine(), "--target-hook applies to transcoders; " + saeDir
-                    + " holds an SAE");
-        }
+        String target = targetHookOf(sae);
         long n;
         List<int[]> promptList = null;
         try (StoreReader reader = StoreReader.open(store, false)) {
@@ -140,31 +129,58 @@ final class SaeEvalCommand implements Callable<Integer> {
         }
         o.addProperty("sae", saeDir.toAbsolutePath().toString());
         if (model != null) {
-            try (HookedTransformer m = HookedTransformer.load(model)) {
-                for (int[] p : promptList) {
-                    try {
-                        org.mechinterp.core.model.TokenBatch.of(p).requireInVocabulary(m.config().vocabSize());
-                    } catch (IllegalArgumentException e) {
-                        throw new ModelCommand.InputError(spec.commandLine(), "the store's tokens do not fit the "
-                                + "model: " + e.getMessage());
-                    }
-                }
-                try {
-                    m.hooks().requireValid(h);
-                    if (target != null) {
-                        m.hooks().requireValid(target);
-                    }
-                } catch (IllegalArgumentException e) {
-                    throw new ModelCommand.InputError(spec.commandLine(), e.getMessage());
-                }
-                (target != null ? SpliceEvaluator.evaluateTranscoder(m, sae, h, target, promptList)
-                        : SpliceEvaluator.evaluate(m, sae, h, promptList)).addTo(o);
-            }
+            splice(sae, h, target, promptList, o);
         }
         if (histogram != null) {
             DensityHistogram.writePng(result.density(), histogram, "SAE feature density (" + h + ")");
             o.addProperty("histogram", histogram.toAbsolutePath().toString());
         }
+        print(o, result, h, target);
+        return 0;
+    }
+
+    /** The transcoder's output hook in the store (from --target-hook or the transcoder), null for an SAE. */
+    private String targetHookOf(Sae sae) throws java.io.IOException {
+        if (sae.isTranscoder()) {
+            String t = targetHook != null ? targetHook : sae.outputHook();
+            if (t.isEmpty()) {
+                throw new ModelCommand.InputError(spec.commandLine(), "the transcoder in " + saeDir + " records no "
+                        + "output hook (hook_name_out): give --target-hook");
+            }
+            return SaeCommand.resolveHook(spec, store, t);
+        }
+        if (targetHook != null) {
+            throw new ModelCommand.InputError(spec.commandLine(), "--target-hook applies to transcoders; " + saeDir
+                    + " holds an SAE");
+        }
+        return null;
+    }
+
+    /** CE loss recovered and KL with the SAE (or transcoder) spliced into the model, added to {@code o}. */
+    private void splice(Sae sae, String h, String target, List<int[]> promptList, JsonObject o) throws Exception {
+        try (HookedTransformer m = HookedTransformer.load(model)) {
+            for (int[] p : promptList) {
+                try {
+                    org.mechinterp.core.model.TokenBatch.of(p).requireInVocabulary(m.config().vocabSize());
+                } catch (IllegalArgumentException e) {
+                    throw new ModelCommand.InputError(spec.commandLine(), "the store's tokens do not fit the "
+                            + "model: " + e.getMessage());
+                }
+            }
+            try {
+                m.hooks().requireValid(h);
+                if (target != null) {
+                    m.hooks().requireValid(target);
+                }
+            } catch (IllegalArgumentException e) {
+                throw new ModelCommand.InputError(spec.commandLine(), e.getMessage());
+            }
+            (target != null ? SpliceEvaluator.evaluateTranscoder(m, sae, h, target, promptList)
+                    : SpliceEvaluator.evaluate(m, sae, h, promptList)).addTo(o);
+        }
+    }
+
+    private void print(JsonObject o, EvalResult result, String h, String target) {
         PrintWriter w = spec.commandLine().getOut();
         if (json) {
             w.println(JsonOutput.toJson(o));
@@ -182,6 +198,5 @@ final class SaeEvalCommand implements Callable<Integer> {
             }
         }
         w.flush();
-        return 0;
     }
 }
