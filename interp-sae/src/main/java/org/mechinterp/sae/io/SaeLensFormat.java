@@ -155,30 +155,10 @@ public final class SaeLensFormat {
     public static Sae load(Path dir) throws IOException {
         Path cfgFile = dir.resolve(CFG);
         JsonObject cfg = readJson(cfgFile);
-        String archName = string(cfg, "architecture", "standard");
-        boolean transcoder = archName.endsWith("transcoder");
-        boolean skip = archName.endsWith("skip_transcoder");
-        if (transcoder) {
-            String family = archName.substring(0, archName.length() - (skip ? "skip_transcoder" : "transcoder")
-                    .length());
-            archName = family.isEmpty() ? "standard" : family.substring(0, family.length() - 1);
-        }
-        Architecture arch;
-        switch (archName) {
-            case "standard":
-                arch = Architecture.RELU;
-                break;
-            case "topk":
-                arch = Architecture.TOPK;
-                break;
-            case "jumprelu":
-                arch = Architecture.JUMPRELU;
-                break;
-            default:
-                throw new IOException(cfgFile + ": architecture '" + string(cfg, "architecture", "")
-                        + "' is not supported (supported: standard, topk, jumprelu, transcoder, skip_transcoder, "
-                        + "jumprelu_transcoder, jumprelu_skip_transcoder, topk_transcoder, topk_skip_transcoder)");
-        }
+        Layout layout = layout(cfg, cfgFile);
+        Architecture arch = layout.architecture();
+        boolean transcoder = layout.transcoder();
+        boolean skip = layout.skip();
         int dIn = integer(cfg, cfgFile, "d_in");
         int dSae = integer(cfg, cfgFile, "d_sae");
         String norm = string(cfg, "normalize_activations", "none");
@@ -186,25 +166,10 @@ public final class SaeLensFormat {
             throw new IOException(cfgFile + ": normalize_activations is '" + norm + "'; only 'none' is supported "
                     + "(fold the normalisation into the weights before saving)");
         }
-        int k = 0;
-        if (arch == Architecture.TOPK) {
-            JsonElement kk = cfg.get("k");
-            if ((kk == null || kk.isJsonNull()) && cfg.has("activation_fn_kwargs")
-                    && cfg.get("activation_fn_kwargs").isJsonObject()) {
-                kk = cfg.getAsJsonObject("activation_fn_kwargs").get("k");
-            }
-            if (kk == null || kk.isJsonNull()) {
-                throw new IOException(cfgFile + ": a topk SAE needs 'k'");
-            }
-            k = kk.getAsInt();
-        }
+        int k = arch == Architecture.TOPK ? topK(cfg, cfgFile) : 0;
         JsonObject meta = cfg.has("metadata") && cfg.get("metadata").isJsonObject() ? cfg.getAsJsonObject("metadata")
                 : cfg;
-        SaeMetadata metadata = new SaeMetadata(string(meta, "model_name", ""), string(meta, "hook_name", ""),
-                meta.has("context_size") && !meta.get("context_size").isJsonNull()
-                        ? meta.get("context_size").getAsInt() : 0,
-                !meta.has("prepend_bos") || meta.get("prepend_bos").isJsonNull()
-                        || meta.get("prepend_bos").getAsBoolean());
+        SaeMetadata metadata = metadata(meta);
         boolean applyBDec = !cfg.has("apply_b_dec_to_input") || cfg.get("apply_b_dec_to_input").isJsonNull()
                 || cfg.get("apply_b_dec_to_input").getAsBoolean();
         int dOut = dIn;
@@ -241,6 +206,59 @@ public final class SaeLensFormat {
         } catch (IllegalArgumentException e) {
             throw new IOException(cfgFile + ": " + e.getMessage(), e);
         }
+    }
+
+    /** What cfg.json's {@code architecture} names: the activation, and whether it is a (skip) transcoder. */
+    private record Layout(Architecture architecture, boolean transcoder, boolean skip) {
+    }
+
+    private static Layout layout(JsonObject cfg, Path cfgFile) throws IOException {
+        String archName = string(cfg, "architecture", "standard");
+        boolean transcoder = archName.endsWith("transcoder");
+        boolean skip = archName.endsWith("skip_transcoder");
+        if (transcoder) {
+            String family = archName.substring(0, archName.length() - (skip ? "skip_transcoder" : "transcoder")
+                    .length());
+            archName = family.isEmpty() ? "standard" : family.substring(0, family.length() - 1);
+        }
+        Architecture arch;
+        switch (archName) {
+            case "standard":
+                arch = Architecture.RELU;
+                break;
+            case "topk":
+                arch = Architecture.TOPK;
+                break;
+            case "jumprelu":
+                arch = Architecture.JUMPRELU;
+                break;
+            default:
+                throw new IOException(cfgFile + ": architecture '" + string(cfg, "architecture", "")
+                        + "' is not supported (supported: standard, topk, jumprelu, transcoder, skip_transcoder, "
+                        + "jumprelu_transcoder, jumprelu_skip_transcoder, topk_transcoder, topk_skip_transcoder)");
+        }
+        return new Layout(arch, transcoder, skip);
+    }
+
+    /** {@code k} of a TopK SAE: top-level, or in {@code activation_fn_kwargs} (older SAELens). */
+    private static int topK(JsonObject cfg, Path cfgFile) throws IOException {
+        JsonElement kk = cfg.get("k");
+        if ((kk == null || kk.isJsonNull()) && cfg.has("activation_fn_kwargs")
+                && cfg.get("activation_fn_kwargs").isJsonObject()) {
+            kk = cfg.getAsJsonObject("activation_fn_kwargs").get("k");
+        }
+        if (kk == null || kk.isJsonNull()) {
+            throw new IOException(cfgFile + ": a topk SAE needs 'k'");
+        }
+        return kk.getAsInt();
+    }
+
+    private static SaeMetadata metadata(JsonObject meta) {
+        return new SaeMetadata(string(meta, "model_name", ""), string(meta, "hook_name", ""),
+                meta.has("context_size") && !meta.get("context_size").isJsonNull()
+                        ? meta.get("context_size").getAsInt() : 0,
+                !meta.has("prepend_bos") || meta.get("prepend_bos").isJsonNull()
+                        || meta.get("prepend_bos").getAsBoolean());
     }
 
     /** Reads a float tensor and checks its shape. */
