@@ -72,17 +72,7 @@ public record LabeledRows(String hook, List<String> labels, FeatureMatrix discov
         if (labels == null || labels.isEmpty()) {
             use.remove(rowLabel);
         }
-        int[] cols = new int[use.size()];
-        for (int i = 0; i < cols.length; i++) {
-            cols[i] = names.indexOf(use.get(i));
-            if (cols[i] < 0) {
-                throw new IllegalArgumentException("store " + reader.dir() + " has no label '" + use.get(i)
-                        + "' (it has " + names + ")");
-            }
-        }
-        if (cols.length == 0) {
-            throw new IllegalArgumentException("no labels left to correlate (the store has " + names + ")");
-        }
+        int[] cols = columns(reader, names, use);
         int rowCol = rowLabel == null ? -1 : names.indexOf(rowLabel);
         if (rowLabel != null && rowCol < 0) {
             throw new IllegalArgumentException("store " + reader.dir() + " has no row label '" + rowLabel
@@ -136,6 +126,22 @@ public record LabeledRows(String hook, List<String> labels, FeatureMatrix discov
         }
         return new LabeledRows(hook, List.copyOf(use), disc.matrix(), hold.matrix(), values, disc.rowIndex,
                 hold.rowIndex);
+    }
+
+    /** The store's label columns of {@code use}, in that order; an unknown or empty list is refused. */
+    private static int[] columns(StoreReader reader, List<String> names, List<String> use) {
+        int[] cols = new int[use.size()];
+        for (int i = 0; i < cols.length; i++) {
+            cols[i] = names.indexOf(use.get(i));
+            if (cols[i] < 0) {
+                throw new IllegalArgumentException("store " + reader.dir() + " has no label '" + use.get(i)
+                        + "' (it has " + names + ")");
+            }
+        }
+        if (cols.length == 0) {
+            throw new IllegalArgumentException("no labels left to correlate (the store has " + names + ")");
+        }
+        return cols;
     }
 
     /** @return number of discovery prompts whose row count no other discovery prompt shares (never permuted) */
