@@ -118,21 +118,7 @@ final class SaeTrainCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ModelCommand.InputError(spec.commandLine(), e.getMessage());
         }
-        if ((a == Architecture.MATRYOSHKA) != (groupSizes != null)) {
-            throw new ModelCommand.InputError(spec.commandLine(), a == Architecture.MATRYOSHKA
-                    ? "--arch matryoshka needs --group-sizes (e.g. 64,192,768 summing to --d-sae)"
-                    : "--group-sizes applies to --arch matryoshka only");
-        }
-        if (skip && targetHook == null) {
-            throw new ModelCommand.InputError(spec.commandLine(), "--skip applies to transcoders: give --target-hook");
-        }
-        if (a.isTopKFamily() && k == null) {
-            throw new ModelCommand.InputError(spec.commandLine(), "--arch " + a.cliName() + " needs --k");
-        }
-        if (!a.isTopKFamily() && k != null) {
-            throw new ModelCommand.InputError(spec.commandLine(), "--k applies to topk, batchtopk and matryoshka only; --arch "
-                    + a.cliName() + " sets its sparsity with --l1");
-        }
+        requireConsistent(a);
         String h = SaeCommand.resolveHook(spec, store, hook);
         String target = targetHook == null ? null : SaeCommand.resolveHook(spec, store, targetHook);
         if (h.equals(target)) {
@@ -198,6 +184,25 @@ final class SaeTrainCommand implements Callable<Integer> {
             report(sae, last[0]);
         }
         return 0;
+    }
+
+    /** Refuses options that do not fit the architecture (k, group sizes, skip without a target hook). */
+    private void requireConsistent(Architecture a) {
+        if ((a == Architecture.MATRYOSHKA) != (groupSizes != null)) {
+            throw new ModelCommand.InputError(spec.commandLine(), a == Architecture.MATRYOSHKA
+                    ? "--arch matryoshka needs --group-sizes (e.g. 64,192,768 summing to --d-sae)"
+                    : "--group-sizes applies to --arch matryoshka only");
+        }
+        if (skip && targetHook == null) {
+            throw new ModelCommand.InputError(spec.commandLine(), "--skip applies to transcoders: give --target-hook");
+        }
+        if (a.isTopKFamily() && k == null) {
+            throw new ModelCommand.InputError(spec.commandLine(), "--arch " + a.cliName() + " needs --k");
+        }
+        if (!a.isTopKFamily() && k != null) {
+            throw new ModelCommand.InputError(spec.commandLine(), "--k applies to topk, batchtopk and matryoshka only; --arch "
+                    + a.cliName() + " sets its sparsity with --l1");
+        }
     }
 
     /**
