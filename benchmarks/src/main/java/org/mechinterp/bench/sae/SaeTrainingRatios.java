@@ -16,7 +16,7 @@ import org.mechinterp.sae.train.TrainingRun;
  * interleaved, so both see the same background load; prints per kind the median over rounds of step/GEMM, the
  * minimum step and GEMM times and the tokens/s of the minimum and median step.
  *
- * <pre>java -cp benchmarks/target/benchmarks.jar org.mechinterp.bench.sae.SaeTrainingRatios \
+ * <pre>java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar org.mechinterp.bench.sae.SaeTrainingRatios \
  *     [rounds=20] [warmup=3] [d=2048] [n=16384] [k=64] [batch=4096] [kinds=sae,transcoder]</pre>
  */
 public final class SaeTrainingRatios {
@@ -31,6 +31,8 @@ public final class SaeTrainingRatios {
         int batch = arg(args, 5, 4096);
         String[] kinds = args.length > 6 ? args[6].split(",") : new String[] {"sae", "transcoder"};
         Interp.configureDjl();
+        // "vector" needs --add-modules jdk.incubator.vector on the command line; the results are the same bits
+        System.out.println("row kernels: " + org.mechinterp.sae.train.RowKernels.implementation());
         for (String kind : kinds) {
             InMemoryBatches[] holder = new InMemoryBatches[1];
             TrainingRun run = SaeTrainingBenchmark.start(kind, d, n, k, batch, holder);

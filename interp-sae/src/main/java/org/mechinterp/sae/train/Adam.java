@@ -46,18 +46,50 @@ public final class Adam {
         for (float[] g : grad.arrays()) {
             int chunks = Parallel.chunks(g.length, CHUNK);
             double[] partial = new double[chunks];
-            Parallel.forChunks(g.length, CHUNK, g.length >= 1 << 18, (c, from, to) -> {
-                double s = 0;
-                for (int i = from; i < to; i++) {
-                    s += (double) g[i] * g[i];
-                }
-                partial[c] = s;
-            });
+            // four chunks per task, summed side by side: each chunk's sum is still one sequential chain (the same bits),
+            // but four chains hide the latency of the double adds
+            Parallel.forChunks(g.length, 4 * CHUNK, g.length >= 1 << 18,
+                    (c, from, to) -> chunkSquares(g, from, to, partial, 4 * c));
             for (double s : partial) {
                 total += s;
             }
         }
         return Math.sqrt(total);
+    }
+
+    /**
+     * partial[first + q] = Σ g[i]² (in double, i increasing) over the q-th CHUNK-long piece of [from, to), for the up
+     * to four pieces of the range; four full pieces are summed in one loop with four accumulators.
+     */
+    private static void chunkSquares(float[] g, int from, int to, double[] partial, int first) {
+        if (to - from == 4 * CHUNK) {
+            double s0 = 0;
+            double s1 = 0;
+            double s2 = 0;
+            double s3 = 0;
+            for (int i = from; i < from + CHUNK; i++) {
+                double a = g[i];
+                double b = g[i + CHUNK];
+                double c = g[i + 2 * CHUNK];
+                double d = g[i + 3 * CHUNK];
+                s0 += a * a;
+                s1 += b * b;
+                s2 += c * c;
+                s3 += d * d;
+            }
+            partial[first] = s0;
+            partial[first + 1] = s1;
+            partial[first + 2] = s2;
+            partial[first + 3] = s3;
+            return;
+        }
+        for (int q = 0; from + q * CHUNK < to; q++) {
+            double s = 0;
+            for (int i = from + q * CHUNK; i < Math.min(to, from + (q + 1) * CHUNK); i++) {
+                s += (double) g[i] * g[i];
+            }
+            partial[first + q] = s;
+        }
     }
 
     /**
@@ -87,9 +119,9 @@ public final class Adam {
         Parallel.forChunks(p.dSae(), 256, (long) p.dSae() * d >= 1 << 18, (c, from, to) -> {
             for (int i = from; i < to; i++) {
                 int o = i * d;
-                float dotp = TopKKernels.dot(grad.wDec, o, p.wDec, o, d);
+                float dotp = RowKernels.dot(grad.wDec, o, p.wDec, o, d);
                 if (dotp != 0f) {
-                    TopKKernels.axpy(-dotp, p.wDec, o, grad.wDec, o, d);
+                    RowKernels.axpy(-dotp, p.wDec, o, grad.wDec, o, d);
                 }
             }
         });

@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import java.nio.FloatBuffer;
 import org.mechinterp.sae.model.Parallel;
 import org.mechinterp.sae.model.SparseCodes;
 
@@ -49,10 +48,19 @@ public final class TopKKernels {
      * @return z [rows, n] (float32), attached to {@code m}
      */
     public static NDArray preActivations(NDManager m, float[] xc, int rows, SaeParameters p) {
+        return preActivations(m, xc, rows, p, new DirectStaging(), new DirectStaging());
+    }
+
+    /**
+     * As {@link #preActivations(NDManager, float[], int, SaeParameters)}, with the input and the encoder copied into
+     * native memory through reusable buffers (a training run keeps one per operand across steps; same result).
+     */
+    static NDArray preActivations(NDManager m, float[] xc, int rows, SaeParameters p, DirectStaging inputStaging,
+            DirectStaging encoderStaging) {
         int d = p.dIn();
         int n = p.dSae();
-        NDArray xs = m.create(FloatBuffer.wrap(xc, 0, rows * d), new Shape(rows, d));
-        NDArray enc = m.create(FloatBuffer.wrap(p.encT), new Shape(n, d));
+        NDArray xs = inputStaging.stage(m, xc, new Shape(rows, d));
+        NDArray enc = encoderStaging.stage(m, p.encT, new Shape(n, d));
         // in place: the [B, n] result is the largest array of the step, do not allocate it twice
         return xs.matMul(enc.transpose()).addi(m.create(p.bEnc));
     }
@@ -340,12 +348,8 @@ public final class TopKKernels {
                         lo[o + j] += hi[o + j];
                     }
                 }
-                for (int e = st[b]; e < st[b + 1]; e++) {
-                    if (vl[e] > 0f) {
-                        delta[e] = gScale * dot(rs[levelOf[id[e]]], o, wDec, id[e] * d, d);
-                    }
-                }
-                axpy(gScale, rs[0], o, acc, 0, d);
+                rowDeltas(b, codes, levelOf, rs, wDec, d, gScale, delta);
+                RowKernels.axpy(gScale, rs[0], o, acc, 0, d);
                 if (gOut != null) {
                     float[] r0 = rs[0];
                     for (int j = 0; j < d; j++) {
@@ -382,39 +386,12 @@ public final class TopKKernels {
         // scatter-add into the selected latents, each latent's entries in a fixed order
         int mainCount = codes.entries();
         int[][] buckets = bucketByLatent(codes, hasAux ? aux : null, rows, n);
-        int[] entryRow = buckets[0];
-        int[] latStart = buckets[1];
-        int[] byLatent = buckets[2];
         float[] deltaSum = new float[n];
-        final boolean project = opt.projectDecoderGradient();
+        LatentScatter scatter = new LatentScatter(d, dIn, gScale, wDec, xc, rs, levelOf, codes.value(), delta,
+                hasAux ? aux.value() : null, gAux, deltaAux, mainCount, buckets, opt.projectDecoderGradient());
         Parallel.forChunks(n, LATENT_CHUNK, par, (c, from, to) -> {
             for (int i = from; i < to; i++) {
-                int w = i * d;
-                int wi = i * dIn;
-                float[] ri = rs[levelOf[i]];
-                float db = 0f;
-                for (int q = latStart[i]; q < latStart[i + 1]; q++) {
-                    int e = byLatent[q];
-                    int b = entryRow[e];
-                    if (e < mainCount) {
-                        axpy2(vl[e] * gScale, ri, b * d, grad.wDec, w, d, delta[e], xc, b * dIn, grad.encT, wi, dIn);
-                        db += delta[e];
-                    } else {
-                        int a = e - mainCount;
-                        axpy2(aux.value()[a], gAux, b * d, grad.wDec, w, d, deltaAux[a], xc, b * dIn, grad.encT, wi,
-                                dIn);
-                        db += deltaAux[a];
-                    }
-                }
-                if (project && latStart[i + 1] > latStart[i]) {
-                    // the row's gradient is complete: remove its component along the unit-norm decoder row now, while
-                    // it is in cache (what Adam.projectDecoderGradient does for every row; rows without entries
-                    // have a zero gradient, which the projection leaves at zero)
-                    float dotp = dot(grad.wDec, w, wDec, w, d);
-                    if (dotp != 0f) {
-                        axpy(-dotp, wDec, w, grad.wDec, w, d);
-                    }
-                }
+                float db = scatter.latent(i, grad);
                 deltaSum[i] = db;
                 grad.bEnc[i] += db;
             }
@@ -423,6 +400,66 @@ public final class TopKKernels {
             subtractEncoderTerm(deltaSum, encT, dIn, par, grad.bDec);
         }
         return new Losses(sse / rows, auxLoss, sse / tv, inner);
+    }
+
+    /**
+     * The scatter-add of one step into each latent's gradient rows, from that latent's entries in a fixed order (main
+     * entries in row order, then AuxK entries in row order):
+     * ∂/∂W_dec[i] += Σ_{e→i} coef_e·G_b (coef = f_e·(−2/B) with G from the residual R^{h(i)}, or a_e with gAux for
+     * AuxK), ∂/∂encT[i] += Σ_{e→i} δ_e·xc_b, and the unit-norm projection of the finished decoder-row gradient.
+     * Several source rows are streamed at once ({@link RowKernels#axpyRows}), which gives the bits of one axpy per
+     * entry.
+     */
+    private record LatentScatter(int d, int dIn, float gScale, float[] wDec, float[] xc, float[][] rs, int[] levelOf,
+            float[] value, float[] delta, float[] auxValue, float[] gAux, float[] deltaAux, int mainCount,
+            int[][] buckets, boolean project) {
+        /** Adds latent i's gradient rows into {@code grad}; returns Σ_{e→i} δ_e (its b_enc gradient). */
+        float latent(int i, SaeParameters grad) {
+            int[] entryRow = buckets[0];
+            int[] latStart = buckets[1];
+            int[] byLatent = buckets[2];
+            int from = latStart[i];
+            int to = latStart[i + 1];
+            if (from == to) {
+                return 0f;
+            }
+            int count = to - from;
+            float[] decCoef = new float[count];
+            int[] decOff = new int[count];
+            float[] encCoef = new float[count];
+            int[] encOff = new int[count];
+            int mains = 0;
+            float db = 0f;
+            for (int q = from; q < to; q++) {
+                int e = byLatent[q];
+                int u = q - from;
+                int b = entryRow[e];
+                boolean main = e < mainCount;
+                mains += main ? 1 : 0;
+                decCoef[u] = main ? value[e] * gScale : auxValue[e - mainCount];
+                decOff[u] = b * d;
+                encCoef[u] = main ? delta[e] : deltaAux[e - mainCount];
+                encOff[u] = b * dIn;
+                db += encCoef[u];
+            }
+            int w = i * d;
+            // the bucket holds the main entries first, then the AuxK ones (whose source is gAux, not the residual)
+            RowKernels.axpyRows(decCoef, 0, decOff, mains, rs[levelOf[i]], grad.wDec, w, d);
+            if (mains < count) {
+                RowKernels.axpyRows(decCoef, mains, decOff, count - mains, gAux, grad.wDec, w, d);
+            }
+            RowKernels.axpyRows(encCoef, 0, encOff, count, xc, grad.encT, i * dIn, dIn);
+            if (project) {
+                // the row's gradient is complete: remove its component along the unit-norm decoder row now, while
+                // it is in cache (what Adam.projectDecoderGradient does for every row; rows without entries have a
+                // zero gradient, which the projection leaves at zero)
+                float dotp = RowKernels.dot(grad.wDec, w, wDec, w, d);
+                if (dotp != 0f) {
+                    RowKernels.axpy(-dotp, wDec, w, grad.wDec, w, d);
+                }
+            }
+            return db;
+        }
     }
 
     /**
@@ -436,6 +473,8 @@ public final class TopKKernels {
         int[] st = codes.rowStart();
         int[] id = codes.index();
         float[] vl = codes.value();
+        float[] coef = new float[st[b + 1] - st[b]];
+        int[] off = new int[coef.length];
         for (int g = 0; g < rs.length; g++) {
             float[] r = rs[g];
             if (g == 0) {
@@ -445,13 +484,43 @@ public final class TopKKernels {
             } else {
                 System.arraycopy(rs[g - 1], o, r, o, d);
             }
+            int m = 0;
             for (int e = st[b]; e < st[b + 1]; e++) {
                 float v = vl[e];
                 if (v != 0f && levelOf[id[e]] == g) {
-                    axpy(-v, p.wDec, id[e] * d, r, o, d);
+                    coef[m] = -v;
+                    off[m++] = id[e] * d;
                 }
             }
+            RowKernels.axpyRows(coef, 0, off, m, p.wDec, r, o, d);
             rowSq[g][b] = sumSquares(r, o, d);
+        }
+    }
+
+    /**
+     * δ at row b's positive entries: δ_e = (−2/B)·R^{h(i_e)}_b·W_dec[i_e], the dot products of each level taken
+     * together ({@link RowKernels#dotRows}, the bits of one dot per entry).
+     */
+    private static void rowDeltas(int b, SparseCodes codes, int[] levelOf, float[][] rs, float[] wDec, int d,
+            float gScale, float[] delta) {
+        int[] st = codes.rowStart();
+        int[] id = codes.index();
+        float[] vl = codes.value();
+        int[] off = new int[st[b + 1] - st[b]];
+        int[] entry = new int[off.length];
+        float[] dots = new float[off.length];
+        for (int g = 0; g < rs.length; g++) {
+            int m = 0;
+            for (int e = st[b]; e < st[b + 1]; e++) {
+                if (vl[e] > 0f && levelOf[id[e]] == g) {
+                    entry[m] = e;
+                    off[m++] = id[e] * d;
+                }
+            }
+            RowKernels.dotRows(rs[g], b * d, wDec, off, 0, m, dots, 0, d);
+            for (int u = 0; u < m; u++) {
+                delta[entry[u]] = gScale * dots[u];
+            }
         }
     }
 
@@ -504,7 +573,7 @@ public final class TopKKernels {
             float[] acc = new float[dIn];
             for (int i = from; i < to; i++) {
                 if (deltaSum[i] != 0f) {
-                    axpy(-deltaSum[i], encT, i * dIn, acc, 0, dIn);
+                    RowKernels.axpy(-deltaSum[i], encT, i * dIn, acc, 0, dIn);
                 }
             }
             encPart[c] = acc;
@@ -528,36 +597,36 @@ public final class TopKKernels {
         for (int j = 0; j < d; j++) {
             gAux[o + j] = -r[o + j];
         }
+        float[] coef = new float[ast[b + 1] - ast[b]];
+        int[] off = new int[coef.length];
+        int m = 0;
         for (int e = ast[b]; e < ast[b + 1]; e++) {
             float v = avl[e];
             if (v != 0f) {
-                axpy(v, wDec, aid[e] * d, gAux, o, d);
+                coef[m] = v;
+                off[m++] = aid[e] * d;
             }
         }
+        RowKernels.axpyRows(coef, 0, off, m, wDec, gAux, o, d);
         auxSq[b] = sumSquares(gAux, o, d);
         for (int j = 0; j < d; j++) {
             gAux[o + j] *= scale;
         }
+        m = 0;
         for (int e = ast[b]; e < ast[b + 1]; e++) {
             if (avl[e] > 0f) {
-                deltaAux[e] = dot(gAux, o, wDec, aid[e] * d, d);
+                off[m++] = aid[e] * d;
+            }
+        }
+        RowKernels.dotRows(gAux, o, wDec, off, 0, m, coef, 0, d);
+        m = 0;
+        for (int e = ast[b]; e < ast[b + 1]; e++) {
+            if (avl[e] > 0f) {
+                deltaAux[e] = coef[m++];
             }
         }
     }
 
-    /** y[yo..) += a·x[xo..) (length len) and v[vo..) += c·u[uo..) (length ulen), in one loop when the lengths match. */
-    static void axpy2(float a, float[] x, int xo, float[] y, int yo, int len, float c, float[] u, int uo, float[] v,
-            int vo, int ulen) {
-        if (len != ulen) {
-            axpy(a, x, xo, y, yo, len);
-            axpy(c, u, uo, v, vo, ulen);
-            return;
-        }
-        for (int j = 0; j < len; j++) {
-            y[yo + j] += a * x[xo + j];
-            v[vo + j] += c * u[uo + j];
-        }
-    }
 
     /** The level of every latent: the first g with i &lt; ends[g]. */
     private static int[] levelOf(int[] ends, int n) {
@@ -602,33 +671,6 @@ public final class TopKKernels {
         double tv = sumSq - meanSq / rows;
         // one-pass formula can cancel; never divide by a non-positive variance
         return Math.max(tv, 1e-30);
-    }
-
-    /** y[yo..yo+len) += a·x[xo..xo+len). */
-    static void axpy(float a, float[] x, int xo, float[] y, int yo, int len) {
-        for (int j = 0; j < len; j++) {
-            y[yo + j] += a * x[xo + j];
-        }
-    }
-
-    /** Dot product with eight independent accumulators (the JIT does not vectorise ordered float sums). */
-    static float dot(float[] a, int ao, float[] b, int bo, int len) {
-        float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
-        int j = 0;
-        for (; j + 8 <= len; j += 8) {
-            s0 += a[ao + j] * b[bo + j];
-            s1 += a[ao + j + 1] * b[bo + j + 1];
-            s2 += a[ao + j + 2] * b[bo + j + 2];
-            s3 += a[ao + j + 3] * b[bo + j + 3];
-            s4 += a[ao + j + 4] * b[bo + j + 4];
-            s5 += a[ao + j + 5] * b[bo + j + 5];
-            s6 += a[ao + j + 6] * b[bo + j + 6];
-            s7 += a[ao + j + 7] * b[bo + j + 7];
-        }
-        for (; j < len; j++) {
-            s0 += a[ao + j] * b[bo + j];
-        }
-        return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
     }
 
     static double sumSquares(float[] a, int o, int len) {

@@ -67,6 +67,9 @@ public final class TrainingRun {
     private float[] batch;
     private float[] batchX;
     private float[] batchY;
+    /** Native copies of the encoder input and the encoder, reused across steps (see {@link DirectStaging}). */
+    private final DirectStaging inputStaging = new DirectStaging();
+    private final DirectStaging encoderStaging = new DirectStaging();
 
     private TrainingRun(SaeConfig config, ActivationBatches data) {
         this.config = config;
@@ -350,7 +353,7 @@ public final class TrainingRun {
         SparseCodes aux = null;
         float[] target = y;
         try (NDManager m = NDManager.newBaseManager()) {
-            NDArray z = TopKKernels.preActivations(m, xc, rows, params);
+            NDArray z = TopKKernels.preActivations(m, xc, rows, params, inputStaging, encoderStaging);
             codes = arch == Architecture.TOPK ? TopKKernels.selectTopK(z, config.k())
                     : TopKKernels.selectBatchTopK(z, rows * config.k());
             if (config.auxAlpha() > 0) {
