@@ -10,6 +10,8 @@ import java.util.SplittableRandom;
 import org.mechinterp.bench.checkpoint.RandomCheckpoint;
 import org.mechinterp.core.generate.GenerationOptions;
 import org.mechinterp.core.generate.Generator;
+import org.mechinterp.core.model.BlockWeights;
+import org.mechinterp.core.model.HeadWeights;
 import org.mechinterp.core.model.HookedTransformer;
 import org.mechinterp.core.model.LoadOptions;
 import org.mechinterp.core.model.ModelConfig;
@@ -89,6 +91,47 @@ public final class ScaleWorkloads {
         double projections = 2.0 * t * (c.nLayers() * perLayer + d * c.vocabSize());
         double attention = c.nLayers() * 4.0 * t * t * q;
         return projections + attention;
+    }
+
+    /** FLOPs of the projections and the unembedding alone (forwardFlops without the attention scores). */
+    public static double projectionFlops(ModelConfig c, int t) {
+        return forwardFlops(c, t) - c.nLayers() * 4.0 * t * t * c.nHeads() * c.headDim();
+    }
+
+    /**
+     * The GEMMs of one forward pass alone, for a model whose weights are resident: every block's projections
+     * (x·W_Q, x·W_K, x·W_V, z·W_O, the MLP's) and the unembedding, in the forward's order and with its operand shapes
+     * ([1, t, ·] inputs, the model's own weight arrays), and nothing else. What the forward pass could reach if all its
+     * other work took no time; returns the seconds.
+     */
+    public static double projectionsOnly(HookedTransformer model, int t, NDManager manager) {
+        ModelConfig c = model.config();
+        try (NDManager sub = manager.newSubManager()) {
+            NDArray xd = sub.randomNormal(new Shape(1, t, c.dModel()));
+            NDArray xq = sub.randomNormal(new Shape(1, t, (long) c.nHeads() * c.headDim()));
+            NDArray xm = sub.randomNormal(new Shape(1, t, c.dMlp()));
+            BlockWeights[] blocks = new BlockWeights[c.nLayers()];
+            for (int l = 0; l < blocks.length; l++) {
+                blocks[l] = model.weights().block(l, sub, false);
+            }
+            HeadWeights head = model.weights().head(sub, false);
+            long t0 = System.nanoTime();
+            for (BlockWeights w : blocks) {
+                try (NDManager step = sub.newSubManager()) {
+                    NDArray[][] products = {{xd, w.wq()}, {xd, w.wk()}, {xd, w.wv()}, {xq, w.wo()}, {xd, w.wGate()},
+                        {xd, w.wIn()}, {xm, w.wOut()}};
+                    for (NDArray[] p : products) {
+                        if (p[1] != null) {
+                            p[0].matMul(p[1]).attach(step);
+                        }
+                    }
+                }
+            }
+            try (NDManager step = sub.newSubManager()) {
+                xd.matMul(head.unembed()).attach(step);
+            }
+            return (System.nanoTime() - t0) / 1e9;
+        }
     }
 
     public static double gemmFlops(int n) {

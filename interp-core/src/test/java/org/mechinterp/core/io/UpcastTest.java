@@ -31,6 +31,32 @@ class UpcastTest {
         }
     }
 
+    /**
+     * The tests run with jdk.incubator.vector (surefire's argLine), so toFloat32 above used the vector BF16 kernel;
+     * the scalar one, which runs in JVMs without the module, must give the same bits for every pattern and length.
+     */
+    @Test
+    void theScalarAndVectorBfloat16KernelsAgreeOnEveryBitPattern() {
+        assertEquals(new org.mechinterp.core.io.simd.VectorBf16().isFast() ? "vector" : "scalar",
+                Upcast.bf16Implementation());
+        int n = (1 << 16) + 7;
+        ByteBuffer src = ByteBuffer.allocateDirect(2 * n).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < n; i++) {
+            src.putShort(2 * i, (short) (i * 40503));
+        }
+        for (int len : new int[] {0, 1, 7, 8, 9, 4099, n}) {
+            ByteBuffer scalar = ByteBuffer.allocateDirect(Math.max(1, 4 * len)).order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer vector = ByteBuffer.allocateDirect(Math.max(1, 4 * len)).order(ByteOrder.LITTLE_ENDIAN);
+            Upcast.bfloat16(src, scalar, len);
+            new org.mechinterp.core.io.simd.VectorBf16().convert(src, vector, len);
+            for (int i = 0; i < len; i++) {
+                int want = Float.floatToRawIntBits(DType.bfloat16ToFloat(src.getShort(2 * i)));
+                assertEquals(want, scalar.getInt(4 * i), "scalar, len " + len + " i " + i);
+                assertEquals(want, vector.getInt(4 * i), "vector, len " + len + " i " + i);
+            }
+        }
+    }
+
     @Test
     void oddLengthsAndTheParallelSplitGiveTheSameBits() {
         SplittableRandom rng = new SplittableRandom(7);

@@ -9,7 +9,7 @@ package org.mechinterp.sae.train;
  *   <li>{@code vector}: 256-bit {@code jdk.incubator.vector} code (8 float lanes). Used when the JVM was started with
  *       {@code --add-modules jdk.incubator.vector} (the {@code ./interp} script, the benchmarks and the tests do so)
  *       and the machine has vectors of at least 256 bits, unless the system property
- *       {@code interp.sae.vectorKernels=false} is set.</li>
+ *       {@code interp.vectorKernels=false} is set.</li>
  *   <li>{@code scalar}: plain Java loops, used otherwise. On JDK 17 the JIT does not vectorise these loops (their
  *       two arrays are addressed at different offsets), which makes the sparse SAE backward about twice as slow.</li>
  * </ul>
@@ -171,7 +171,7 @@ public final class RowKernels {
 
     /** The vector implementation when it can run here and is not switched off, else the scalar one. */
     private static Impl choose() {
-        if (!Boolean.parseBoolean(System.getProperty("interp.sae.vectorKernels", "true"))) {
+        if (!Boolean.parseBoolean(System.getProperty("interp.vectorKernels", "true"))) {
             return new ScalarRowKernels();
         }
         if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
