@@ -341,13 +341,7 @@ public final class TopKKernels {
                 if (hasAux) {
                     auxRow(b, o, d, rs[levels - 1], aux, wDec, auxScale, gAux, auxSq, deltaAux);
                 }
-                for (int g = levels - 2; g >= 0; g--) {
-                    float[] lo = rs[g];
-                    float[] hi = rs[g + 1];
-                    for (int j = 0; j < d; j++) {
-                        lo[o + j] += hi[o + j];
-                    }
-                }
+                suffixSums(rs, o, d);
                 rowDeltas(b, codes, levelOf, rs, wDec, d, gScale, delta);
                 RowKernels.axpy(gScale, rs[0], o, acc, 0, d);
                 if (gOut != null) {
@@ -359,24 +353,6 @@ public final class TopKKernels {
             }
             partial[c] = acc;
         });
-        double[] sseLevel = new double[levels];
-        for (int g = 0; g < levels; g++) {
-            for (double s : rowSq[g]) {
-                sseLevel[g] += s;
-            }
-        }
-        double sse = sseLevel[levels - 1];
-        double inner = 0;
-        for (int g = 0; g + 1 < levels; g++) {
-            inner += sseLevel[g] / rows;
-        }
-        double auxLoss = 0;
-        if (hasAux) {
-            for (double s : auxSq) {
-                auxLoss += s;
-            }
-            auxLoss /= tv;
-        }
         for (float[] acc : partial) {
             for (int j = 0; j < d; j++) {
                 grad.bDec[j] += acc[j];
@@ -398,6 +374,47 @@ public final class TopKKernels {
         });
         if (opt.centredInput()) {
             subtractEncoderTerm(deltaSum, encT, dIn, par, grad.bDec);
+        }
+        return losses(rowSq, auxSq, rows, tv);
+    }
+
+    /**
+     * The suffix sums R^h = Σ_{g≥h} r^(g) of row o's level residuals, in place (rs[h] becomes R^h), from the
+     * second-to-last level down.
+     */
+    private static void suffixSums(float[][] rs, int o, int d) {
+        for (int g = rs.length - 2; g >= 0; g--) {
+            float[] lo = rs[g];
+            float[] hi = rs[g + 1];
+            for (int j = 0; j < d; j++) {
+                lo[o + j] += hi[o + j];
+            }
+        }
+    }
+
+    /**
+     * The step's losses from the per-row squared residual norms of every level and of AuxK (null without AuxK),
+     * each summed over the rows in order: MSE and FVU from the last level, the inner levels' (1/B)-scaled sums.
+     */
+    private static Losses losses(double[][] rowSq, double[] auxSq, int rows, double tv) {
+        int levels = rowSq.length;
+        double[] sseLevel = new double[levels];
+        for (int g = 0; g < levels; g++) {
+            for (double s : rowSq[g]) {
+                sseLevel[g] += s;
+            }
+        }
+        double sse = sseLevel[levels - 1];
+        double inner = 0;
+        for (int g = 0; g + 1 < levels; g++) {
+            inner += sseLevel[g] / rows;
+        }
+        double auxLoss = 0;
+        if (auxSq != null) {
+            for (double s : auxSq) {
+                auxLoss += s;
+            }
+            auxLoss /= tv;
         }
         return new Losses(sse / rows, auxLoss, sse / tv, inner);
     }
