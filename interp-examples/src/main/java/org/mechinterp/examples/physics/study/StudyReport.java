@@ -297,9 +297,32 @@ public final class StudyReport {
         return mx;
     }
 
+    /**
+     * The self-contained report page: head and style, title and settings, headline numbers, the feature, context,
+     * trajectory-level, probe and forecasting tables, the plots, and the timings, in that order.
+     *
+     * @param r the study's results; not modified
+     * @param png plot name → base64 PNG, embedded in this order; not modified
+     * @return the HTML document
+     */
     static String html(StudyResults r, Map<String, String> png) {
         StringBuilder sb = new StringBuilder();
-        ForecastResult f = r.forecast();
+        appendHead(sb, r);
+        appendTitle(sb, r);
+        appendHeadline(sb, r);
+        appendFeatureTable(sb, r);
+        appendContextProfile(sb, r);
+        appendTrajectoryLevel(sb, r);
+        appendLayerProbes(sb, r);
+        appendForecasting(sb, r.forecast());
+        appendPlots(sb, r, png);
+        appendTimings(sb, r);
+        sb.append("</body></html>\n");
+        return sb.toString();
+    }
+
+    /** Appends the doctype, the {@code <head>} with title and inline CSS, and opens {@code <body>}. */
+    private static void appendHead(StringBuilder sb, StudyResults r) {
         sb.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
                 .append("<title>Physics in context: ").append(esc(r.system())).append("</title>\n<style>")
                 .append("body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:1000px;margin:2em auto;")
@@ -309,6 +332,10 @@ public final class StudyReport {
                 .append("td:first-child,th:first-child{text-align:left}table.settings td{text-align:left}.best{font-weight:bold;background:#eef6ee}")
                 .append("img{max-width:100%;border:1px solid #eee;margin:.5em 0}.note{color:#555;font-size:.92em}")
                 .append("code{background:#f4f4f4;padding:0 .2em}</style></head><body>\n");
+    }
+
+    /** Appends the {@code <h1>}, the model (and how it was chosen, if noted) and the settings table. */
+    private static void appendTitle(StringBuilder sb, StudyResults r) {
         sb.append("<h1>Physics in context: ").append(esc(r.system())).append("</h1>\n<p class=\"note\">Model <code>")
                 .append(esc(r.model())).append("</code>");
         if (!r.modelNote().isEmpty()) {
@@ -316,7 +343,11 @@ public final class StudyReport {
         }
         sb.append(".</p>\n");
         sb.append(settingsTable(r.settings()));
+    }
 
+    /** Appends the headline list: scaling law, digit mass, SAE quality, per-quantity and trajectory-level |r|. */
+    private static void appendHeadline(StringBuilder sb, StudyResults r) {
+        ForecastResult f = r.forecast();
         sb.append("<h2>Headline</h2><ul>");
         sb.append(String.format(Locale.ROOT, "<li>Forecast error scales as c<sup>%.3f</sup> (95%% CI [%.3f, %.3f], "
                 + "%s over %d held-out trajectories); at the longest context c = %d: model RMSE %.4f, context "
@@ -331,6 +362,17 @@ public final class StudyReport {
                 + " held-out FVU %.3f, L0 %.1f, %.1f%% of latents never fired on held-out tokens (scrambled-sequence SAE: FVU %.3f).</li>", s.layer(),
                 esc(s.layerChoice()), s.width(), s.k(), s.steps(), s.trainTokens(), s.fvu(), s.l0(),
                 100 * s.deadFraction(), s.scrambledFvu()));
+        appendHeadlineQuantities(sb, r);
+        appendHeadlineTrajectoryLevel(sb, r);
+        sb.append("</ul>\n");
+    }
+
+    /**
+     * Appends one headline item per quantity: the best SAE latent's held-out |r|, the best baseline family's, and the
+     * ridge probe's held-out R² at the SAE layer.
+     */
+    private static void appendHeadlineQuantities(StringBuilder sb, StudyResults r) {
+        StudyResults.SaeSummary s = r.sae();
         for (Map.Entry<String, Map<String, FamilyCorrelation>> e : r.correlation().entrySet()) {
             FamilyCorrelation sae = e.getValue().get(PhysicsStudy.SAE);
             String bestBase = "";
@@ -346,6 +388,10 @@ public final class StudyReport {
                     esc(e.getKey()), sae.heldOutAbsR(), sae.discoveryR(), sae.selectionP(), esc(bestBase), bestBaseR,
                     r.layerProbes().get(s.layer()).get(e.getKey()).heldOutR2()));
         }
+    }
+
+    /** Appends the headline item for the first quantity at the trajectory level (SAE and every baseline). */
+    private static void appendHeadlineTrajectoryLevel(StringBuilder sb, StudyResults r) {
         String q0 = r.trajectoryLevel().correlation().keySet().iterator().next();
         Map<String, FamilyCorrelation> tq = r.trajectoryLevel().correlation().get(q0);
         StringBuilder tb = new StringBuilder();
@@ -357,8 +403,13 @@ public final class StudyReport {
         sb.append(String.format(Locale.ROOT, "<li>Trajectory level (means over steps ≥ %d): <b>%s</b> best SAE latent "
                 + "held-out |r| = %.3f; baselines%s.</li>", r.trajectoryLevel().fromStep(), esc(q0),
                 tq.get(PhysicsStudy.SAE).heldOutAbsR(), tb.toString().replaceFirst("^,", "")));
-        sb.append("</ul>\n");
+    }
 
+    /**
+     * Appends the per-token features-vs-quantities table (one row per quantity and family, the best held-out |r| of
+     * each quantity in bold) and, if any q-value lies below the permutation floor, the note explaining the † mark.
+     */
+    private static void appendFeatureTable(StringBuilder sb, StudyResults r) {
         sb.append("<h2>Features vs quantities (held-out trajectories)</h2>\n<p class=\"note\">Per family, the feature "
                 + "with the largest |Pearson r| on the discovery trajectories is scored on held-out trajectories "
                 + "(sign-aligned r; |r| in bold when it is the best family). p: trajectory-permutation p-value "
@@ -389,7 +440,10 @@ public final class StudyReport {
                     + "held-out p are empirical and never below the floor.</p>\n", floor,
                     Math.round(1 / floor) - 1, floor));
         }
+    }
 
+    /** Appends the table of held-out |r| per quantity and family within each context-length bin of time steps. */
+    private static void appendContextProfile(StringBuilder sb, StudyResults r) {
         ContextProfile cp = r.contextProfile();
         sb.append("<h2>Does the code sharpen as the context grows?</h2>\n<p class=\"note\">Held-out |r| of each "
                 + "family's selected feature, within ranges of time steps (context length) across all held-out "
@@ -409,7 +463,10 @@ public final class StudyReport {
             }
         }
         sb.append("</table>\n");
+    }
 
+    /** Appends the trajectory-level correlation table (one row per quantity and family, best held-out |r| bold). */
+    private static void appendTrajectoryLevel(StringBuilder sb, StudyResults r) {
         StudyResults.TrajectoryLevel tl = r.trajectoryLevel();
         sb.append("<h2>Trajectory level</h2>\n<p class=\"note\">Every feature and quantity averaged over each "
                 + "trajectory's read-out tokens from step " + tl.fromStep() + " on (one row per trajectory), then the "
@@ -427,7 +484,10 @@ public final class StudyReport {
             }
         }
         sb.append("</table>\n");
+    }
 
+    /** Appends the held-out R² of the ridge probe per layer (rows; layers without probes skipped) and quantity. */
+    private static void appendLayerProbes(StringBuilder sb, StudyResults r) {
         sb.append("<h2>Linear probes per layer (held-out R²)</h2>\n<table><tr><th>layer</th>");
         List<String> qs = new ArrayList<>(r.correlation().keySet());
         for (String q : qs) {
@@ -439,14 +499,17 @@ public final class StudyReport {
             if (m.isEmpty()) {
                 continue;
             }
-            sb.append("<tr><td>").append(l).append(l == s.layer() ? " (SAE)" : "").append("</td>");
+            sb.append("<tr><td>").append(l).append(l == r.sae().layer() ? " (SAE)" : "").append("</td>");
             for (String q : qs) {
                 sb.append(String.format(Locale.ROOT, "<td>%.3f</td>", m.get(q).heldOutR2()));
             }
             sb.append("</tr>\n");
         }
         sb.append("</table>\n");
+    }
 
+    /** Appends the forecast RMSE table per context length (with the Bhattacharyya column when there is one). */
+    private static void appendForecasting(StringBuilder sb, ForecastResult f) {
         sb.append("<h2>Forecasting</h2>\n<table><tr><th>context</th><th>model</th><th>95% CI</th><th>parroting</th>"
                 + "<th>repeat last</th><th>floor</th>");
         if (f.bhattacharyya() != null) {
@@ -463,17 +526,23 @@ public final class StudyReport {
             sb.append("</tr>\n");
         }
         sb.append("</table>\n");
+    }
 
+    /** Appends every plot as an inline base64 PNG {@code <figure>} with its caption, in {@code png}'s order. */
+    private static void appendPlots(StringBuilder sb, StudyResults r, Map<String, String> png) {
         sb.append("<h2>Plots</h2>\n");
         for (Map.Entry<String, String> e : png.entrySet()) {
             sb.append("<figure><img alt=\"").append(esc(e.getKey())).append("\" src=\"data:image/png;base64,")
                     .append(e.getValue()).append("\"><figcaption class=\"note\">").append(esc(caption(e.getKey(), r)))
                     .append("</figcaption></figure>\n");
         }
+    }
+
+    /** Appends the seconds per stage as one note paragraph. */
+    private static void appendTimings(StringBuilder sb, StudyResults r) {
         sb.append("<h2>Timings</h2><p class=\"note\">");
         r.timings().forEach((k, v) -> sb.append(String.format(Locale.ROOT, "%s %.1f s; ", esc(k), v)));
-        sb.append("</p>\n</body></html>\n");
-        return sb.toString();
+        sb.append("</p>\n");
     }
 
     /** The study's settings as a two-column table (lists joined with commas). */
