@@ -128,8 +128,70 @@ public final class PhysicsStudy {
         Map<String, Double> timings = new LinkedHashMap<>();
         long t0 = System.nanoTime();
         Files.createDirectories(b.out);
+        PhysicalSystem system = resolveSystem();
+        List<String> quantities = checkedQuantities(system);
+        try (Tokenizer tok = Tokenizer.load(b.model); HookedTransformer model = HookedTransformer.load(b.model)) {
+            RunContext c = new RunContext(tok, model, model.config(), system, quantities, progress, timings);
+            Encoded enc = simulateAndEncode(c);
+            ForecastResult forecast = forecast(c, enc);
+            ScopeAnalysis.Result scopes = scopes(c, enc);
+            Captured cap = capture(c, enc);
+            Probes probes = probes(c, enc, cap);
+            Saes saes = trainSaes(c, enc, cap, probes);
+            Correlations corr = correlate(c, enc, probes, saes);
+            return report(c, enc, forecast, scopes, cap, probes, saes, corr, t0);
+        }
+    }
+
+    /** What every stage of one {@link #run()} shares: the open model and tokenizer, the system, the progress. */
+    private record RunContext(Tokenizer tok, HookedTransformer model, ModelConfig cfg, PhysicalSystem system,
+            List<String> quantities, Progress progress, Map<String, Double> timings) {
+    }
+
+    /** Stage 1's output: the encoded trajectories, steps and tokens per trajectory, the digit token ids. */
+    private record Encoded(Data data, int steps, int length, int[] digitIds) {
+    }
+
+    /** Stage 4's output: the captured layers and, per layer, the rows read from the store. */
+    private record Captured(int[] layers, Map<Integer, Rows> rowsByLayer) {
+    }
+
+    /**
+     * Stage 5's output: the quantities at the read-out rows ({@link #quantityRows}), the probes per layer (indexed by
+     * layer, empty for layers not captured) and the SAE layer with why it was chosen.
+     */
+    private record Probes(Map<String, double[][]> qValues, List<Map<String, ProbeRegression.Result>> probes,
+            int saeLayer, String layerChoice) {
+    }
+
+    /** Stage 6's output: the SAE layer's rows, the SAE width, the SAE, the scrambled-step SAE and their summary. */
+    private record Saes(Rows rows, int width, Sae sae, Sae scrambledSae, StudyResults.SaeSummary summary) {
+    }
+
+    /** Stage 7's output: feature families and their correlations at token, context-bin and trajectory level. */
+    private record Correlations(Map<String, FeatureMatrix[]> families,
+            Map<String, Map<String, FamilyCorrelation>> correlation, Map<String, Map<String, double[][]>> absR,
+            ContextProfile profile, Map<String, Map<String, double[]>> byContext, int pooledFrom,
+            Map<String, Map<String, FamilyCorrelation>> trajectoryLevel) {
+    }
+
+    /**
+     * The system to study: the recipe's version when a {@link PhysicsDataRecipe} covers it, else its defaults.
+     *
+     * @return a new system
+     */
+    private PhysicalSystem resolveSystem() {
         boolean useRecipe = b.recipe != null && PhysicsDataRecipe.supportedSystems().contains(b.system);
-        PhysicalSystem system = useRecipe ? b.recipe.system(b.system) : Systems.create(b.system);
+        return useRecipe ? b.recipe.system(b.system) : Systems.create(b.system);
+    }
+
+    /**
+     * The quantities to read: the given ones, checked against the system's, or {@link #defaultQuantities}.
+     *
+     * @return the quantity names, first the one that picks the SAE layer
+     * @throws StudyInputException if the system has no such quantity
+     */
+    private List<String> checkedQuantities(PhysicalSystem system) {
         List<String> quantities = b.quantities != null ? b.quantities : defaultQuantities(system);
         for (String q : quantities) {
             if (!system.quantities().contains(q)) {
@@ -137,243 +199,363 @@ public final class PhysicsStudy {
                         + system.quantities());
             }
         }
-        try (Tokenizer tok = Tokenizer.load(b.model); HookedTransformer model = HookedTransformer.load(b.model)) {
-            ModelConfig cfg = model.config();
-            // 1. data
-            progress.stage("simulate and encode " + (b.discovery + b.heldOut) + " " + b.system + " trajectories");
-            Data data = data(system, tok);
-            List<EncodedTrajectory> disc = data.discovery;
-            List<EncodedTrajectory> held = data.heldOut;
-            Scaling scaling = data.scaling;
-            int steps = disc.get(0).steps();
-            int length = disc.get(0).length();
-            if (cfg.positions() == ModelConfig.Positions.LEARNED && length > cfg.maxPositions()) {
-                throw new StudyInputException(steps + " steps make " + length + " tokens, more than the "
-                        + "model's " + cfg.maxPositions() + " positions; use fewer steps");
-            }
-            int[] digitIds;
-            try {
-                digitIds = DigitTokens.of(tok);
-                DigitTokens.verify(disc, digitIds);
-            } catch (IllegalArgumentException e) {
-                throw new StudyInputException(e.getMessage());
-            }
-            progress.note(length + " tokens per trajectory (" + steps + " steps; " + data.description + ")");
-            timings.put("data", progress.done());
+        return quantities;
+    }
 
-            // 2. forecasting
-            progress.stage("forecast vs context length on " + held.size() + " held-out trajectories");
-            int[] contexts = ForecastEvaluation.logGrid(steps - 1);
-            ForecastResult forecast = ForecastEvaluation.builder().optContexts(contexts).optSeed(b.seed).build()
-                    .evaluate(model, held, digitIds, progress.counter("trajectories"));
-            progress.note(String.format(Locale.ROOT, "exponent %.3f [%.3f, %.3f]; RMSE at c=%d: model %.4f, "
-                    + "parroting %.4f, floor %.4f", forecast.fit().exponent(), forecast.fit().lower(),
-                    forecast.fit().upper(), contexts[contexts.length - 1], last(forecast.modelRmse()),
-                    last(forecast.parrotRmse()), last(forecast.floorRmse())));
-            timings.put("forecast", progress.done());
+    /**
+     * Stage 1: simulates and encodes the trajectories ({@link #data}), checks that they fit the model's learned
+     * positions and that every digit is one token.
+     *
+     * @return the encoded trajectories, steps and tokens per trajectory, the digit token ids
+     */
+    private Encoded simulateAndEncode(RunContext c) {
+        c.progress.stage("simulate and encode " + (b.discovery + b.heldOut) + " " + b.system + " trajectories");
+        Data data = data(c.system, c.tok);
+        List<EncodedTrajectory> disc = data.discovery;
+        int steps = disc.get(0).steps();
+        int length = disc.get(0).length();
+        if (c.cfg.positions() == ModelConfig.Positions.LEARNED && length > c.cfg.maxPositions()) {
+            throw new StudyInputException(steps + " steps make " + length + " tokens, more than the "
+                    + "model's " + c.cfg.maxPositions() + " positions; use fewer steps");
+        }
+        int[] digitIds;
+        try {
+            digitIds = DigitTokens.of(c.tok);
+            DigitTokens.verify(disc, digitIds);
+        } catch (IllegalArgumentException e) {
+            throw new StudyInputException(e.getMessage());
+        }
+        c.progress.note(length + " tokens per trajectory (" + steps + " steps; " + data.description + ")");
+        c.timings.put("data", c.progress.done());
+        return new Encoded(data, steps, length, digitIds);
+    }
 
-            // 3. scopes, before any training in this JVM (see the class comment)
-            int[] targets = scopeTargets(steps);
-            progress.stage("Temperature and Fisher scopes at steps " + Arrays.toString(targets) + " of "
-                    + Math.min(b.scopeTrajectories, held.size()) + " held-out trajectories");
-            ScopeAnalysis.Result scopes = ScopeAnalysis.builder().setTargets(targets)
-                    .optTrajectories(b.scopeTrajectories).build().analyse(model, held, progress.counter("scope methods (temperature, fisher)"));
-            progress.note(String.format(Locale.ROOT, "share of the last step: temperature %.2f, fisher %.2f",
-                    scopes.lastStepShare(0), scopes.lastStepShare(1)));
-            timings.put("scopes", progress.done());
+    /**
+     * Stage 2: forecast error vs context length on the held-out trajectories ({@link ForecastEvaluation}).
+     *
+     * @return the forecast errors, baselines and power-law fit
+     */
+    private ForecastResult forecast(RunContext c, Encoded enc) {
+        List<EncodedTrajectory> held = enc.data.heldOut;
+        c.progress.stage("forecast vs context length on " + held.size() + " held-out trajectories");
+        int[] contexts = ForecastEvaluation.logGrid(enc.steps - 1);
+        ForecastResult forecast = ForecastEvaluation.builder().optContexts(contexts).optSeed(b.seed).build()
+                .evaluate(c.model, held, enc.digitIds, c.progress.counter("trajectories"));
+        c.progress.note(String.format(Locale.ROOT, "exponent %.3f [%.3f, %.3f]; RMSE at c=%d: model %.4f, "
+                + "parroting %.4f, floor %.4f", forecast.fit().exponent(), forecast.fit().lower(),
+                forecast.fit().upper(), contexts[contexts.length - 1], last(forecast.modelRmse()),
+                last(forecast.parrotRmse()), last(forecast.floorRmse())));
+        c.timings.put("forecast", c.progress.done());
+        return forecast;
+    }
 
-            // 4. capture
-            int[] layers = b.layers != null ? b.layers : range(cfg.nLayers());
-            for (int l : layers) {
-                if (l < 0 || l >= cfg.nLayers()) {
-                    throw new StudyInputException("layer " + l + " is outside 0.." + (cfg.nLayers() - 1));
-                }
-            }
-            progress.stage("capture resid_post at layers " + Arrays.toString(layers));
-            List<EncodedTrajectory> both = new ArrayList<>(disc);
-            both.addAll(held);
-            List<String> hooks = new ArrayList<>();
-            for (int l : layers) {
-                hooks.add(HookNames.residPost(l));
-            }
-            Path corpus = b.out.resolve("corpus.jsonl");
-            writeCorpus(corpus, both, system.quantities());
-            Path store = b.out.resolve("store");
-            deleteStore(store);
-            ActivationCapture.builder().setModel(model).optTokenizer(tok).optModelPath(b.model).setCorpus(corpus)
-                    .setHooks(hooks).setOut(store).optProgress(false).build().run();
-            Map<Integer, Rows> rowsByLayer = new LinkedHashMap<>();
-            try (StoreReader reader = StoreReader.open(store)) {
-                for (int i = 0; i < layers.length; i++) {
-                    rowsByLayer.put(layers[i], readRows(reader, hooks.get(i), both, b.discovery));
-                }
-            }
-            timings.put("capture", progress.done());
+    /**
+     * Stage 3: Temperature and Fisher scopes at forecast positions of the held-out trajectories, before any
+     * training in this JVM (see the class comment).
+     *
+     * @return the scopes at {@link #scopeTargets} steps
+     */
+    private ScopeAnalysis.Result scopes(RunContext c, Encoded enc) {
+        List<EncodedTrajectory> held = enc.data.heldOut;
+        int[] targets = scopeTargets(enc.steps);
+        c.progress.stage("Temperature and Fisher scopes at steps " + Arrays.toString(targets) + " of "
+                + Math.min(b.scopeTrajectories, held.size()) + " held-out trajectories");
+        ScopeAnalysis.Result scopes = ScopeAnalysis.builder().setTargets(targets)
+                .optTrajectories(b.scopeTrajectories).build().analyse(c.model, held, c.progress.counter("scope methods (temperature, fisher)"));
+        c.progress.note(String.format(Locale.ROOT, "share of the last step: temperature %.2f, fisher %.2f",
+                scopes.lastStepShare(0), scopes.lastStepShare(1)));
+        c.timings.put("scopes", c.progress.done());
+        return scopes;
+    }
 
-            // 5. probes per layer
-            progress.stage("ridge probes per layer and quantity");
-            Map<String, double[][]> qValues = quantityRows(quantities, disc, held);
-            List<Map<String, ProbeRegression.Result>> probes = new ArrayList<>();
-            for (int l = 0; l < cfg.nLayers(); l++) {
-                probes.add(new LinkedHashMap<>());
+    /**
+     * Stage 4: captures {@code resid_post} at the chosen layers over the discovery and held-out trajectories
+     * (corpus {@code out/corpus.jsonl}, store {@code out/store}) and reads the rows per layer.
+     *
+     * @return the layers and their rows
+     * @throws StudyInputException if a layer is outside the model
+     */
+    private Captured capture(RunContext c, Encoded enc) throws IOException {
+        int[] layers = b.layers != null ? b.layers : range(c.cfg.nLayers());
+        for (int l : layers) {
+            if (l < 0 || l >= c.cfg.nLayers()) {
+                throw new StudyInputException("layer " + l + " is outside 0.." + (c.cfg.nLayers() - 1));
             }
-            ProbeRegression ridge = ProbeRegression.defaults();
-            int bestLayer = layers[0];
-            double bestCv = Double.NEGATIVE_INFINITY;
-            for (int l : layers) {
-                Rows r = rowsByLayer.get(l);
-                for (String q : quantities) {
-                    double[][] v = qValues.get(q);
-                    ProbeRegression.Result pr = ridge.fit(r.discovery, v[0], r.heldOut, v[1]);
-                    probes.get(l).put(q, pr);
-                    if (q.equals(quantities.get(0)) && pr.cvR2() > bestCv) {
-                        bestCv = pr.cvR2();
-                        bestLayer = l;
-                    }
-                }
-                progress.note(String.format(Locale.ROOT, "layer %d: held-out R² %s = %.3f", l, quantities.get(0),
-                        probes.get(l).get(quantities.get(0)).heldOutR2()));
+        }
+        c.progress.stage("capture resid_post at layers " + Arrays.toString(layers));
+        List<EncodedTrajectory> both = new ArrayList<>(enc.data.discovery);
+        both.addAll(enc.data.heldOut);
+        List<String> hooks = new ArrayList<>();
+        for (int l : layers) {
+            hooks.add(HookNames.residPost(l));
+        }
+        Path corpus = b.out.resolve("corpus.jsonl");
+        writeCorpus(corpus, both, c.system.quantities());
+        Path store = b.out.resolve("store");
+        deleteStore(store);
+        ActivationCapture.builder().setModel(c.model).optTokenizer(c.tok).optModelPath(b.model).setCorpus(corpus)
+                .setHooks(hooks).setOut(store).optProgress(false).build().run();
+        Map<Integer, Rows> rowsByLayer = new LinkedHashMap<>();
+        try (StoreReader reader = StoreReader.open(store)) {
+            for (int i = 0; i < layers.length; i++) {
+                rowsByLayer.put(layers[i], readRows(reader, hooks.get(i), both, b.discovery));
             }
-            int saeLayer = b.saeLayer >= 0 ? b.saeLayer : bestLayer;
-            String layerChoice = b.saeLayer >= 0 ? "given" : "best cross-validated discovery probe R² for "
-                    + quantities.get(0);
-            if (!rowsByLayer.containsKey(saeLayer)) {
-                throw new StudyInputException("SAE layer " + saeLayer + " is not among the captured layers "
-                        + Arrays.toString(layers));
-            }
-            timings.put("probes", progress.done());
+        }
+        c.timings.put("capture", c.progress.done());
+        return new Captured(layers, rowsByLayer);
+    }
 
-            // 6. SAEs
-            Rows rows = rowsByLayer.get(saeLayer);
-            int d = cfg.dModel();
-            int width = b.saeWidth > 0 ? b.saeWidth : Math.min(1024, Math.max(64, 8 * d));
-            int k = Math.min(b.saeK, width);
-            progress.stage("train TopK SAEs at layer " + saeLayer + " (" + width + " latents, k=" + k + ", "
-                    + b.saeSteps + " steps) on " + rows.saeTrainCount(b.saeTokens) + " discovery tokens ("
-                    + b.saeTokens.name().toLowerCase(Locale.ROOT) + "), and on scrambled steps");
-            SaeConfig saeConfig = saeConfig(d, width, k, saeLayer, length);
-            Sae sae = train(saeConfig, rows.saeTrain(b.saeTokens), rows.saeTrainCount(b.saeTokens), d, progress,
-                    "sae");
-            // evaluated on held-out tokens of the kind the SAEs were trained on
-            float[] evalRows = rows.saeHeldOut(b.saeTokens);
-            int evalCount = rows.saeHeldOutCount(b.saeTokens);
-            EvalResult eval = SaeEvaluator.evaluate(sae, new InMemoryBatches(evalRows, evalCount, d, 1), evalCount,
-                    1024);
-            Path scrambledCorpus = b.out.resolve("corpus-scrambled.jsonl");
-            SplittableRandom scr = new SplittableRandom(b.seed ^ 0x5CA4B1EDL);
-            List<EncodedTrajectory> scrambled = new ArrayList<>();
-            for (EncodedTrajectory et : disc) {
-                Trajectory s = EncodedTrajectory.scrambled(et.trajectory(), scr.split());
-                scrambled.add(EncodedTrajectory.encode(et.index(), s, data.format,
-                        scaling != null ? scaling : et.series().scaling(), tok));
-            }
-            writeCorpus(scrambledCorpus, scrambled, system.quantities());
-            Path scrambledStore = b.out.resolve("store-scrambled");
-            deleteStore(scrambledStore);
-            String saeHook = HookNames.residPost(saeLayer);
-            ActivationCapture.builder().setModel(model).optTokenizer(tok).optModelPath(b.model)
-                    .setCorpus(scrambledCorpus).setHooks(List.of(saeHook)).setOut(scrambledStore).optProgress(false)
-                    .build().run();
-            Rows scrambledRows;
-            try (StoreReader reader = StoreReader.open(scrambledStore)) {
-                scrambledRows = readRows(reader, saeHook, scrambled, scrambled.size());
-            }
-            Sae scrambledSae = train(saeConfig, scrambledRows.saeTrain(b.saeTokens),
-                    scrambledRows.saeTrainCount(b.saeTokens), d, progress, "scrambled sae");
-            EvalResult scrambledEval = SaeEvaluator.evaluate(scrambledSae,
-                    new InMemoryBatches(evalRows, evalCount, d, 1), evalCount, 1024);
-            StudyResults.SaeSummary saeSummary = new StudyResults.SaeSummary(saeLayer, layerChoice, width, k,
-                    b.saeSteps, rows.saeTrainCount(b.saeTokens), eval.fvu(), eval.l0(), eval.deadFraction(), scrambledEval.fvu());
-            progress.note(String.format(Locale.ROOT, "held-out FVU %.3f, L0 %.1f, never fired on held-out %.1f%%; scrambled-SAE FVU %.3f",
-                    eval.fvu(), eval.l0(), 100 * eval.deadFraction(), scrambledEval.fvu()));
-            timings.put("sae", progress.done());
-
-            // 7. correlations
-            progress.stage("correlate features with " + quantities + " (" + b.permutations + " permutations)");
-            Map<String, FeatureMatrix[]> families = FeatureFamilies.standard(sae, scrambledSae, rows.discovery,
-                    rows.heldOut, b.pcaComponents, width, b.seed + 17);
-            FeatureCorrelation fc = FeatureCorrelation.builder().optPermutations(b.permutations).optSeed(b.seed)
-                    .build();
-            Map<String, Map<String, FamilyCorrelation>> correlation = new LinkedHashMap<>();
-            Map<String, Map<String, double[][]>> absR = new LinkedHashMap<>();
-            for (String q : quantities) {
-                correlation.put(q, new LinkedHashMap<>());
-                absR.put(q, new LinkedHashMap<>());
-            }
-            for (Map.Entry<String, FeatureMatrix[]> e : families.entrySet()) {
-                List<FeatureCorrelation.Analysis> res = fc.analyse(e.getKey(), e.getValue()[0], e.getValue()[1],
-                        qValues);
-                for (FeatureCorrelation.Analysis a : res) {
-                    correlation.get(a.summary().quantity()).put(e.getKey(), a.summary());
-                    absR.get(a.summary().quantity()).put(e.getKey(), new double[][] {abs(a.discoveryR()),
-                        abs(a.heldOutR())});
-                }
-            }
-            for (String q : quantities) {
-                Map<String, FamilyCorrelation> m = correlation.get(q);
-                StringBuilder sb = new StringBuilder(q + " held-out |r|:");
-                m.forEach((f, c) -> sb.append(String.format(Locale.ROOT, " %s %.3f", f, c.heldOutAbsR())));
-                sb.append(String.format(Locale.ROOT, "; probe R² %.3f", probes.get(saeLayer).get(q).heldOutR2()));
-                progress.note(sb.toString());
-            }
-            ContextProfile profile = ContextProfile.equalBins(steps, 3);
-            Map<String, Map<String, double[]>> byContext = new LinkedHashMap<>();
-            for (String q : quantities) {
-                Map<String, double[]> m = new LinkedHashMap<>();
-                for (Map.Entry<String, FamilyCorrelation> e : correlation.get(q).entrySet()) {
-                    FeatureMatrix heldFeatures = families.get(e.getKey())[1];
-                    double[] best = heldFeatures.column(e.getValue().bestFeature());
-                    m.put(e.getKey(), profile.absR(best, qValues.get(q)[1], steps));
-                }
-                byContext.put(q, m);
-            }
-            // Trajectory level: E of a conservative system is one number per trajectory; pool each feature over
-            // the read-out tokens after the first context bin and correlate across trajectories, same protocol.
-            int pooledFrom = profile.binStart()[Math.min(1, profile.bins() - 1)];
-            Map<String, double[][]> qPooled = new LinkedHashMap<>();
+    /**
+     * Stage 5: a ridge probe per captured layer and quantity; picks the SAE layer (the given one, or the best
+     * cross-validated discovery R² for the first quantity).
+     *
+     * @return the quantity rows, the probes and the SAE layer
+     * @throws StudyInputException if the given SAE layer was not captured
+     */
+    private Probes probes(RunContext c, Encoded enc, Captured cap) {
+        List<String> quantities = c.quantities;
+        c.progress.stage("ridge probes per layer and quantity");
+        Map<String, double[][]> qValues = quantityRows(quantities, enc.data.discovery, enc.data.heldOut);
+        List<Map<String, ProbeRegression.Result>> probes = new ArrayList<>();
+        for (int l = 0; l < c.cfg.nLayers(); l++) {
+            probes.add(new LinkedHashMap<>());
+        }
+        ProbeRegression ridge = ProbeRegression.defaults();
+        int bestLayer = cap.layers[0];
+        double bestCv = Double.NEGATIVE_INFINITY;
+        for (int l : cap.layers) {
+            Rows r = cap.rowsByLayer.get(l);
             for (String q : quantities) {
                 double[][] v = qValues.get(q);
-                qPooled.put(q, new double[][] {poolRows(v[0], steps, pooledFrom), poolRows(v[1], steps, pooledFrom)});
-            }
-            Map<String, Map<String, FamilyCorrelation>> trajectoryLevel = new LinkedHashMap<>();
-            for (String q : quantities) {
-                trajectoryLevel.put(q, new LinkedHashMap<>());
-            }
-            for (Map.Entry<String, FeatureMatrix[]> e : families.entrySet()) {
-                for (FeatureCorrelation.Analysis a : fc.analyse(e.getKey(), e.getValue()[0].pooled(pooledFrom),
-                        e.getValue()[1].pooled(pooledFrom), qPooled)) {
-                    trajectoryLevel.get(a.summary().quantity()).put(e.getKey(), a.summary());
+                ProbeRegression.Result pr = ridge.fit(r.discovery, v[0], r.heldOut, v[1]);
+                probes.get(l).put(q, pr);
+                if (q.equals(quantities.get(0)) && pr.cvR2() > bestCv) {
+                    bestCv = pr.cvR2();
+                    bestLayer = l;
                 }
             }
-            String q0 = quantities.get(0);
-            StringBuilder tl = new StringBuilder(q0 + " trajectory-level held-out |r| (mean over steps >= "
-                    + pooledFrom + "):");
-            trajectoryLevel.get(q0).forEach((f, c) -> tl.append(String.format(Locale.ROOT, " %s %.3f", f,
-                    c.heldOutAbsR())));
-            progress.note(tl.toString());
-            progress.note(String.format(Locale.ROOT, "%s held-out |r| of the SAE latent by context (steps %s..%s): %s",
-                    q0, Arrays.toString(profile.binStart()), Arrays.toString(profile.binEnd()),
-                    Arrays.toString(Arrays.stream(byContext.get(q0).get(SAE)).mapToObj(
-                            v -> String.format(Locale.ROOT, "%.3f", v)).toArray())));
-            timings.put("correlation", progress.done());
-
-            // 8. report
-            progress.stage("write results.json and report.html to " + b.out);
-            StudyResults.ReportData reportData = reportData(quantities, correlation, families, qValues, held, absR);
-            timings.put("total_before_report", (System.nanoTime() - t0) / 1e9);
-            StudyResults results = new StudyResults(b.model.toString(), b.modelNote, b.system, settings(layers, steps, data),
-                    forecast, probes, saeSummary, correlation, profile, byContext,
-                    new StudyResults.TrajectoryLevel(pooledFrom, trajectoryLevel), scopes, timings, reportData);
-            results.write(b.out.resolve("results.json"));
-            StudyReport.write(results, b.out);
-            timings.put("report", progress.done());
-            progress.note(String.format(Locale.ROOT, "total %.1f s", (System.nanoTime() - t0) / 1e9));
-            results.write(b.out.resolve("results.json")); // again, with the report timing
-            if (!b.keepIntermediate) {
-                removeIntermediate(b.out);
-            }
-            return results;
+            c.progress.note(String.format(Locale.ROOT, "layer %d: held-out R² %s = %.3f", l, quantities.get(0),
+                    probes.get(l).get(quantities.get(0)).heldOutR2()));
         }
+        int saeLayer = b.saeLayer >= 0 ? b.saeLayer : bestLayer;
+        String layerChoice = b.saeLayer >= 0 ? "given" : "best cross-validated discovery probe R² for "
+                + quantities.get(0);
+        if (!cap.rowsByLayer.containsKey(saeLayer)) {
+            throw new StudyInputException("SAE layer " + saeLayer + " is not among the captured layers "
+                    + Arrays.toString(cap.layers));
+        }
+        c.timings.put("probes", c.progress.done());
+        return new Probes(qValues, probes, saeLayer, layerChoice);
+    }
+
+    /**
+     * Stage 6: a TopK SAE on the discovery tokens at the SAE layer and the same recipe on scrambled-step
+     * sequences ({@link #captureScrambled}), both evaluated on the held-out tokens of the kind they were trained on.
+     *
+     * @return the SAE layer's rows, the width, both SAEs and their summary
+     */
+    private Saes trainSaes(RunContext c, Encoded enc, Captured cap, Probes p) throws IOException {
+        Rows rows = cap.rowsByLayer.get(p.saeLayer);
+        int d = c.cfg.dModel();
+        int width = b.saeWidth > 0 ? b.saeWidth : Math.min(1024, Math.max(64, 8 * d));
+        int k = Math.min(b.saeK, width);
+        c.progress.stage("train TopK SAEs at layer " + p.saeLayer + " (" + width + " latents, k=" + k + ", "
+                + b.saeSteps + " steps) on " + rows.saeTrainCount(b.saeTokens) + " discovery tokens ("
+                + b.saeTokens.name().toLowerCase(Locale.ROOT) + "), and on scrambled steps");
+        SaeConfig saeConfig = saeConfig(d, width, k, p.saeLayer, enc.length);
+        Sae sae = train(saeConfig, rows.saeTrain(b.saeTokens), rows.saeTrainCount(b.saeTokens), d, c.progress,
+                "sae");
+        // evaluated on held-out tokens of the kind the SAEs were trained on
+        float[] evalRows = rows.saeHeldOut(b.saeTokens);
+        int evalCount = rows.saeHeldOutCount(b.saeTokens);
+        EvalResult eval = SaeEvaluator.evaluate(sae, new InMemoryBatches(evalRows, evalCount, d, 1), evalCount,
+                1024);
+        Rows scrambledRows = captureScrambled(c, enc, p.saeLayer);
+        Sae scrambledSae = train(saeConfig, scrambledRows.saeTrain(b.saeTokens),
+                scrambledRows.saeTrainCount(b.saeTokens), d, c.progress, "scrambled sae");
+        EvalResult scrambledEval = SaeEvaluator.evaluate(scrambledSae,
+                new InMemoryBatches(evalRows, evalCount, d, 1), evalCount, 1024);
+        StudyResults.SaeSummary saeSummary = new StudyResults.SaeSummary(p.saeLayer, p.layerChoice, width, k,
+                b.saeSteps, rows.saeTrainCount(b.saeTokens), eval.fvu(), eval.l0(), eval.deadFraction(), scrambledEval.fvu());
+        c.progress.note(String.format(Locale.ROOT, "held-out FVU %.3f, L0 %.1f, never fired on held-out %.1f%%; scrambled-SAE FVU %.3f",
+                eval.fvu(), eval.l0(), 100 * eval.deadFraction(), scrambledEval.fvu()));
+        c.timings.put("sae", c.progress.done());
+        return new Saes(rows, width, sae, scrambledSae, saeSummary);
+    }
+
+    /**
+     * Scrambles the time steps of each discovery trajectory (seeded from the study seed), encodes them like the
+     * originals, and captures the SAE layer over them (corpus {@code out/corpus-scrambled.jsonl}, store
+     * {@code out/store-scrambled}).
+     *
+     * @return the scrambled sequences' rows at the SAE layer, all counted as discovery
+     */
+    private Rows captureScrambled(RunContext c, Encoded enc, int saeLayer) throws IOException {
+        Scaling scaling = enc.data.scaling;
+        Path scrambledCorpus = b.out.resolve("corpus-scrambled.jsonl");
+        SplittableRandom scr = new SplittableRandom(b.seed ^ 0x5CA4B1EDL);
+        List<EncodedTrajectory> scrambled = new ArrayList<>();
+        for (EncodedTrajectory et : enc.data.discovery) {
+            Trajectory s = EncodedTrajectory.scrambled(et.trajectory(), scr.split());
+            scrambled.add(EncodedTrajectory.encode(et.index(), s, enc.data.format,
+                    scaling != null ? scaling : et.series().scaling(), c.tok));
+        }
+        writeCorpus(scrambledCorpus, scrambled, c.system.quantities());
+        Path scrambledStore = b.out.resolve("store-scrambled");
+        deleteStore(scrambledStore);
+        String saeHook = HookNames.residPost(saeLayer);
+        ActivationCapture.builder().setModel(c.model).optTokenizer(c.tok).optModelPath(b.model)
+                .setCorpus(scrambledCorpus).setHooks(List.of(saeHook)).setOut(scrambledStore).optProgress(false)
+                .build().run();
+        Rows scrambledRows;
+        try (StoreReader reader = StoreReader.open(scrambledStore)) {
+            scrambledRows = readRows(reader, saeHook, scrambled, scrambled.size());
+        }
+        return scrambledRows;
+    }
+
+    /**
+     * Stage 7: correlates the feature families ({@link FeatureFamilies#standard}) with each quantity at the
+     * read-out tokens, by context bin ({@link #byContext}) and at trajectory level ({@link #trajectoryLevel}).
+     *
+     * @return the families and all their correlations
+     */
+    private Correlations correlate(RunContext c, Encoded enc, Probes p, Saes s) {
+        List<String> quantities = c.quantities;
+        int steps = enc.steps;
+        c.progress.stage("correlate features with " + quantities + " (" + b.permutations + " permutations)");
+        Map<String, FeatureMatrix[]> families = FeatureFamilies.standard(s.sae, s.scrambledSae, s.rows.discovery,
+                s.rows.heldOut, b.pcaComponents, s.width, b.seed + 17);
+        FeatureCorrelation fc = FeatureCorrelation.builder().optPermutations(b.permutations).optSeed(b.seed)
+                .build();
+        Map<String, Map<String, FamilyCorrelation>> correlation = new LinkedHashMap<>();
+        Map<String, Map<String, double[][]>> absR = new LinkedHashMap<>();
+        tokenLevel(fc, families, p.qValues, quantities, correlation, absR);
+        for (String q : quantities) {
+            Map<String, FamilyCorrelation> m = correlation.get(q);
+            StringBuilder sb = new StringBuilder(q + " held-out |r|:");
+            m.forEach((f, fcor) -> sb.append(String.format(Locale.ROOT, " %s %.3f", f, fcor.heldOutAbsR())));
+            sb.append(String.format(Locale.ROOT, "; probe R² %.3f", p.probes.get(p.saeLayer).get(q).heldOutR2()));
+            c.progress.note(sb.toString());
+        }
+        ContextProfile profile = ContextProfile.equalBins(steps, 3);
+        Map<String, Map<String, double[]>> byContext = byContext(profile, families, correlation, p.qValues,
+                quantities, steps);
+        // Trajectory level: E of a conservative system is one number per trajectory; pool each feature over
+        // the read-out tokens after the first context bin and correlate across trajectories, same protocol.
+        int pooledFrom = profile.binStart()[Math.min(1, profile.bins() - 1)];
+        Map<String, Map<String, FamilyCorrelation>> trajectoryLevel = trajectoryLevel(fc, families, p.qValues,
+                quantities, steps, pooledFrom);
+        String q0 = quantities.get(0);
+        StringBuilder tl = new StringBuilder(q0 + " trajectory-level held-out |r| (mean over steps >= "
+                + pooledFrom + "):");
+        trajectoryLevel.get(q0).forEach((f, fcor) -> tl.append(String.format(Locale.ROOT, " %s %.3f", f,
+                fcor.heldOutAbsR())));
+        c.progress.note(tl.toString());
+        c.progress.note(String.format(Locale.ROOT, "%s held-out |r| of the SAE latent by context (steps %s..%s): %s",
+                q0, Arrays.toString(profile.binStart()), Arrays.toString(profile.binEnd()),
+                Arrays.toString(Arrays.stream(byContext.get(q0).get(SAE)).mapToObj(
+                        v -> String.format(Locale.ROOT, "%.3f", v)).toArray())));
+        c.timings.put("correlation", c.progress.done());
+        return new Correlations(families, correlation, absR, profile, byContext, pooledFrom, trajectoryLevel);
+    }
+
+    /**
+     * Token-level correlation of every family with every quantity. Fills the given maps (modified):
+     * {@code correlation} quantity → family → summary and {@code absR} quantity → family → {|r| discovery per
+     * feature, |r| held-out per feature}.
+     */
+    private static void tokenLevel(FeatureCorrelation fc, Map<String, FeatureMatrix[]> families,
+            Map<String, double[][]> qValues, List<String> quantities,
+            Map<String, Map<String, FamilyCorrelation>> correlation, Map<String, Map<String, double[][]>> absR) {
+        for (String q : quantities) {
+            correlation.put(q, new LinkedHashMap<>());
+            absR.put(q, new LinkedHashMap<>());
+        }
+        for (Map.Entry<String, FeatureMatrix[]> e : families.entrySet()) {
+            List<FeatureCorrelation.Analysis> res = fc.analyse(e.getKey(), e.getValue()[0], e.getValue()[1],
+                    qValues);
+            for (FeatureCorrelation.Analysis a : res) {
+                correlation.get(a.summary().quantity()).put(e.getKey(), a.summary());
+                absR.get(a.summary().quantity()).put(e.getKey(), new double[][] {abs(a.discoveryR()),
+                    abs(a.heldOutR())});
+            }
+        }
+    }
+
+    /**
+     * Held-out |r| of each family's best feature per context bin.
+     *
+     * @return quantity → family → |r| per bin of {@code profile}
+     */
+    private static Map<String, Map<String, double[]>> byContext(ContextProfile profile,
+            Map<String, FeatureMatrix[]> families, Map<String, Map<String, FamilyCorrelation>> correlation,
+            Map<String, double[][]> qValues, List<String> quantities, int steps) {
+        Map<String, Map<String, double[]>> byContext = new LinkedHashMap<>();
+        for (String q : quantities) {
+            Map<String, double[]> m = new LinkedHashMap<>();
+            for (Map.Entry<String, FamilyCorrelation> e : correlation.get(q).entrySet()) {
+                FeatureMatrix heldFeatures = families.get(e.getKey())[1];
+                double[] best = heldFeatures.column(e.getValue().bestFeature());
+                m.put(e.getKey(), profile.absR(best, qValues.get(q)[1], steps));
+            }
+            byContext.put(q, m);
+        }
+        return byContext;
+    }
+
+    /**
+     * Trajectory-level correlation: features and quantities averaged over each trajectory's read-out tokens from
+     * step {@code pooledFrom} on ({@link #poolRows}, {@link FeatureMatrix#pooled}), then the token-level protocol.
+     *
+     * @return quantity → family → summary
+     */
+    private static Map<String, Map<String, FamilyCorrelation>> trajectoryLevel(FeatureCorrelation fc,
+            Map<String, FeatureMatrix[]> families, Map<String, double[][]> qValues, List<String> quantities,
+            int steps, int pooledFrom) {
+        Map<String, double[][]> qPooled = new LinkedHashMap<>();
+        for (String q : quantities) {
+            double[][] v = qValues.get(q);
+            qPooled.put(q, new double[][] {poolRows(v[0], steps, pooledFrom), poolRows(v[1], steps, pooledFrom)});
+        }
+        Map<String, Map<String, FamilyCorrelation>> trajectoryLevel = new LinkedHashMap<>();
+        for (String q : quantities) {
+            trajectoryLevel.put(q, new LinkedHashMap<>());
+        }
+        for (Map.Entry<String, FeatureMatrix[]> e : families.entrySet()) {
+            for (FeatureCorrelation.Analysis a : fc.analyse(e.getKey(), e.getValue()[0].pooled(pooledFrom),
+                    e.getValue()[1].pooled(pooledFrom), qPooled)) {
+                trajectoryLevel.get(a.summary().quantity()).put(e.getKey(), a.summary());
+            }
+        }
+        return trajectoryLevel;
+    }
+
+    /**
+     * Stage 8: writes {@code results.json} and {@code report.html}, then {@code results.json} again with the
+     * report's timing, and removes the intermediate files unless they are to be kept.
+     *
+     * @return the results, as written
+     */
+    private StudyResults report(RunContext c, Encoded enc, ForecastResult forecast, ScopeAnalysis.Result scopes,
+            Captured cap, Probes p, Saes s, Correlations r, long t0) throws IOException {
+        c.progress.stage("write results.json and report.html to " + b.out);
+        StudyResults.ReportData reportData = reportData(c.quantities, r.correlation, r.families, p.qValues,
+                enc.data.heldOut, r.absR);
+        c.timings.put("total_before_report", (System.nanoTime() - t0) / 1e9);
+        StudyResults results = new StudyResults(b.model.toString(), b.modelNote, b.system,
+                settings(cap.layers, enc.steps, enc.data), forecast, p.probes, s.summary, r.correlation, r.profile,
+                r.byContext, new StudyResults.TrajectoryLevel(r.pooledFrom, r.trajectoryLevel), scopes, c.timings,
+                reportData);
+        results.write(b.out.resolve("results.json"));
+        StudyReport.write(results, b.out);
+        c.timings.put("report", c.progress.done());
+        c.progress.note(String.format(Locale.ROOT, "total %.1f s", (System.nanoTime() - t0) / 1e9));
+        results.write(b.out.resolve("results.json")); // again, with the report timing
+        if (!b.keepIntermediate) {
+            removeIntermediate(b.out);
+        }
+        return results;
     }
 
     /** The encoded trajectories and how they were made. */
