@@ -9,12 +9,41 @@ final class ScalarRowKernels implements RowKernels.Impl {
         }
     }
 
-    /** One row after the other: the defining order, each pass streaming a single source row. */
+    /**
+     * Per-thread zero-offset rows: {acc, row}. JDK 17's JIT vectorises {@code acc[j] += c*row[j]} (one index for
+     * both arrays) but not the same loop over two arrays at different offsets; copying rows in and out is a memcpy.
+     */
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
+
+    /**
+     * Row after row, as successive {@link #axpy} calls, but on zero-offset copies (y copied in once and out once,
+     * each source row copied in): about twice as fast for the sparse kernels' rows, element by element the same
+     * operations.
+     */
     @Override
     public void axpyRows(float[] a, int from, int[] xo, int count, float[] x, float[] y, int yo, int len) {
-        for (int u = from; u < from + count; u++) {
-            axpy(a[u], x, xo[u], y, yo, len);
+        if (count < 2) {
+            for (int u = from; u < from + count; u++) {
+                axpy(a[u], x, xo[u], y, yo, len);
+            }
+            return;
         }
+        float[][] scratch = SCRATCH.get();
+        if (scratch[0].length < len) {
+            scratch[0] = new float[len];
+            scratch[1] = new float[len];
+        }
+        float[] acc = scratch[0];
+        float[] row = scratch[1];
+        System.arraycopy(y, yo, acc, 0, len);
+        for (int u = from; u < from + count; u++) {
+            System.arraycopy(x, xo[u], row, 0, len);
+            float c = a[u];
+            for (int j = 0; j < len; j++) {
+                acc[j] += c * row[j];
+            }
+        }
+        System.arraycopy(acc, 0, y, yo, len);
     }
 
     @Override
