@@ -6,6 +6,7 @@ import java.nio.IntBuffer;
 import java.nio.LongBuffer;
 import java.nio.ShortBuffer;
 import java.util.stream.IntStream;
+import org.mechinterp.core.VectorKernels;
 
 /**
  * Converts tensor bytes as a checkpoint stores them (little-endian F32, F16, BF16 or F64) into float32 bytes in a
@@ -20,7 +21,8 @@ import java.util.stream.IntStream;
  * <p>BF16 has a second, 256-bit vector implementation ({@code simd.VectorBf16}, about 2.5× faster here: 8 GB/s of
  * BF16 in against 3.3) that is used when the JVM was started with {@code --add-modules jdk.incubator.vector} (the
  * {@code ./interp} script, the tests and the benchmarks do so) and has 256-bit vectors, unless the system property
- * {@code interp.vectorKernels=false} is set. Both give the same bits: the conversion is exact.
+ * {@code interp.vectorKernels=false} is set ({@link VectorKernels}). Both give the same bits: the conversion is
+ * exact.
  */
 public final class Upcast {
     /** Words (of 8 bytes) or elements converted per step: large enough to amortise, small enough for L2. */
@@ -80,18 +82,8 @@ public final class Upcast {
 
     /** The vector kernel when it can run here and is not switched off, else null (the scalar code below). */
     private static Bf16Kernel chooseBf16() {
-        if (!Boolean.parseBoolean(System.getProperty("interp.vectorKernels", "true"))
-                || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-            return null;
-        }
-        try {
-            // loaded by name: the class links against jdk.incubator.vector, which is absent unless added
-            Bf16Kernel k = (Bf16Kernel) Class.forName("org.mechinterp.core.io.simd.VectorBf16")
-                    .getDeclaredConstructor().newInstance();
-            return k.isFast() ? k : null;
-        } catch (ReflectiveOperationException | LinkageError e) {
-            return null;
-        }
+        Bf16Kernel k = VectorKernels.load("org.mechinterp.core.io.simd.VectorBf16", Bf16Kernel.class);
+        return k != null && k.isFast() ? k : null;
     }
 
     /**

@@ -16,7 +16,9 @@ import java.nio.ByteOrder;
  * buffer every step and wrapped without a further copy.
  *
  * <p>The array returned by {@link #stage} views this buffer: it is valid until the next {@code stage} call on the same
- * object and must be closed before then (the step's sub-manager does that). Not thread-safe; one per operand.
+ * object and must be closed before then (the step's sub-manager does that). Not thread-safe; one per operand. The
+ * buffer itself is Java-managed direct memory, released by the garbage collector with this object (a training run
+ * holds one per operand for its lifetime: the encoder's d_in·d_sae·4 bytes plus a batch's).
  */
 final class DirectStaging {
     private ByteBuffer buffer;

@@ -1,5 +1,7 @@
 package org.mechinterp.sae.train;
 
+import org.mechinterp.core.VectorKernels;
+
 /**
  * The row primitives of the sparse TopK kernels and Adam: y ← y + a·x over a row, and the dot product summed in
  * eight lanes.
@@ -9,7 +11,7 @@ package org.mechinterp.sae.train;
  *   <li>{@code vector}: 256-bit {@code jdk.incubator.vector} code (8 float lanes). Used when the JVM was started with
  *       {@code --add-modules jdk.incubator.vector} (the {@code ./interp} script, the benchmarks and the tests do so)
  *       and the machine has vectors of at least 256 bits, unless the system property
- *       {@code interp.vectorKernels=false} is set.</li>
+ *       {@code interp.vectorKernels=false} is set ({@link VectorKernels}).</li>
  *   <li>{@code scalar}: plain Java loops, used otherwise. On JDK 17 the JIT does not vectorise these loops (their
  *       two arrays are addressed at different offsets), which makes the sparse SAE backward about twice as slow.</li>
  * </ul>
@@ -171,19 +173,7 @@ public final class RowKernels {
 
     /** The vector implementation when it can run here and is not switched off, else the scalar one. */
     private static Impl choose() {
-        if (!Boolean.parseBoolean(System.getProperty("interp.vectorKernels", "true"))) {
-            return new ScalarRowKernels();
-        }
-        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-            return new ScalarRowKernels();
-        }
-        try {
-            // loaded by name: the class links against jdk.incubator.vector, which is absent unless added
-            Impl v = (Impl) Class.forName("org.mechinterp.sae.train.simd.VectorRowKernels").getDeclaredConstructor()
-                    .newInstance();
-            return v.isFast() ? v : new ScalarRowKernels();
-        } catch (ReflectiveOperationException | LinkageError e) {
-            return new ScalarRowKernels();
-        }
+        Impl v = VectorKernels.load("org.mechinterp.sae.train.simd.VectorRowKernels", Impl.class);
+        return v != null && v.isFast() ? v : new ScalarRowKernels();
     }
 }

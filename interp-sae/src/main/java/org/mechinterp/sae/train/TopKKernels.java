@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import java.nio.FloatBuffer;
 import org.mechinterp.sae.model.Parallel;
 import org.mechinterp.sae.model.SparseCodes;
 
@@ -48,7 +49,9 @@ public final class TopKKernels {
      * @return z [rows, n] (float32), attached to {@code m}
      */
     public static NDArray preActivations(NDManager m, float[] xc, int rows, SaeParameters p) {
-        return preActivations(m, xc, rows, p, new DirectStaging(), new DirectStaging());
+        NDArray xs = m.create(FloatBuffer.wrap(xc, 0, rows * p.dIn()), new Shape(rows, p.dIn()));
+        NDArray enc = m.create(FloatBuffer.wrap(p.encT), new Shape(p.dSae(), p.dIn()));
+        return encode(m, xs, enc, p);
     }
 
     /**
@@ -57,10 +60,13 @@ public final class TopKKernels {
      */
     static NDArray preActivations(NDManager m, float[] xc, int rows, SaeParameters p, DirectStaging inputStaging,
             DirectStaging encoderStaging) {
-        int d = p.dIn();
-        int n = p.dSae();
-        NDArray xs = inputStaging.stage(m, xc, new Shape(rows, d));
-        NDArray enc = encoderStaging.stage(m, p.encT, new Shape(n, d));
+        NDArray xs = inputStaging.stage(m, xc, new Shape(rows, p.dIn()));
+        NDArray enc = encoderStaging.stage(m, p.encT, new Shape(p.dSae(), p.dIn()));
+        return encode(m, xs, enc, p);
+    }
+
+    /** xs [B, d]·encᵀ [d, n] + b_enc in {@code m}. */
+    private static NDArray encode(NDManager m, NDArray xs, NDArray enc, SaeParameters p) {
         // in place: the [B, n] result is the largest array of the step, do not allocate it twice
         return xs.matMul(enc.transpose()).addi(m.create(p.bEnc));
     }
@@ -643,7 +649,6 @@ public final class TopKKernels {
             }
         }
     }
-
 
     /** The level of every latent: the first g with i &lt; ends[g]. */
     private static int[] levelOf(int[] ends, int n) {
